@@ -1,0 +1,208 @@
+"""Compiled path kernels on CSR arrays: single-criterion (scipy.sparse.csgraph) and Pareto (numba).
+
+Both work on a graph given as ``indptr`` and ``head`` (CSR rows are the arcs leaving a node, every (tail, head)
+pair at most once) and per-arc weights, where ``inf`` marks an arc that may not be used.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["pareto_paths", "path_arcs", "shortest_path_arcs"]
+
+
+def shortest_path_arcs(
+    indptr: NDArray[np.int64], head: NDArray[np.int32], weights: NDArray[np.float64], source: int, target: int
+) -> list[int] | None:
+    """Arcs of a least-weight path from ``source`` to ``target`` (Dijkstra in scipy), or None if unreachable."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    n = indptr.shape[0] - 1
+    matrix = csr_matrix((weights, head, indptr), shape=(n, n), copy=False)
+    dist, pred = dijkstra(matrix, directed=True, indices=source, return_predecessors=True)
+    if not np.isfinite(dist[target]):
+        return None
+    nodes = [target]
+    while nodes[-1] != source:
+        nodes.append(int(pred[nodes[-1]]))
+    nodes.reverse()
+    return path_arcs(indptr, head, nodes)
+
+
+def path_arcs(indptr: NDArray[np.int64], head: NDArray[np.int32], nodes: list[int]) -> list[int]:
+    """The arcs joining consecutive nodes of a path."""
+    arcs = []
+    for u, v in zip(nodes[:-1], nodes[1:], strict=True):
+        start = int(indptr[u])
+        arcs.append(start + int(np.flatnonzero(head[start : int(indptr[u + 1])] == v)[0]))
+    return arcs
+
+
+def _numba_pareto():  # type: ignore[no-untyped-def]
+    """Compile on first use, so that importing corridor stays fast."""
+    from numba import njit
+
+    @njit(cache=True, inline="always")
+    def less(a: NDArray[np.float64], i: int, j: int) -> bool:
+        for k in range(a.shape[1]):
+            if a[i, k] < a[j, k]:
+                return True
+            if a[i, k] > a[j, k]:
+                return False
+        return False
+
+    @njit(cache=True)
+    def dominated(cost, values, node_head, nxt, node):  # type: ignore[no-untyped-def]
+        m = values.shape[0]
+        lab = node_head[node]
+        while lab >= 0:
+            ok = True
+            for k in range(m):
+                if cost[lab, k] > values[k]:
+                    ok = False
+                    break
+            if ok:
+                return True
+            lab = nxt[lab]
+        return False
+
+    @njit(cache=True)
+    def kernel(indptr, head, w, source, target, max_labels):  # type: ignore[no-untyped-def]
+        n = indptr.shape[0] - 1
+        m = w.shape[1]
+        cost = np.empty((max_labels, m))
+        node = np.empty(max_labels, np.int64)
+        pred = np.empty(max_labels, np.int64)
+        arc = np.empty(max_labels, np.int64)
+        nxt = np.empty(max_labels, np.int64)
+        heap = np.empty(max_labels, np.int64)
+        node_head = np.full(n, -1, np.int64)
+        found = np.empty(max_labels, np.int64)
+        n_found = 0
+        for k in range(m):
+            cost[0, k] = 0.0
+        node[0] = source
+        pred[0] = -1
+        arc[0] = -1
+        heap[0] = 0
+        size = 1
+        n_labels = 1
+        overflow = False
+        values = np.empty(m)
+        while size > 0:
+            # pop the lexicographically smallest label
+            lab = heap[0]
+            size -= 1
+            heap[0] = heap[size]
+            i = 0
+            while True:
+                left = 2 * i + 1
+                if left >= size:
+                    break
+                child = left
+                if left + 1 < size and less(cost, heap[left + 1], heap[left]):
+                    child = left + 1
+                if less(cost, heap[child], heap[i]):
+                    heap[i], heap[child] = heap[child], heap[i]
+                    i = child
+                else:
+                    break
+            v = node[lab]
+            for k in range(m):
+                values[k] = cost[lab, k]
+            if dominated(cost, values, node_head, nxt, v) or dominated(cost, values, node_head, nxt, target):
+                continue
+            nxt[lab] = node_head[v]
+            node_head[v] = lab
+            if v == target:
+                found[n_found] = lab
+                n_found += 1
+                continue
+            for e in range(indptr[v], indptr[v + 1]):
+                if not np.isfinite(w[e, 0]):
+                    continue
+                u = head[e]
+                for k in range(m):
+                    values[k] = cost[lab, k] + w[e, k]
+                if dominated(cost, values, node_head, nxt, u) or dominated(cost, values, node_head, nxt, target):
+                    continue
+                if n_labels >= max_labels:
+                    overflow = True
+                    break
+                new = n_labels
+                n_labels += 1
+                for k in range(m):
+                    cost[new, k] = values[k]
+                node[new] = u
+                pred[new] = lab
+                arc[new] = e
+                # push
+                j = size
+                heap[size] = new
+                size += 1
+                while j > 0:
+                    parent = (j - 1) // 2
+                    if less(cost, heap[j], heap[parent]):
+                        heap[j], heap[parent] = heap[parent], heap[j]
+                        j = parent
+                    else:
+                        break
+            if overflow:
+                break
+        return found[:n_found].copy(), cost[:n_labels].copy(), pred[:n_labels].copy(), arc[:n_labels].copy(), overflow
+
+    return kernel
+
+
+_PARETO = None
+
+
+def pareto_paths(
+    indptr: NDArray[np.int64],
+    head: NDArray[np.int32],
+    weights: NDArray[np.float64],
+    source: int,
+    target: int,
+    *,
+    max_labels: int = 2_000_000,
+) -> tuple[list[list[int]], NDArray[np.float64], bool]:
+    """All Pareto-optimal paths over several criteria (multi-objective label setting, Martins' algorithm).
+
+    Labels are settled in lexicographic order; a label is kept only if no settled label at its node or at the
+    target weakly dominates it, so each kept target label is a distinct Pareto-optimal cost vector.
+
+    Parameters
+    ----------
+    weights
+        (arcs, criteria), non-negative; ``inf`` in the first column marks an unusable arc.
+
+    Returns
+    -------
+    paths, costs, truncated
+        The arcs of each Pareto-optimal path, their cost vectors (paths x criteria), and whether the search
+        stopped at ``max_labels`` (then the set may be incomplete).
+    """
+    global _PARETO
+    if _PARETO is None:
+        _PARETO = _numba_pareto()
+    w = np.ascontiguousarray(weights, dtype=np.float64)
+    found, cost, pred, arc, overflow = _PARETO(
+        np.ascontiguousarray(indptr, dtype=np.int64),
+        np.ascontiguousarray(head, dtype=np.int64),
+        w,
+        np.int64(source),
+        np.int64(target),
+        np.int64(max_labels),
+    )
+    paths = []
+    for lab in found:
+        arcs = []
+        cur = int(lab)
+        while pred[cur] >= 0:
+            arcs.append(int(arc[cur]))
+            cur = int(pred[cur])
+        arcs.reverse()
+        paths.append(arcs)
+    return paths, cost[found], bool(overflow)

@@ -1,0 +1,288 @@
+"""Validation at the edge: raw table rows in, records or a DatasetError listing every problem out."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from corridor.errors import DatasetError, Problem
+from corridor.schema import (
+    FREIGHT_MODES,
+    Corridor,
+    DatasetInfo,
+    EmissionFactor,
+    Link,
+    Place,
+    Service,
+    Source,
+    Transfer,
+)
+
+__all__ = ["TABLES", "RawTable", "Tables", "validate_tables"]
+
+M = TypeVar("M", bound=BaseModel)
+
+#: File name of each table, and its record type. Order matters: later tables refer to earlier ones.
+TABLES: dict[str, type[BaseModel]] = {
+    "sources.csv": Source,
+    "corridors.csv": Corridor,
+    "emission_factors.csv": EmissionFactor,
+    "places.csv": Place,
+    "links.csv": Link,
+    "transfers.csv": Transfer,
+    "services.csv": Service,
+}
+OPTIONAL_TABLES = frozenset({"services.csv"})
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """A table as read from a file: the header and each row with its line number in the file."""
+
+    file: str
+    header: tuple[str, ...]
+    rows: tuple[tuple[int, Mapping[str, str]], ...]
+
+
+@dataclass(frozen=True)
+class Tables:
+    """The validated records of a dataset."""
+
+    info: DatasetInfo
+    sources: tuple[Source, ...]
+    corridors: tuple[Corridor, ...]
+    emission_factors: tuple[EmissionFactor, ...]
+    places: tuple[Place, ...]
+    links: tuple[Link, ...]
+    transfers: tuple[Transfer, ...]
+    services: tuple[Service, ...]
+
+
+def _columns(model: type[BaseModel]) -> tuple[set[str], set[str]]:
+    """Required and allowed column names of a record type (aliases as they appear in files)."""
+    required, allowed = set(), set()
+    for name, field in model.model_fields.items():
+        column = field.alias or name
+        allowed.add(column)
+        if field.is_required():
+            required.add(column)
+    return required, allowed
+
+
+def _problems_from(error: ValidationError, file: str, line: int | None) -> list[Problem]:
+    problems = []
+    for item in error.errors(include_url=False):
+        loc = [str(part) for part in item["loc"]]
+        column = loc[0] if loc else None
+        message = str(item["msg"]).removeprefix("Value error, ")
+        if column is None and ": " in message:
+            # model-level checks name their column first ("gauge: a rail link needs ...")
+            column, message = message.split(": ", 1)
+        if column == "from_":
+            column = "from"
+        if item["type"] not in ("value_error", "assertion_error") and "input" in item and column:
+            message = f"{item['input']!r}: {message}"
+        problems.append(Problem(file, line, column, message))
+    return problems
+
+
+def _records(table: RawTable, model: type[M], problems: list[Problem]) -> list[tuple[int, M]]:
+    required, allowed = _columns(model)
+    header = set(table.header)
+    missing = sorted(required - header)
+    unknown = sorted(header - allowed)
+    for column in missing:
+        problems.append(Problem(table.file, 1, column, f"missing column {column!r}"))
+    for column in unknown:
+        problems.append(
+            Problem(table.file, 1, column, f"unknown column {column!r}; valid: {', '.join(sorted(allowed))}")
+        )
+    if missing or unknown:
+        return []
+    if not table.rows:
+        problems.append(Problem(table.file, None, None, "the table has no rows"))
+    out = []
+    for line, row in table.rows:
+        data = {key: value for key, value in row.items() if value is not None and value.strip() != ""}
+        try:
+            out.append((line, model.model_validate(data)))
+        except ValidationError as error:
+            problems.extend(_problems_from(error, table.file, line))
+    return out
+
+
+def _duplicates(file: str, keyed: Iterable[tuple[int, str]], what: str, problems: list[Problem]) -> None:
+    seen: dict[str, int] = {}
+    for line, key in keyed:
+        if key in seen:
+            problems.append(Problem(file, line, "id", f"duplicate {what} {key!r} (first at line {seen[key]})"))
+        else:
+            seen[key] = line
+
+
+def validate_tables(
+    info: Mapping[str, Any] | None, tables: Mapping[str, RawTable], *, info_file: str = "dataset.yaml"
+) -> Tables:
+    """Check every table and the references between them; raise DatasetError with all problems found."""
+    problems: list[Problem] = []
+    parsed_info: DatasetInfo | None = None
+    if info is None:
+        problems.append(Problem(info_file, None, None, "file is missing"))
+    else:
+        try:
+            parsed_info = DatasetInfo.model_validate(info)
+        except ValidationError as error:
+            for item in error.errors(include_url=False):
+                key = ".".join(str(part) for part in item["loc"])
+                problems.append(Problem(info_file, None, key, str(item["msg"]).removeprefix("Value error, ")))
+    for name in TABLES:
+        if name not in tables and name not in OPTIONAL_TABLES:
+            problems.append(Problem(name, None, None, "file is missing"))
+
+    def rows(name: str, model: type[M]) -> list[tuple[int, M]]:
+        return _records(tables[name], model, problems) if name in tables else []
+
+    sources = rows("sources.csv", Source)
+    corridors = rows("corridors.csv", Corridor)
+    factors = rows("emission_factors.csv", EmissionFactor)
+    places = rows("places.csv", Place)
+    links = rows("links.csv", Link)
+    transfers = rows("transfers.csv", Transfer)
+    services = rows("services.csv", Service)
+
+    for file, recs, what in (
+        ("sources.csv", sources, "source"),
+        ("corridors.csv", corridors, "corridor"),
+        ("emission_factors.csv", factors, "emission factor"),
+        ("places.csv", places, "place"),
+        ("links.csv", links, "link"),
+        ("transfers.csv", transfers, "transfer"),
+        ("services.csv", services, "service"),
+    ):
+        _duplicates(file, ((line, rec.id) for line, rec in recs), what, problems)  # type: ignore[attr-defined]
+
+    source_ids = {rec.id for _, rec in sources}
+    corridor_ids = {rec.id for _, rec in corridors}
+    factor_kind = {rec.id: rec.kind for _, rec in factors}
+    place_by_id = {rec.id: rec for _, rec in places}
+    link_ids = {rec.id for _, rec in links}
+
+    def known(file: str, line: int, column: str, value: str, valid: Iterable[str], what: str) -> bool:
+        if value in valid:
+            return True
+        problems.append(Problem(file, line, column, f"unknown {what} {value!r}"))
+        return False
+
+    if sources:
+        for file, recs in (
+            ("corridors.csv", corridors),
+            ("emission_factors.csv", factors),
+            ("places.csv", places),
+            ("links.csv", links),
+            ("transfers.csv", transfers),
+            ("services.csv", services),
+        ):
+            for line, rec in recs:
+                for source in rec.source:  # type: ignore[attr-defined]
+                    known(file, line, "source", source, source_ids, "source (see sources.csv)")
+        if parsed_info is not None:
+            for key in type(parsed_info).model_fields:
+                quantity = getattr(parsed_info, key)
+                for source in getattr(quantity, "source", []):
+                    if source not in source_ids:
+                        problems.append(Problem(info_file, None, f"{key}.source", f"unknown source {source!r}"))
+
+    # Place names and aliases must point to one place each, or lookups would be ambiguous.
+    from corridor.network import normalize_name  # local import: network imports this module
+
+    owner: dict[str, tuple[str, int]] = {}
+    for line, place in places:
+        for label in (place.name, *place.aliases):
+            key = normalize_name(label)
+            if key in owner and owner[key][0] != place.id:
+                other, other_line = owner[key]
+                problems.append(
+                    Problem("places.csv", line, "aliases", f"{label!r} also names {other!r} (line {other_line})")
+                )
+            owner.setdefault(key, (place.id, line))
+
+    layers_at: dict[str, set[str]] = {}
+    for line, link in links:
+        ok_from = known("links.csv", line, "from", link.from_, place_by_id, "place (see places.csv)")
+        ok_to = known("links.csv", line, "to", link.to, place_by_id, "place (see places.csv)")
+        if ok_from and ok_to:
+            layers_at.setdefault(link.from_, set()).add(link.layer)
+            layers_at.setdefault(link.to, set()).add(link.layer)
+        for corridor in link.corridors:
+            if corridor != "*":
+                known("links.csv", line, "corridors", corridor, corridor_ids, "corridor (see corridors.csv)")
+        if link.mode in FREIGHT_MODES:
+            if link.emission_factor is None:
+                problems.append(Problem("links.csv", line, "emission_factor", "a freight link needs an emission factor"))
+            elif known("links.csv", line, "emission_factor", link.emission_factor, factor_kind, "emission factor"):
+                if factor_kind[link.emission_factor] != "transport":
+                    problems.append(
+                        Problem("links.csv", line, "emission_factor", f"{link.emission_factor!r} is a hub factor")
+                    )
+            if link.mode == "pipeline" and set(link.commodities) - {"liquid_bulk"}:
+                problems.append(Problem("links.csv", line, "commodities", "a pipeline carries liquid_bulk only"))
+
+    seen_transfer: dict[tuple[str, str, str, str], int] = {}
+    for line, transfer in transfers:
+        if not known("transfers.csv", line, "place", transfer.place, place_by_id, "place (see places.csv)"):
+            continue
+        at = layers_at.get(transfer.place, set())
+        for column in ("from_layer", "to_layer"):
+            layer = getattr(transfer, column)
+            if layer != "gate" and layer not in at:
+                valid = ", ".join(sorted(at | {"gate"}))
+                problems.append(
+                    Problem(
+                        "transfers.csv",
+                        line,
+                        column,
+                        f"no {layer!r} link touches {transfer.place!r}; layers there: {valid}",
+                    )
+                )
+        key = (transfer.place, transfer.from_layer, transfer.to_layer, transfer.kind)
+        if key in seen_transfer:
+            problems.append(
+                Problem("transfers.csv", line, "kind", f"same place, layers and kind as line {seen_transfer[key]}")
+            )
+        seen_transfer.setdefault(key, line)
+        if transfer.emission_factor is not None and known(
+            "transfers.csv", line, "emission_factor", transfer.emission_factor, factor_kind, "emission factor"
+        ):
+            if factor_kind[transfer.emission_factor] != "hub":
+                problems.append(
+                    Problem("transfers.csv", line, "emission_factor", f"{transfer.emission_factor!r} is not a hub factor")
+                )
+
+    for line, service in services:
+        for link_id in service.links:
+            known("services.csv", line, "links", link_id, link_ids, "link (see links.csv)")
+    counts = Counter(link_id for _, service in services for link_id in service.links)
+    for link_id, count in counts.items():
+        if count > 1:
+            problems.append(Problem("services.csv", None, "links", f"link {link_id!r} is in {count} services"))
+
+    if problems or parsed_info is None:
+        raise DatasetError(problems)
+
+    def strip(recs: Sequence[tuple[int, M]]) -> tuple[M, ...]:
+        return tuple(rec for _, rec in recs)
+
+    return Tables(
+        info=parsed_info,
+        sources=strip(sources),
+        corridors=strip(corridors),
+        emission_factors=strip(factors),
+        places=strip(places),
+        links=strip(links),
+        transfers=strip(transfers),
+        services=strip(services),
+    )

@@ -1,0 +1,71 @@
+"""Every error corridor raises: one base class, each subclass also a built-in exception."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "CorridorError",
+    "DatasetError",
+    "InvalidOptionError",
+    "NoRouteError",
+    "Problem",
+    "UnknownPlaceError",
+]
+
+
+class CorridorError(Exception):
+    """Base class of every error raised on purpose by corridor.
+
+    The CLI turns these into a message and exit code 2; the API into a 4xx answer.
+    """
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One problem found in a dataset file: where it is and what is wrong."""
+
+    file: str
+    line: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}"
+        if self.column:
+            where += f":{self.column}"
+        return f"{where}: {self.message}"
+
+
+class DatasetError(ValueError, CorridorError):
+    """A dataset folder that cannot be loaded; ``problems`` lists every problem found."""
+
+    def __init__(self, problems: Sequence[Problem], *, folder: str = "") -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        self.folder = folder
+        head = f"Dataset {folder!r} has {len(self.problems)} problem(s):" if folder else "Dataset problems:"
+        super().__init__("\n".join([head, *(f"  {p}" for p in self.problems)]))
+
+
+class UnknownPlaceError(KeyError, CorridorError):
+    """A place name that matches no place or alias of the network."""
+
+    def __init__(self, name: str, closest: Sequence[str]) -> None:
+        self.name = name
+        self.closest = tuple(closest)
+        hint = f" Closest: {', '.join(self.closest)}." if self.closest else ""
+        super().__init__(f"Unknown place {name!r}.{hint} See `corridor places`.")
+
+    def __str__(self) -> str:  # KeyError would repr() the message
+        return str(self.args[0])
+
+
+class NoRouteError(LookupError, CorridorError):
+    """No route satisfies the request (everything was avoided, or the places are not connected)."""
+
+
+class InvalidOptionError(ValueError, CorridorError):
+    """An option value outside its valid choices or range."""

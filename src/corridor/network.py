@@ -1,0 +1,165 @@
+"""The Network: places, links, transfers and services of one dataset; immutable, validated, compiled once."""
+
+from __future__ import annotations
+
+import difflib
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from corridor.errors import UnknownPlaceError
+from corridor.schema import Corridor, DatasetInfo, EmissionFactor, Link, Place, Service, Source, Transfer
+
+if TYPE_CHECKING:
+    from corridor._graph import VirtualGraph
+    from corridor._validate import Tables
+
+__all__ = ["DEFAULT_DATASET", "Network", "load_network", "normalize_name"]
+
+DEFAULT_DATASET = Path(__file__).parent / "data" / "eurasia"
+
+# Letters that Unicode decomposition leaves alone but people type without their marks.
+_FOLD = str.maketrans({"ł": "l", "ı": "i", "ø": "o", "đ": "d", "ß": "ss", "ə": "e", "æ": "ae", "œ": "oe", "þ": "th"})
+
+
+def normalize_name(text: str) -> str:
+    """Fold a place name for matching: case, accents and punctuation ignored (``Xi'an`` -> ``xian``)."""
+    folded = unicodedata.normalize("NFKD", text.casefold().translate(_FOLD))
+    return "".join(ch for ch in folded if ch.isalnum() and not unicodedata.combining(ch))
+
+
+@dataclass(frozen=True)
+class Network:
+    """A validated multimodal network. Build it with :func:`load_network` or ``network_from_csv``."""
+
+    info: DatasetInfo
+    sources: tuple[Source, ...]
+    corridors: tuple[Corridor, ...]
+    emission_factors: tuple[EmissionFactor, ...]
+    places: tuple[Place, ...]
+    links: tuple[Link, ...]
+    transfers: tuple[Transfer, ...]
+    services: tuple[Service, ...] = ()
+    path: str | None = field(default=None, compare=False)
+
+    @classmethod
+    def from_tables(cls, tables: Tables, *, path: str | None = None) -> Network:
+        """Wrap validated tables (see ``corridor._validate``)."""
+        return cls(
+            info=tables.info,
+            sources=tables.sources,
+            corridors=tables.corridors,
+            emission_factors=tables.emission_factors,
+            places=tables.places,
+            links=tables.links,
+            transfers=tables.transfers,
+            services=tables.services,
+            path=path,
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"Network({self.info.name!r}: {len(self.places)} places, {len(self.links)} links, "
+            f"{len(self.transfers)} transfers, {len(self.services)} services)"
+        )
+
+    # --- look-ups -------------------------------------------------------------------------------------------
+
+    @cached_property
+    def place_by_id(self) -> dict[str, Place]:
+        return {place.id: place for place in self.places}
+
+    @cached_property
+    def link_by_id(self) -> dict[str, Link]:
+        return {link.id: link for link in self.links}
+
+    @cached_property
+    def source_by_id(self) -> dict[str, Source]:
+        return {source.id: source for source in self.sources}
+
+    @cached_property
+    def factor_by_id(self) -> dict[str, EmissionFactor]:
+        return {factor.id: factor for factor in self.emission_factors}
+
+    @cached_property
+    def service_of_link(self) -> dict[str, Service]:
+        return {link_id: service for service in self.services for link_id in service.links}
+
+    @cached_property
+    def corridor_ids(self) -> tuple[str, ...]:
+        return tuple(corridor.id for corridor in self.corridors)
+
+    @cached_property
+    def _names(self) -> dict[str, str]:
+        names = {}
+        for place in self.places:
+            for label in (place.id, place.name, *place.aliases):
+                names.setdefault(normalize_name(label), place.id)
+        return names
+
+    def place(self, name: str) -> Place:
+        """The place with this id, name or alias, matched case- and accent-insensitively.
+
+        Raises
+        ------
+        UnknownPlaceError
+            Naming the three closest place names.
+        """
+        key = normalize_name(name)
+        if key and key in self._names:
+            return self.place_by_id[self._names[key]]
+        raise UnknownPlaceError(name, self.closest_places(name))
+
+    def closest_places(self, name: str, n: int = 3) -> list[str]:
+        """Names of the ``n`` places whose name or alias is closest to ``name``."""
+        key = normalize_name(name)
+        ranked: dict[str, float] = {}
+        for label, place_id in self._names.items():
+            score = difflib.SequenceMatcher(None, key, label).ratio()
+            if label.startswith(key) or (key and key in label):
+                score += 0.5
+            ranked[place_id] = max(ranked.get(place_id, 0.0), score)
+        best = sorted(ranked, key=lambda pid: (-ranked[pid], pid))[:n]
+        return [self.place_by_id[pid].name for pid in best]
+
+    def search_places(self, text: str = "") -> list[Place]:
+        """Places whose id, name, alias, country or UN/LOCODE contains ``text`` (all places for ``""``)."""
+        key = normalize_name(text)
+        if not key:
+            return list(self.places)
+        found = []
+        for place in self.places:
+            labels = (place.id, place.name, place.country, place.locode or "", *place.aliases)
+            if any(key in normalize_name(label) for label in labels):
+                found.append(place)
+        return found
+
+    # --- compiled form --------------------------------------------------------------------------------------
+
+    @cached_property
+    def graph(self) -> VirtualGraph:
+        """The virtual network (places expanded by layer), compiled once per Network."""
+        from corridor._graph import compile_graph
+
+        return compile_graph(self)
+
+
+def load_network(path: str | Path | None = None) -> Network:
+    """Load the embedded ``eurasia`` dataset, or a dataset folder of the user's.
+
+    Parameters
+    ----------
+    path
+        A folder holding ``dataset.yaml`` and the CSV tables; ``None`` for the embedded dataset.
+
+    Raises
+    ------
+    DatasetError
+        Listing every problem with file, line and column.
+    """
+    from corridor.io.csvfolder import network_from_csv
+
+    network: Network = network_from_csv(DEFAULT_DATASET if path is None else Path(path))
+    return network

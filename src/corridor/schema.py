@@ -1,0 +1,389 @@
+"""Record types of a corridor dataset (one pydantic model per CSV table) and their vocabularies."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+
+__all__ = [
+    "CARGOES",
+    "COMMODITIES",
+    "COUNTRIES",
+    "LAYERS",
+    "MODES",
+    "PASSAGES",
+    "PLACE_KINDS",
+    "TRANSFER_KINDS",
+    "Corridor",
+    "DatasetInfo",
+    "EmissionFactor",
+    "Link",
+    "Place",
+    "Service",
+    "Source",
+    "Transfer",
+]
+
+#: Modes of transport and communication. ``sea`` is deep-sea, ``feeder`` short-sea, ``ferry`` ro-ro or rail ferry.
+MODES = ("rail", "road", "ferry", "feeder", "sea", "barge", "pipeline", "fiber")
+#: Modes that carry freight (fiber carries data and is left out of freight routing).
+FREIGHT_MODES = ("rail", "road", "ferry", "feeder", "sea", "barge", "pipeline")
+GAUGES = (1435, 1520)
+#: Layers of the virtual network: one per mode, rail split by gauge; ``gate`` is the shipper's door.
+LAYERS = ("gate", "rail1435", "rail1520", "road", "ferry", "feeder", "sea", "barge", "pipeline")
+PASSAGES = (
+    "suez",
+    "red-sea",
+    "bab-el-mandeb",
+    "cape",
+    "bosporus",
+    "caspian",
+    "black-sea",
+    "malacca",
+    "gibraltar",
+    "lake-van",
+)
+PLACE_KINDS = ("city", "terminal", "port", "border", "hub", "field")
+TRANSFER_KINDS = ("transshipment", "gauge_change", "port_handling", "border", "terminal")
+COMMODITIES = ("container", "dry_bulk", "liquid_bulk")
+#: Cargo units a query may ask for, and the commodity each one travels as.
+CARGOES = {"FEU": "container", "TEU": "container", "t": "dry_bulk", "liquid": "liquid_bulk"}
+TARIFF_UNITS = ("FEU", "TEU", "t")
+CAPACITY_UNITS = ("TEU", "t", "trains", "wagons")
+QUALITY = ("primary", "modelled", "default")
+
+# ISO 3166-1 alpha-2 codes.
+COUNTRIES = frozenset(
+    """AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW
+    BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK
+    FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS
+    IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM
+    MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS
+    PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK
+    TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW""".split()
+)
+
+_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+_LOCODE = re.compile(r"^[A-Z]{2}[A-Z2-9]{3}$")
+
+
+def _check_id(value: str) -> str:
+    if not _ID.match(value):
+        raise ValueError(f"{value!r} is not an id (lower-case letters, digits, '_', '-', '.')")
+    return value
+
+
+def _split(value: object) -> object:
+    """CSV cells hold lists as ``a;b;c``; an empty cell is an empty list."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(";") if part.strip()]
+    return value
+
+
+def _blank_to_none(value: object) -> object:
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+def _bool(value: object) -> object:
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in ("", "no", "false", "0", "n"):
+            return False
+        if text in ("yes", "true", "1", "y"):
+            return True
+    return value
+
+
+StrList = Annotated[list[str], BeforeValidator(_split)]
+Id = Annotated[str, AfterValidator(_check_id)]
+OptFloat = Annotated[float | None, BeforeValidator(_blank_to_none)]
+OptStr = Annotated[str | None, BeforeValidator(_blank_to_none)]
+Flag = Annotated[bool, BeforeValidator(_bool)]
+
+
+class _Record(BaseModel):
+    """Every record names its sources and the date its values refer to; estimates say so."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    source: StrList = Field(min_length=1)
+    as_of: str
+    estimated: Flag = False
+    note: OptStr = None
+
+    @field_validator("as_of")
+    @classmethod
+    def _date(cls, value: str) -> str:
+        if not _DATE.match(value):
+            raise ValueError(f"{value!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
+        return value
+
+
+def _check_subset(values: list[str], allowed: tuple[str, ...] | frozenset[str], what: str) -> list[str]:
+    bad = [v for v in values if v not in allowed]
+    if bad:
+        raise ValueError(f"unknown {what} {', '.join(map(repr, bad))}; valid: {', '.join(sorted(allowed))}")
+    return values
+
+
+class Source(BaseModel):
+    """A publication or data set that records cite by ``id``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    id: Id
+    title: str = Field(min_length=1)
+    publisher: str = Field(min_length=1)
+    date: str
+    url: OptStr = None
+    note: OptStr = None
+
+    @field_validator("date")
+    @classmethod
+    def _date(cls, value: str) -> str:
+        if not _DATE.match(value):
+            raise ValueError(f"{value!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
+        return value
+
+
+class Corridor(_Record):
+    """A named corridor that links are tagged with (``middle``, ``northern``, ...)."""
+
+    id: Id
+    name: str = Field(min_length=1)
+    description: str = ""
+
+
+class Place(_Record):
+    """A city, terminal, port, border post, hub or field."""
+
+    id: Id
+    name: str = Field(min_length=1)
+    aliases: StrList = []
+    country: str
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    kind: Literal["city", "terminal", "port", "border", "hub", "field"]
+    locode: OptStr = None
+
+    @field_validator("country")
+    @classmethod
+    def _country(cls, value: str) -> str:
+        if value not in COUNTRIES:
+            raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 country code (e.g. KZ, AZ, GE)")
+        return value
+
+    @field_validator("locode")
+    @classmethod
+    def _locode(cls, value: str | None) -> str | None:
+        if value is not None and not _LOCODE.match(value):
+            raise ValueError(f"{value!r} is not a UN/LOCODE (5 characters, e.g. KZAKX)")
+        return value
+
+
+class Link(_Record):
+    """A connection between two places by one mode (and gauge, for rail)."""
+
+    id: Id
+    from_: str = Field(alias="from")
+    to: str
+    mode: Literal["rail", "road", "ferry", "feeder", "sea", "barge", "pipeline", "fiber"]
+    gauge: Annotated[int | None, BeforeValidator(_blank_to_none)] = None
+    distance_km: float = Field(gt=0)
+    speed_kmh: OptFloat = Field(default=None, gt=0)
+    hours: OptFloat = Field(default=None, ge=0)
+    tariff_usd: OptFloat = Field(default=None, ge=0)
+    tariff_low_usd: OptFloat = Field(default=None, ge=0)
+    tariff_high_usd: OptFloat = Field(default=None, ge=0)
+    tariff_unit: Annotated[Literal["FEU", "TEU", "t"] | None, BeforeValidator(_blank_to_none)] = None
+    tariff_as_of: OptStr = None
+    capacity_per_year: OptFloat = Field(default=None, ge=0)
+    capacity_unit: Annotated[
+        Literal["TEU", "t", "trains", "wagons"] | None, BeforeValidator(_blank_to_none)
+    ] = None
+    commodities: StrList = []
+    corridors: StrList = []
+    passages: StrList = []
+    via_countries: StrList = []
+    emission_factor: OptStr = None
+    bidirectional: Flag = True
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True, populate_by_name=True)
+
+    @field_validator("commodities")
+    @classmethod
+    def _commodities(cls, value: list[str]) -> list[str]:
+        return _check_subset(value, COMMODITIES, "commodity")
+
+    @field_validator("passages")
+    @classmethod
+    def _passages(cls, value: list[str]) -> list[str]:
+        return _check_subset(value, PASSAGES, "passage")
+
+    @field_validator("via_countries")
+    @classmethod
+    def _via(cls, value: list[str]) -> list[str]:
+        return _check_subset(value, COUNTRIES, "country code")
+
+    @field_validator("tariff_as_of")
+    @classmethod
+    def _tariff_date(cls, value: str | None) -> str | None:
+        if value is not None and not _DATE.match(value):
+            raise ValueError(f"{value!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Link:
+        if self.mode == "rail" and self.gauge not in GAUGES:
+            raise ValueError(f"gauge: a rail link needs a gauge of {' or '.join(map(str, GAUGES))}")
+        if self.mode != "rail" and self.gauge is not None:
+            raise ValueError(f"gauge: only rail links have a gauge, this is {self.mode}")
+        if self.mode != "fiber":
+            if self.speed_kmh is None and self.hours is None:
+                raise ValueError("speed_kmh: give speed_kmh or hours")
+            if self.tariff_usd is None or self.tariff_unit is None:
+                raise ValueError("tariff_usd: a freight link needs tariff_usd and tariff_unit")
+            if not self.commodities:
+                raise ValueError("commodities: a freight link needs at least one commodity")
+        low, typ, high = self.tariff_low_usd, self.tariff_usd, self.tariff_high_usd
+        if typ is not None and ((low is not None and low > typ) or (high is not None and high < typ)):
+            raise ValueError(f"tariff_usd: need tariff_low_usd <= tariff_usd <= tariff_high_usd, got {low}, {typ}, {high}")
+        if (self.capacity_per_year is None) != (self.capacity_unit is None):
+            raise ValueError("capacity_unit: give capacity_per_year and capacity_unit together")
+        if self.from_ == self.to:
+            raise ValueError(f"to: a link cannot start and end at {self.to!r}")
+        return self
+
+    @property
+    def layer(self) -> str:
+        """The virtual-network layer this link runs in (``rail1520``, ``sea``, ...)."""
+        return f"rail{self.gauge}" if self.mode == "rail" else self.mode
+
+    @property
+    def link_hours(self) -> float:
+        """Running time: ``hours`` when given, otherwise distance over speed."""
+        if self.hours is not None:
+            return self.hours
+        assert self.speed_kmh is not None
+        return self.distance_km / self.speed_kmh
+
+
+class Transfer(_Record):
+    """Time and cost of moving between layers at a place, or of passing a border in one layer."""
+
+    id: Id
+    place: str
+    from_layer: str
+    to_layer: str
+    kind: Literal["transshipment", "gauge_change", "port_handling", "border", "terminal"]
+    hours_low: float = Field(ge=0)
+    hours_typical: float = Field(ge=0)
+    hours_high: float = Field(ge=0)
+    cost_usd: float = Field(default=0.0, ge=0)
+    cost_unit: Annotated[Literal["FEU", "TEU", "t"], BeforeValidator(lambda v: v or "FEU")] = "FEU"
+    commodities: StrList = []
+    emission_factor: OptStr = None
+    bidirectional: Flag = True
+
+    @field_validator("from_layer", "to_layer")
+    @classmethod
+    def _layer(cls, value: str) -> str:
+        return _check_subset([value], LAYERS, "layer")[0]
+
+    @field_validator("commodities")
+    @classmethod
+    def _commodities(cls, value: list[str]) -> list[str]:
+        return _check_subset(value, COMMODITIES, "commodity")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Transfer:
+        if not self.hours_low <= self.hours_typical <= self.hours_high:
+            raise ValueError(
+                f"hours_low: need hours_low <= hours_typical <= hours_high, "
+                f"got {self.hours_low}, {self.hours_typical}, {self.hours_high}"
+            )
+        if self.from_layer == "gate" and self.to_layer == "gate":
+            raise ValueError("to_layer: a transfer from gate to gate means nothing")
+        return self
+
+
+class Service(_Record):
+    """A scheduled service that runs on one or more links (ferry sailings, feeders, block trains)."""
+
+    id: Id
+    links: StrList = Field(min_length=1)
+    departures_per_week: float = Field(gt=0)
+    capacity_per_departure: float = Field(gt=0)
+    capacity_unit: Literal["TEU", "t", "trains", "wagons"]
+    max_wait_hours: OptFloat = Field(default=None, gt=0)
+    weekdays: StrList = []
+
+    @field_validator("weekdays")
+    @classmethod
+    def _weekdays(cls, value: list[str]) -> list[str]:
+        return _check_subset(value, ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"), "weekday")
+
+    @property
+    def expected_wait_hours(self) -> float:
+        """Mean wait of cargo arriving at random: half the headway, capped by ``max_wait_hours``."""
+        half_headway = 0.5 * 168.0 / self.departures_per_week
+        return min(half_headway, self.max_wait_hours) if self.max_wait_hours is not None else half_headway
+
+
+class EmissionFactor(_Record):
+    """A GLEC / ISO 14083 emission intensity: transport (g CO2e per t-km) or hub (kg CO2e per t handled)."""
+
+    id: Id
+    kind: Literal["transport", "hub"]
+    description: str = Field(min_length=1)
+    energy: str = ""
+    ttw: float = Field(ge=0)
+    wtw: float = Field(ge=0)
+    unit: Literal["g_per_tkm", "kg_per_t"]
+    quality: Literal["primary", "modelled", "default"]
+
+    @model_validator(mode="after")
+    def _units(self) -> EmissionFactor:
+        expected = "g_per_tkm" if self.kind == "transport" else "kg_per_t"
+        if self.unit != expected:
+            raise ValueError(f"unit: a {self.kind} factor is in {expected}, not {self.unit}")
+        if self.wtw < self.ttw:
+            raise ValueError(f"wtw: well-to-wheel {self.wtw} is below tank-to-wheel {self.ttw}")
+        return self
+
+
+class Quantity(BaseModel):
+    """A sourced number with its range, as used in ``dataset.yaml``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    value: float = Field(gt=0)
+    low: float | None = None
+    high: float | None = None
+    source: StrList = Field(min_length=1)
+    as_of: str
+    estimated: bool = False
+    note: str | None = None
+
+
+class DatasetInfo(BaseModel):
+    """``dataset.yaml``: the name of a dataset and the unit conversions and defaults its records assume."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    title: str
+    version: str
+    description: str = ""
+    payload_t_per_teu: Quantity
+    payload_t_per_feu: Quantity
+    feu_to_teu_price_ratio: Quantity
+    value_of_time_usd_per_feu_hour: Quantity
+    carbon_price_usd_per_t: Quantity
