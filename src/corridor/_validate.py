@@ -174,7 +174,8 @@ def validate_tables(
     def known(file: str, line: int, column: str, value: str, valid: Iterable[str], what: str) -> bool:
         if value in valid:
             return True
-        problems.append(Problem(file, line, column, f"unknown {what} {value!r}"))
+        name, _, hint = what.partition(" (")
+        problems.append(Problem(file, line, column, f"unknown {name} {value!r}" + (f" ({hint}" if hint else "")))
         return False
 
     if sources:

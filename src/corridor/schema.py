@@ -364,7 +364,7 @@ class Quantity(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    value: float = Field(gt=0)
+    value: float = Field(ge=0)
     low: float | None = None
     high: float | None = None
     source: StrList = Field(min_length=1)
@@ -387,3 +387,10 @@ class DatasetInfo(BaseModel):
     feu_to_teu_price_ratio: Quantity
     value_of_time_usd_per_feu_hour: Quantity
     carbon_price_usd_per_t: Quantity
+
+    @model_validator(mode="after")
+    def _positive(self) -> DatasetInfo:
+        for key in ("payload_t_per_teu", "payload_t_per_feu", "feu_to_teu_price_ratio"):
+            if getattr(self, key).value <= 0:
+                raise ValueError(f"{key}: must be greater than 0")
+        return self

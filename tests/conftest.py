@@ -1,0 +1,133 @@
+"""Shared fixtures: a small hand-solvable dataset written to a temporary folder, and the embedded network."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+import corridor
+from corridor.network import Network
+
+Rows = list[dict[str, Any]]
+
+PROV = {"source": "toy", "as_of": "2024"}
+
+
+def toy_tables() -> dict[str, Rows]:
+    """Two corridors from A (CN) to E (DE).
+
+    x: A -rail1435-> B (gauge change) -rail1520-> C (port) -ferry-> D (port) -rail1520-> E
+       hours 2 + 2 + 4 + 5 + (10 + 12 wait) + 5 + 10 = 50, cost 100 + 30 + 200 + 50 + 500 + 50 + 300 = 1230
+    y: A -rail1435-> B (gauge change) -rail1520 through RU-> E
+       hours 2 + 2 + 20 = 24, cost 100 + 30 + 2000 = 2130
+    """
+    return {
+        "sources.csv": [{"id": "toy", "title": "Toy network", "publisher": "tests", "date": "2024"}],
+        "corridors.csv": [
+            {"id": "x", "name": "Corridor X", **PROV},
+            {"id": "y", "name": "Corridor Y", **PROV},
+        ],
+        "emission_factors.csv": [
+            {"id": "rail", "kind": "transport", "description": "rail", "ttw": 10, "wtw": 20, "unit": "g_per_tkm",
+             "quality": "default", **PROV},
+            {"id": "ship", "kind": "transport", "description": "ship", "ttw": 100, "wtw": 120, "unit": "g_per_tkm",
+             "quality": "default", **PROV},
+            {"id": "hub", "kind": "hub", "description": "hub", "ttw": 0.5, "wtw": 1.0, "unit": "kg_per_t",
+             "quality": "modelled", **PROV},
+        ],
+        "places.csv": [
+            {"id": "a", "name": "Alpha", "aliases": "Älpha Town;A-Town", "country": "CN", "lat": 40, "lon": 100,
+             "kind": "city", "locode": "CNAAA", **PROV},
+            {"id": "b", "name": "Bravo", "aliases": "", "country": "KZ", "lat": 45, "lon": 80, "kind": "border", **PROV},
+            {"id": "c", "name": "Charlie", "aliases": "", "country": "KZ", "lat": 43, "lon": 51, "kind": "port", **PROV},
+            {"id": "d", "name": "Delta", "aliases": "", "country": "AZ", "lat": 40, "lon": 49, "kind": "port", **PROV},
+            {"id": "e", "name": "Echo", "aliases": "Ékho", "country": "DE", "lat": 51, "lon": 7, "kind": "city",
+             **PROV},
+        ],
+        "links.csv": [
+            {"id": "ab", "from": "a", "to": "b", "mode": "rail", "gauge": 1435, "distance_km": 100, "speed_kmh": 50,
+             "tariff_usd": 100, "tariff_unit": "FEU", "commodities": "container;dry_bulk", "corridors": "x;y",
+             "emission_factor": "rail", **PROV},
+            {"id": "bc", "from": "b", "to": "c", "mode": "rail", "gauge": 1520, "distance_km": 200, "speed_kmh": 50,
+             "tariff_usd": 200, "tariff_unit": "FEU", "commodities": "container;dry_bulk", "corridors": "x",
+             "emission_factor": "rail", **PROV},
+            {"id": "cd", "from": "c", "to": "d", "mode": "ferry", "distance_km": 300, "hours": 10,
+             "tariff_usd": 500, "tariff_unit": "FEU", "commodities": "container;dry_bulk", "corridors": "x",
+             "passages": "caspian", "emission_factor": "ship", **PROV},
+            {"id": "de", "from": "d", "to": "e", "mode": "rail", "gauge": 1520, "distance_km": 400, "speed_kmh": 40,
+             "tariff_usd": 300, "tariff_unit": "FEU", "commodities": "container;dry_bulk", "corridors": "x",
+             "emission_factor": "rail", **PROV},
+            {"id": "be", "from": "b", "to": "e", "mode": "rail", "gauge": 1520, "distance_km": 1000,
+             "speed_kmh": 50, "tariff_usd": 2000, "tariff_unit": "FEU", "commodities": "container", "corridors": "y",
+             "via_countries": "RU", "emission_factor": "rail", **PROV},
+        ],
+        "transfers.csv": [
+            {"id": "b-gauge", "place": "b", "from_layer": "rail1435", "to_layer": "rail1520", "kind": "gauge_change",
+             "hours_low": 1, "hours_typical": 2, "hours_high": 3, "cost_usd": 30, "emission_factor": "hub", **PROV},
+            {"id": "c-port", "place": "c", "from_layer": "rail1520", "to_layer": "ferry", "kind": "port_handling",
+             "hours_low": 4, "hours_typical": 5, "hours_high": 6, "cost_usd": 50, **PROV},
+            {"id": "d-port", "place": "d", "from_layer": "ferry", "to_layer": "rail1520", "kind": "port_handling",
+             "hours_low": 4, "hours_typical": 5, "hours_high": 6, "cost_usd": 50, **PROV},
+        ],
+        "services.csv": [
+            {"id": "ferry", "links": "cd", "departures_per_week": 7, "capacity_per_departure": 50,
+             "capacity_unit": "wagons", **PROV},
+        ],
+    }
+
+
+def toy_info() -> dict[str, Any]:
+    q = {"source": ["toy"], "as_of": "2024"}
+    return {
+        "name": "toy",
+        "title": "Toy",
+        "version": "1",
+        "payload_t_per_teu": {"value": 10, **q},
+        "payload_t_per_feu": {"value": 20, **q},
+        "feu_to_teu_price_ratio": {"value": 2, **q},
+        "value_of_time_usd_per_feu_hour": {"value": 10, **q},
+        "carbon_price_usd_per_t": {"value": 0, **q},
+    }
+
+
+def write_dataset(folder: Path, tables: dict[str, Rows], info: dict[str, Any] | None) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    if info is not None:
+        (folder / "dataset.yaml").write_text(yaml.safe_dump(info), encoding="utf-8")
+    for name, rows in tables.items():
+        columns: list[str] = []
+        for row in rows:
+            columns.extend(k for k in row if k not in columns)
+        with (folder / name).open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, columns)
+            writer.writeheader()
+            writer.writerows(rows)
+    return folder
+
+
+@pytest.fixture
+def make_dataset(tmp_path: Path) -> Callable[..., Path]:
+    """Write the toy dataset, after ``edit(tables, info)`` if given, and return its folder."""
+
+    def make(edit: Callable[[dict[str, Rows], dict[str, Any]], None] | None = None) -> Path:
+        tables, info = toy_tables(), toy_info()
+        if edit is not None:
+            edit(tables, info)
+        return write_dataset(tmp_path / "toy", tables, info)
+
+    return make
+
+
+@pytest.fixture
+def toy(make_dataset: Callable[..., Path]) -> Network:
+    return corridor.load_network(make_dataset())
+
+
+@pytest.fixture(scope="session")
+def eurasia() -> Network:
+    return corridor.load_network()

@@ -1,0 +1,54 @@
+"""Place look-up: names, aliases, accents, case; closest matches for unknown names."""
+
+from __future__ import annotations
+
+import pytest
+
+from corridor.errors import UnknownPlaceError
+from corridor.network import Network, normalize_name
+
+
+@pytest.mark.parametrize(
+    ("typed", "place_id"),
+    [
+        ("Xian", "xian"), ("Xi'an", "xian"), ("XI'AN", "xian"), ("xi an", "xian"),
+        ("Constanta", "constanta"), ("Constanța", "constanta"), ("constanța", "constanta"),
+        ("Malaszewicze", "malaszewicze"), ("Małaszewicze", "malaszewicze"),
+        ("Port of Baku", "alat"), ("Ələt", "alat"), ("Kapikoy", "kapikoy"), ("Alma-Ata", "almaty"),
+        ("Urumqi", "urumqi"), ("Ürümqi", "urumqi"), ("DUISBURG", "duisburg"),
+    ],
+)
+def test_names_match_without_case_or_accents(eurasia: Network, typed: str, place_id: str) -> None:
+    assert eurasia.place(typed).id == place_id
+
+
+def test_unknown_place_names_three_closest(eurasia: Network) -> None:
+    with pytest.raises(UnknownPlaceError) as caught:
+        eurasia.place("Duisberg")
+    assert caught.value.closest[0] == "Duisburg"
+    assert len(caught.value.closest) == 3
+    assert "Unknown place 'Duisberg'. Closest: Duisburg" in str(caught.value)
+
+
+def test_search_places(eurasia: Network) -> None:
+    assert {p.id for p in eurasia.search_places("GE")} >= {"tbilisi", "poti", "batumi", "akhalkalaki"}
+    assert [p.id for p in eurasia.search_places("KZAAU")] == ["aktau"]
+    assert len(eurasia.search_places("")) == len(eurasia.places)
+
+
+def test_normalize_name() -> None:
+    assert normalize_name("Kapıköy") == normalize_name("Kapikoy") == "kapikoy"
+    assert normalize_name("Böyük Kəsik") == "boyukkesik"
+
+
+def test_graph_is_compiled_once(eurasia: Network) -> None:
+    assert eurasia.graph is eurasia.graph
+    g = eurasia.graph
+    assert g.indptr[-1] == g.n_arcs and np_sorted(g.tail)
+
+
+def np_sorted(values: object) -> bool:
+    import numpy as np
+
+    array = np.asarray(values)
+    return bool(np.all(array[:-1] <= array[1:]))

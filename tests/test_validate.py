@@ -1,0 +1,111 @@
+"""Malformed datasets: every problem reported with file, line and column; nothing loads half-way."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import corridor
+from corridor.errors import DatasetError
+
+
+def set_cell(table: str, row: int, column: str, value: Any) -> Callable[[dict[str, Any], dict[str, Any]], None]:
+    def edit(tables: dict[str, Any], info: dict[str, Any]) -> None:
+        tables[table][row][column] = value
+
+    return edit
+
+
+def drop_column(table: str, column: str) -> Callable[[dict[str, Any], dict[str, Any]], None]:
+    def edit(tables: dict[str, Any], info: dict[str, Any]) -> None:
+        for row in tables[table]:
+            row.pop(column, None)
+
+    return edit
+
+
+def duplicate_row(table: str, row: int) -> Callable[[dict[str, Any], dict[str, Any]], None]:
+    def edit(tables: dict[str, Any], info: dict[str, Any]) -> None:
+        tables[table].append(dict(tables[table][row]))
+
+    return edit
+
+
+CASES = [
+    # (edit, expected text in the message)
+    (set_cell("links.csv", 1, "distance_km", -5), r"links\.csv:3:distance_km: .*greater than 0"),
+    (set_cell("links.csv", 0, "to", "zulu"), r"links\.csv:2:to: unknown place 'zulu'"),
+    (set_cell("links.csv", 0, "mode", "zeppelin"), r"links\.csv:2:mode: 'zeppelin'.*'rail'"),
+    (drop_column("links.csv", "distance_km"), r"links\.csv:1:distance_km: missing column 'distance_km'"),
+    (duplicate_row("places.csv", 1), r"places\.csv:7:id: duplicate place 'b' \(first at line 3\)"),
+    (set_cell("places.csv", 0, "country", "XX"), r"places\.csv:2:country: 'XX' is not an ISO 3166-1 alpha-2"),
+    (set_cell("places.csv", 0, "lat", 95), r"places\.csv:2:lat: .*less than or equal to 90"),
+    (set_cell("places.csv", 0, "locode", "bad"), r"places\.csv:2:locode: 'bad' is not a UN/LOCODE"),
+    (set_cell("places.csv", 1, "as_of", "last year"), r"places\.csv:3:as_of: 'last year' is not a date"),
+    (set_cell("places.csv", 1, "source", ""), r"places\.csv:3:source"),
+    (set_cell("places.csv", 1, "source", "nowhere"), r"places\.csv:3:source: unknown source 'nowhere'"),
+    (set_cell("places.csv", 1, "aliases", "Alpha"), r"places\.csv:3:aliases: 'Alpha' also names 'a'"),
+    (set_cell("links.csv", 0, "gauge", ""), r"links\.csv:2:gauge: a rail link needs a gauge"),
+    (set_cell("links.csv", 2, "gauge", 1520), r"links\.csv:4:gauge: only rail links have a gauge"),
+    (set_cell("links.csv", 0, "tariff_low_usd", 500), r"links\.csv:2:tariff_usd: need tariff_low_usd <= tariff_usd"),
+    (set_cell("links.csv", 0, "corridors", "x;zz"), r"links\.csv:2:corridors: unknown corridor 'zz'"),
+    (set_cell("links.csv", 0, "passages", "panama"), r"links\.csv:2:passages: unknown passage 'panama'"),
+    (set_cell("links.csv", 0, "emission_factor", "hub"), r"links\.csv:2:emission_factor: 'hub' is a hub factor"),
+    (set_cell("links.csv", 0, "speed_kmh", ""), r"links\.csv:2:speed_kmh: give speed_kmh or hours"),
+    (set_cell("transfers.csv", 0, "hours_low", 9), r"transfers\.csv:2:hours_low: need hours_low <= hours_typical"),
+    (set_cell("transfers.csv", 0, "to_layer", "sea"), r"transfers\.csv:2:to_layer: no 'sea' link touches 'b'"),
+    (set_cell("transfers.csv", 0, "to_layer", "hovercraft"), r"transfers\.csv:2:to_layer: unknown layer"),
+    (set_cell("transfers.csv", 0, "cost_usd", -1), r"transfers\.csv:2:cost_usd: .*greater than or equal to 0"),
+    (set_cell("services.csv", 0, "links", "nope"), r"services\.csv:2:links: unknown link 'nope'"),
+    (set_cell("services.csv", 0, "departures_per_week", 0), r"services\.csv:2:departures_per_week"),
+    (set_cell("emission_factors.csv", 0, "wtw", 1), r"emission_factors\.csv:2:wtw: well-to-wheel 1\.0 is below"),
+]
+
+
+@pytest.mark.parametrize(("edit", "expected"), CASES)
+def test_problem_is_named(make_dataset: Callable[..., Path], edit: Any, expected: str) -> None:
+    folder = make_dataset(edit)
+    with pytest.raises(DatasetError, match=expected):
+        corridor.load_network(folder)
+
+
+def test_every_problem_is_listed_at_once(make_dataset: Callable[..., Path]) -> None:
+    def edit(tables: dict[str, Any], info: dict[str, Any]) -> None:
+        tables["links.csv"][0]["distance_km"] = -1
+        tables["links.csv"][1]["to"] = "nowhere"
+        tables["places.csv"][2]["country"] = "ZZ"
+
+    with pytest.raises(DatasetError) as caught:
+        corridor.load_network(make_dataset(edit))
+    where = {(p.file, p.line, p.column) for p in caught.value.problems}
+    assert {("links.csv", 2, "distance_km"), ("links.csv", 3, "to"), ("places.csv", 4, "country")} <= where
+
+
+def test_missing_files_and_bad_yaml(make_dataset: Callable[..., Path]) -> None:
+    folder = make_dataset()
+    (folder / "links.csv").unlink()
+    (folder / "dataset.yaml").write_text("name: [unclosed", encoding="utf-8")
+    with pytest.raises(DatasetError) as caught:
+        corridor.load_network(folder)
+    text = str(caught.value)
+    assert "links.csv: file is missing" in text
+    assert "dataset.yaml: not valid YAML" in text
+
+
+def test_dataset_yaml_missing_key(make_dataset: Callable[..., Path]) -> None:
+    def edit(tables: dict[str, Any], info: dict[str, Any]) -> None:
+        del info["payload_t_per_feu"]
+
+    with pytest.raises(DatasetError, match="dataset.yaml:payload_t_per_feu: Field required"):
+        corridor.load_network(make_dataset(edit))
+
+
+def test_dataset_yaml_sources_are_checked(make_dataset: Callable[..., Path]) -> None:
+    def edit(tables: dict[str, Any], info: dict[str, Any]) -> None:
+        info["carbon_price_usd_per_t"]["source"] = ["nowhere"]
+
+    with pytest.raises(DatasetError, match="dataset.yaml:carbon_price_usd_per_t.source: unknown source 'nowhere'"):
+        corridor.load_network(make_dataset(edit))
