@@ -65,9 +65,15 @@ def test_places_search() -> None:
     ("args", "message"),
     [
         (("compare", "Xian", "Atlantis"), "Unknown place 'Atlantis'. Closest:"),
-        (("compare", "Xian", "Duisburg", "--avoid", "RU,IR,suez,cape,caspian,black-sea,bosporus"), "No FEU route"),
+        (
+            ("compare", "Xian", "Duisburg", "--avoid", "RU,IR,suez,cape,caspian,black-sea,bosporus"),
+            "No FEU route",
+        ),
         (("compare", "Xian", "Duisburg", "--avoid", "mars"), "Cannot avoid 'mars'"),
-        (("compare", "Xian", "Duisburg", "--cargo", "crate"), "Unknown cargo 'crate'; valid: FEU, TEU, t, liquid"),
+        (
+            ("compare", "Xian", "Duisburg", "--cargo", "crate"),
+            "Unknown cargo 'crate'; valid: FEU, TEU, t, liquid",
+        ),
         (("compare", "Xian", "Duisburg", "--quantity", "-1"), "must be a positive number"),
         (("route", "Xian", "Duisburg", "--optimize", "speed"), "Unknown objective 'speed'"),
         (("route", "Xian", "Duisburg", "--corridor", "arctic"), "Unknown corridor 'arctic'"),

@@ -10,7 +10,13 @@ from corridor.network import Network
 
 def test_every_record_names_sources_and_date(eurasia: Network) -> None:
     known = {s.id for s in eurasia.sources}
-    for record in (*eurasia.places, *eurasia.links, *eurasia.transfers, *eurasia.services, *eurasia.emission_factors):
+    for record in (
+        *eurasia.places,
+        *eurasia.links,
+        *eurasia.transfers,
+        *eurasia.services,
+        *eurasia.emission_factors,
+    ):
         assert record.source and set(record.source) <= known
         assert record.as_of
 
@@ -22,9 +28,34 @@ def test_estimates_are_marked(eurasia: Network) -> None:
 
 
 def test_required_places_exist(eurasia: Network) -> None:
-    for name in ("Xian", "Chongqing", "Urumqi", "Lianyungang", "Shanghai", "Almaty", "Tashkent", "Duisburg",
-                 "Rotterdam", "Hamburg", "Malaszewicze", "Budapest", "Constanta", "Istanbul", "Baku", "Tbilisi", "Poti",
-                 "Aktau", "Kuryk", "Alat", "Turkmenbashi", "Batumi", "Akhalkalaki", "Kars", "Dostyk", "Altynkol"):
+    for name in (
+        "Xian",
+        "Chongqing",
+        "Urumqi",
+        "Lianyungang",
+        "Shanghai",
+        "Almaty",
+        "Tashkent",
+        "Duisburg",
+        "Rotterdam",
+        "Hamburg",
+        "Malaszewicze",
+        "Budapest",
+        "Constanta",
+        "Istanbul",
+        "Baku",
+        "Tbilisi",
+        "Poti",
+        "Aktau",
+        "Kuryk",
+        "Alat",
+        "Turkmenbashi",
+        "Batumi",
+        "Akhalkalaki",
+        "Kars",
+        "Dostyk",
+        "Altynkol",
+    ):
         eurasia.place(name)
 
 
@@ -46,7 +77,18 @@ def test_gauges(eurasia: Network) -> None:
 @pytest.mark.parametrize("origin", ["Xian", "Chongqing", "Urumqi", "Lianyungang", "Shanghai", "Almaty", "Tashkent"])
 @pytest.mark.parametrize(
     "destination",
-    ["Duisburg", "Rotterdam", "Hamburg", "Malaszewicze", "Budapest", "Constanta", "Istanbul", "Baku", "Tbilisi", "Poti"],
+    [
+        "Duisburg",
+        "Rotterdam",
+        "Hamburg",
+        "Malaszewicze",
+        "Budapest",
+        "Constanta",
+        "Istanbul",
+        "Baku",
+        "Tbilisi",
+        "Poti",
+    ],
 )
 def test_every_required_pair_has_a_route(eurasia: Network, origin: str, destination: str) -> None:
     result = corridor.compare(eurasia, origin, destination)

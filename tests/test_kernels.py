@@ -11,7 +11,9 @@ from hypothesis import strategies as st
 from corridor._kernels import pareto_paths, shortest_path_arcs
 
 
-def random_graph(seed: int, n: int, p: float, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[tuple[int, int]]]:
+def random_graph(
+    seed: int, n: int, p: float, m: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[tuple[int, int]]]:
     rng = np.random.default_rng(seed)
     pairs = [(u, v) for u, v in itertools.permutations(range(n), 2) if rng.random() < p]
     pairs.sort()
@@ -56,7 +58,7 @@ def test_pareto_equals_brute_force(seed: int, n: int, p: float, m: int) -> None:
     assert {tuple(row) for row in costs} == front
     for path, row in zip(paths, costs, strict=True):
         assert np.allclose(weights[path].sum(axis=0), row)
-        assert [pairs[a][0] for a in path][0] == 0 and pairs[path[-1]][1] == n - 1 if path else n - 1 == 0
+        assert pairs[path[0]][0] == 0 and pairs[path[-1]][1] == n - 1
 
 
 @settings(max_examples=60, deadline=None)

@@ -11,11 +11,22 @@ from corridor.network import Network, normalize_name
 @pytest.mark.parametrize(
     ("typed", "place_id"),
     [
-        ("Xian", "xian"), ("Xi'an", "xian"), ("XI'AN", "xian"), ("xi an", "xian"),
-        ("Constanta", "constanta"), ("Constanța", "constanta"), ("constanța", "constanta"),
-        ("Malaszewicze", "malaszewicze"), ("Małaszewicze", "malaszewicze"),
-        ("Port of Baku", "alat"), ("Ələt", "alat"), ("Kapikoy", "kapikoy"), ("Alma-Ata", "almaty"),
-        ("Urumqi", "urumqi"), ("Ürümqi", "urumqi"), ("DUISBURG", "duisburg"),
+        ("Xian", "xian"),
+        ("Xi'an", "xian"),
+        ("XI'AN", "xian"),
+        ("xi an", "xian"),
+        ("Constanta", "constanta"),
+        ("Constanța", "constanta"),
+        ("constanța", "constanta"),
+        ("Malaszewicze", "malaszewicze"),
+        ("Małaszewicze", "malaszewicze"),
+        ("Port of Baku", "alat"),
+        ("Ələt", "alat"),
+        ("Kapikoy", "kapikoy"),
+        ("Alma-Ata", "almaty"),
+        ("Urumqi", "urumqi"),
+        ("Ürümqi", "urumqi"),
+        ("DUISBURG", "duisburg"),
     ],
 )
 def test_names_match_without_case_or_accents(eurasia: Network, typed: str, place_id: str) -> None:

@@ -27,7 +27,10 @@ def test_legs_add_up_and_name_places(toy: Network) -> None:
     r = corridor.route(toy, "a", "e", optimize="cost")
     moves = [leg for leg in r.legs if leg.kind == "move"]
     assert [(m.from_place, m.to_place, m.mode) for m in moves] == [
-        ("Alpha", "Bravo", "rail"), ("Bravo", "Charlie", "rail"), ("Charlie", "Delta", "ferry"), ("Delta", "Echo", "rail"),
+        ("Alpha", "Bravo", "rail"),
+        ("Bravo", "Charlie", "rail"),
+        ("Charlie", "Delta", "ferry"),
+        ("Delta", "Echo", "rail"),
     ]
     assert moves[2].wait_hours == pytest.approx(12.0)  # daily ferry: half of a 24 h headway
     assert r.distance_km == pytest.approx(1000.0)
@@ -102,12 +105,28 @@ def test_alternatives_are_distinct(toy: Network) -> None:
 @pytest.mark.parametrize(
     ("call", "error", "message"),
     [
-        (lambda n: corridor.route(n, "Atlantis", "Echo"), UnknownPlaceError, r"Unknown place 'Atlantis'\. Closest: "),
+        (
+            lambda n: corridor.route(n, "Atlantis", "Echo"),
+            UnknownPlaceError,
+            r"Unknown place 'Atlantis'\. Closest: ",
+        ),
         (lambda n: corridor.route(n, "a", "a"), InvalidOptionError, "same place"),
-        (lambda n: corridor.route(n, "a", "e", optimize="fun"), InvalidOptionError, "valid: time, cost, co2e"),
-        (lambda n: corridor.route(n, "a", "e", corridor="z"), InvalidOptionError, "Unknown corridor 'z'; valid: x, y"),
+        (
+            lambda n: corridor.route(n, "a", "e", optimize="fun"),
+            InvalidOptionError,
+            "valid: time, cost, co2e",
+        ),
+        (
+            lambda n: corridor.route(n, "a", "e", corridor="z"),
+            InvalidOptionError,
+            "Unknown corridor 'z'; valid: x, y",
+        ),
         (lambda n: corridor.route(n, "a", "e", quantity=0), InvalidOptionError, "positive"),
-        (lambda n: corridor.route(n, "a", "e", value_of_time_usd_per_hour=-1), InvalidOptionError, "non-negative"),
+        (
+            lambda n: corridor.route(n, "a", "e", value_of_time_usd_per_hour=-1),
+            InvalidOptionError,
+            "non-negative",
+        ),
         (lambda n: corridor.alternatives(n, "a", "e", k=0), InvalidOptionError, "k must be at least 1"),
         (lambda n: corridor.route(n, "a", "e", avoid="moon"), InvalidOptionError, "Cannot avoid 'moon'"),
     ],
@@ -173,7 +192,9 @@ def test_shortest_path_matches_networkx(eurasia: Network, objective: str) -> Non
 
 def test_pareto_contains_each_single_objective_optimum(eurasia: Network) -> None:
     routes = corridor.pareto(eurasia, "Almaty", "Istanbul")
-    assert min(r.hours for r in routes) == pytest.approx(corridor.route(eurasia, "Almaty", "Istanbul", optimize="time").hours)
+    assert min(r.hours for r in routes) == pytest.approx(
+        corridor.route(eurasia, "Almaty", "Istanbul", optimize="time").hours
+    )
     assert min(r.cost_usd for r in routes) == pytest.approx(
         corridor.route(eurasia, "Almaty", "Istanbul", optimize="cost").cost_usd
     )

@@ -50,18 +50,36 @@ CASES = [
     (set_cell("places.csv", 1, "aliases", "Alpha"), r"places\.csv:3:aliases: 'Alpha' also names 'a'"),
     (set_cell("links.csv", 0, "gauge", ""), r"links\.csv:2:gauge: a rail link needs a gauge"),
     (set_cell("links.csv", 2, "gauge", 1520), r"links\.csv:4:gauge: only rail links have a gauge"),
-    (set_cell("links.csv", 0, "tariff_low_usd", 500), r"links\.csv:2:tariff_usd: need tariff_low_usd <= tariff_usd"),
+    (
+        set_cell("links.csv", 0, "tariff_low_usd", 500),
+        r"links\.csv:2:tariff_usd: need tariff_low_usd <= tariff_usd",
+    ),
     (set_cell("links.csv", 0, "corridors", "x;zz"), r"links\.csv:2:corridors: unknown corridor 'zz'"),
     (set_cell("links.csv", 0, "passages", "panama"), r"links\.csv:2:passages: unknown passage 'panama'"),
-    (set_cell("links.csv", 0, "emission_factor", "hub"), r"links\.csv:2:emission_factor: 'hub' is a hub factor"),
+    (
+        set_cell("links.csv", 0, "emission_factor", "hub"),
+        r"links\.csv:2:emission_factor: 'hub' is a hub factor",
+    ),
     (set_cell("links.csv", 0, "speed_kmh", ""), r"links\.csv:2:speed_kmh: give speed_kmh or hours"),
-    (set_cell("transfers.csv", 0, "hours_low", 9), r"transfers\.csv:2:hours_low: need hours_low <= hours_typical"),
-    (set_cell("transfers.csv", 0, "to_layer", "sea"), r"transfers\.csv:2:to_layer: no 'sea' link touches 'b'"),
+    (
+        set_cell("transfers.csv", 0, "hours_low", 9),
+        r"transfers\.csv:2:hours_low: need hours_low <= hours_typical",
+    ),
+    (
+        set_cell("transfers.csv", 0, "to_layer", "sea"),
+        r"transfers\.csv:2:to_layer: no 'sea' link touches 'b'",
+    ),
     (set_cell("transfers.csv", 0, "to_layer", "hovercraft"), r"transfers\.csv:2:to_layer: unknown layer"),
-    (set_cell("transfers.csv", 0, "cost_usd", -1), r"transfers\.csv:2:cost_usd: .*greater than or equal to 0"),
+    (
+        set_cell("transfers.csv", 0, "cost_usd", -1),
+        r"transfers\.csv:2:cost_usd: .*greater than or equal to 0",
+    ),
     (set_cell("services.csv", 0, "links", "nope"), r"services\.csv:2:links: unknown link 'nope'"),
     (set_cell("services.csv", 0, "departures_per_week", 0), r"services\.csv:2:departures_per_week"),
-    (set_cell("emission_factors.csv", 0, "wtw", 1), r"emission_factors\.csv:2:wtw: well-to-wheel 1\.0 is below"),
+    (
+        set_cell("emission_factors.csv", 0, "wtw", 1),
+        r"emission_factors\.csv:2:wtw: well-to-wheel 1\.0 is below",
+    ),
 ]
 
 
@@ -99,7 +117,7 @@ def test_dataset_yaml_missing_key(make_dataset: Callable[..., Path]) -> None:
     def edit(tables: dict[str, Any], info: dict[str, Any]) -> None:
         del info["payload_t_per_feu"]
 
-    with pytest.raises(DatasetError, match="dataset.yaml:payload_t_per_feu: Field required"):
+    with pytest.raises(DatasetError, match=r"dataset\.yaml:payload_t_per_feu: Field required"):
         corridor.load_network(make_dataset(edit))
 
 
@@ -107,5 +125,5 @@ def test_dataset_yaml_sources_are_checked(make_dataset: Callable[..., Path]) -> 
     def edit(tables: dict[str, Any], info: dict[str, Any]) -> None:
         info["carbon_price_usd_per_t"]["source"] = ["nowhere"]
 
-    with pytest.raises(DatasetError, match="dataset.yaml:carbon_price_usd_per_t.source: unknown source 'nowhere'"):
+    with pytest.raises(DatasetError, match=r"dataset\.yaml:carbon_price_usd_per_t\.source: unknown source 'nowhere'"):
         corridor.load_network(make_dataset(edit))

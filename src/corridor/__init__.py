@@ -49,7 +49,13 @@ _WHERE = {
 }
 
 if TYPE_CHECKING:
-    from corridor.errors import CorridorError, DatasetError, InvalidOptionError, NoRouteError, UnknownPlaceError
+    from corridor.errors import (
+        CorridorError,
+        DatasetError,
+        InvalidOptionError,
+        NoRouteError,
+        UnknownPlaceError,
+    )
     from corridor.io.csvfolder import network_from_csv
     from corridor.network import Network, load_network
     from corridor.results import Comparison, Leg, Route

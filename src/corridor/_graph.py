@@ -28,7 +28,15 @@ from corridor.schema import COMMODITIES, FREIGHT_MODES, MODES, PASSAGES, TARIFF_
 if TYPE_CHECKING:
     from corridor.network import Network
 
-__all__ = ["ARC_GATE_IN", "ARC_GATE_OUT", "ARC_LINK", "ARC_MID", "ARC_THROUGH", "ARC_TRANSFER", "VirtualGraph"]
+__all__ = [
+    "ARC_GATE_IN",
+    "ARC_GATE_OUT",
+    "ARC_LINK",
+    "ARC_MID",
+    "ARC_THROUGH",
+    "ARC_TRANSFER",
+    "VirtualGraph",
+]
 
 ARC_LINK, ARC_THROUGH, ARC_TRANSFER, ARC_GATE_IN, ARC_GATE_OUT, ARC_MID = range(6)
 
@@ -158,9 +166,12 @@ def compile_graph(network: Network) -> VirtualGraph:
         attrs["allowed"] = allowed
         return attrs
 
-    country_codes = tuple(sorted({place.country for place in network.places} | {
-        code for link in network.links for code in link.via_countries
-    }))
+    country_codes = tuple(
+        sorted(
+            {place.country for place in network.places}
+            | {code for link in network.links for code in link.via_countries}
+        )
+    )
     country_index = {code: i for i, code in enumerate(country_codes)}
     corridor_ids = network.corridor_ids
 
@@ -168,7 +179,7 @@ def compile_graph(network: Network) -> VirtualGraph:
     for li, link in enumerate(network.links):
         if link.mode not in FREIGHT_MODES:
             continue
-        a, z = network.place_by_id[link.from_], network.place_by_id[link.to]
+        pa, pz = network.place_by_id[link.from_], network.place_by_id[link.to]
         factor = factors[link.emission_factor] if link.emission_factor else None
         wait = services[link.id].expected_wait_hours if link.id in services else 0.0
         full_wait = 2 * wait if link.id in services else 0.0
@@ -183,8 +194,8 @@ def compile_graph(network: Network) -> VirtualGraph:
         if factor is not None:
             co2[:] = (factor.ttw * link.distance_km, factor.wtw * link.distance_km)
         allowed[:] = [c in link.commodities for c in COMMODITIES]
-        countries = {a.country, z.country, *link.via_countries}
-        corridor_mask = [("*" in link.corridors) or (cid in link.corridors) for cid in corridor_ids]
+        touched = {pa.country, pz.country, *link.via_countries}
+        in_corridor = [("*" in link.corridors) or (cid in link.corridors) for cid in corridor_ids]
         directions = [(link.from_, link.to, False)]
         if link.bidirectional:
             directions.append((link.to, link.from_, True))
@@ -200,9 +211,9 @@ def compile_graph(network: Network) -> VirtualGraph:
                 to_layer=link.layer,
                 distance_km=link.distance_km,
                 mode=MODES.index(link.mode),
-                countries=countries,
+                countries=touched,
                 passages=set(link.passages),
-                corridors=corridor_mask,
+                corridors=in_corridor,
                 **attrs,
             )
 
@@ -213,23 +224,51 @@ def compile_graph(network: Network) -> VirtualGraph:
         common = {"place": pi, "countries": {place.country}}
         for layer in layers:
             rows = grouped.get((place.id, layer, layer), [])
-            b.arc(node_in[place.id, layer], node_out[place.id, layer], kind=ARC_THROUGH,
-                  from_layer=layer, to_layer=layer, transfers=tuple(rows),
-                  **common, **transfer_attrs(rows, needs_row=False))
+            b.arc(
+                node_in[place.id, layer],
+                node_out[place.id, layer],
+                kind=ARC_THROUGH,
+                from_layer=layer,
+                to_layer=layer,
+                transfers=tuple(rows),
+                **common,
+                **transfer_attrs(rows, needs_row=False),
+            )
             rows = grouped.get((place.id, "gate", layer), [])
-            b.arc(int(source_node[pi]), node_out[place.id, layer], kind=ARC_GATE_IN,
-                  from_layer="gate", to_layer=layer, transfers=tuple(rows),
-                  **common, **transfer_attrs(rows, needs_row=False))
+            b.arc(
+                int(source_node[pi]),
+                node_out[place.id, layer],
+                kind=ARC_GATE_IN,
+                from_layer="gate",
+                to_layer=layer,
+                transfers=tuple(rows),
+                **common,
+                **transfer_attrs(rows, needs_row=False),
+            )
             rows = grouped.get((place.id, layer, "gate"), [])
-            b.arc(node_in[place.id, layer], int(sink_node[pi]), kind=ARC_GATE_OUT,
-                  from_layer=layer, to_layer="gate", transfers=tuple(rows),
-                  **common, **transfer_attrs(rows, needs_row=False))
+            b.arc(
+                node_in[place.id, layer],
+                int(sink_node[pi]),
+                kind=ARC_GATE_OUT,
+                from_layer=layer,
+                to_layer="gate",
+                transfers=tuple(rows),
+                **common,
+                **transfer_attrs(rows, needs_row=False),
+            )
             for other in layers:
                 rows = grouped.get((place.id, layer, other), [])
                 if other != layer and rows:
-                    b.arc(node_in[place.id, layer], node_out[place.id, other], kind=ARC_TRANSFER,
-                          from_layer=layer, to_layer=other, transfers=tuple(rows),
-                          **common, **transfer_attrs(rows, needs_row=True))
+                    b.arc(
+                        node_in[place.id, layer],
+                        node_out[place.id, other],
+                        kind=ARC_TRANSFER,
+                        from_layer=layer,
+                        to_layer=other,
+                        transfers=tuple(rows),
+                        **common,
+                        **transfer_attrs(rows, needs_row=True),
+                    )
 
     # To arrays, sorted by tail (stable, so CSR rows keep insertion order).
     arcs = b.arcs
@@ -250,16 +289,16 @@ def compile_graph(network: Network) -> VirtualGraph:
                 out[i] = a[key]
         return out
 
-    countries = np.zeros((n_e, len(country_codes)), dtype=bool)
-    passages = np.zeros((n_e, len(PASSAGES)), dtype=bool)
-    corridors = np.ones((n_e, len(corridor_ids)), dtype=bool)
+    country_mask = np.zeros((n_e, len(country_codes)), dtype=bool)
+    passage_mask = np.zeros((n_e, len(PASSAGES)), dtype=bool)
+    corridor_mask = np.ones((n_e, len(corridor_ids)), dtype=bool)
     for i, a in enumerate(arcs):
         for code in a.get("countries", ()):  # type: ignore[attr-defined]
-            countries[i, country_index[code]] = True
+            country_mask[i, country_index[code]] = True
         for name in a.get("passages", ()):  # type: ignore[attr-defined]
-            passages[i, PASSAGES.index(name)] = True
+            passage_mask[i, PASSAGES.index(name)] = True
         if "corridors" in a:
-            corridors[i] = a["corridors"]
+            corridor_mask[i] = a["corridors"]
     kind = np.fromiter((a["kind"] for a in arcs), dtype=np.int8, count=n_e)
     from_layer = tuple(str(a.get("from_layer", "")) for a in arcs)
     to_layer = tuple(str(a.get("to_layer", "")) for a in arcs)
@@ -284,10 +323,10 @@ def compile_graph(network: Network) -> VirtualGraph:
         co2e_g_per_t=stack("co2", (n_c, 2)),  # type: ignore[arg-type]
         allowed=stack("allowed", (n_c,), True),  # type: ignore[arg-type]
         mode=np.fromiter((a.get("mode", -1) for a in arcs), dtype=np.int8, count=n_e),
-        countries=countries,
+        countries=country_mask,
         country_codes=country_codes,
-        passages=passages,
-        corridors=corridors,
+        passages=passage_mask,
+        corridors=corridor_mask,
         corridor_ids=corridor_ids,
         changes_layer=changes,
         source_node=source_node,

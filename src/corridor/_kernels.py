@@ -6,6 +6,9 @@ pair at most once) and per-arc weights, where ``inf`` marks an arc that may not 
 
 from __future__ import annotations
 
+import itertools
+from typing import Any
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -34,13 +37,13 @@ def shortest_path_arcs(
 def path_arcs(indptr: NDArray[np.int64], head: NDArray[np.int32], nodes: list[int]) -> list[int]:
     """The arcs joining consecutive nodes of a path."""
     arcs = []
-    for u, v in zip(nodes[:-1], nodes[1:], strict=True):
+    for u, v in itertools.pairwise(nodes):
         start = int(indptr[u])
         arcs.append(start + int(np.flatnonzero(head[start : int(indptr[u + 1])] == v)[0]))
     return arcs
 
 
-def _numba_pareto():  # type: ignore[no-untyped-def]
+def _numba_pareto() -> Any:
     """Compile on first use, so that importing corridor stays fast."""
     from numba import njit
 
@@ -151,12 +154,18 @@ def _numba_pareto():  # type: ignore[no-untyped-def]
                         break
             if overflow:
                 break
-        return found[:n_found].copy(), cost[:n_labels].copy(), pred[:n_labels].copy(), arc[:n_labels].copy(), overflow
+        return (
+            found[:n_found].copy(),
+            cost[:n_labels].copy(),
+            pred[:n_labels].copy(),
+            arc[:n_labels].copy(),
+            overflow,
+        )
 
     return kernel
 
 
-_PARETO = None
+_PARETO: Any = None
 
 
 def pareto_paths(

@@ -163,7 +163,7 @@ def validate_tables(
         ("transfers.csv", transfers, "transfer"),
         ("services.csv", services, "service"),
     ):
-        _duplicates(file, ((line, rec.id) for line, rec in recs), what, problems)  # type: ignore[attr-defined]
+        _duplicates(file, ((line, rec.id) for line, rec in recs), what, problems)
 
     source_ids = {rec.id for _, rec in sources}
     corridor_ids = {rec.id for _, rec in corridors}
@@ -188,7 +188,7 @@ def validate_tables(
             ("services.csv", services),
         ):
             for line, rec in recs:
-                for source in rec.source:  # type: ignore[attr-defined]
+                for source in rec.source:
                     known(file, line, "source", source, source_ids, "source (see sources.csv)")
         if parsed_info is not None:
             for key in type(parsed_info).model_fields:
@@ -223,12 +223,16 @@ def validate_tables(
                 known("links.csv", line, "corridors", corridor, corridor_ids, "corridor (see corridors.csv)")
         if link.mode in FREIGHT_MODES:
             if link.emission_factor is None:
-                problems.append(Problem("links.csv", line, "emission_factor", "a freight link needs an emission factor"))
-            elif known("links.csv", line, "emission_factor", link.emission_factor, factor_kind, "emission factor"):
-                if factor_kind[link.emission_factor] != "transport":
-                    problems.append(
-                        Problem("links.csv", line, "emission_factor", f"{link.emission_factor!r} is a hub factor")
-                    )
+                problems.append(
+                    Problem("links.csv", line, "emission_factor", "a freight link needs an emission factor")
+                )
+            elif (
+                known("links.csv", line, "emission_factor", link.emission_factor, factor_kind, "emission factor")
+                and factor_kind[link.emission_factor] != "transport"
+            ):
+                problems.append(
+                    Problem("links.csv", line, "emission_factor", f"{link.emission_factor!r} is a hub factor")
+                )
             if link.mode == "pipeline" and set(link.commodities) - {"liquid_bulk"}:
                 problems.append(Problem("links.csv", line, "commodities", "a pipeline carries liquid_bulk only"))
 
@@ -249,19 +253,29 @@ def validate_tables(
                         f"no {layer!r} link touches {transfer.place!r}; layers there: {valid}",
                     )
                 )
-        key = (transfer.place, transfer.from_layer, transfer.to_layer, transfer.kind)
-        if key in seen_transfer:
+        transfer_key = (transfer.place, transfer.from_layer, transfer.to_layer, transfer.kind)
+        if transfer_key in seen_transfer:
             problems.append(
-                Problem("transfers.csv", line, "kind", f"same place, layers and kind as line {seen_transfer[key]}")
-            )
-        seen_transfer.setdefault(key, line)
-        if transfer.emission_factor is not None and known(
-            "transfers.csv", line, "emission_factor", transfer.emission_factor, factor_kind, "emission factor"
-        ):
-            if factor_kind[transfer.emission_factor] != "hub":
-                problems.append(
-                    Problem("transfers.csv", line, "emission_factor", f"{transfer.emission_factor!r} is not a hub factor")
+                Problem(
+                    "transfers.csv", line, "kind", f"same place, layers and kind as line {seen_transfer[transfer_key]}"
                 )
+            )
+        seen_transfer.setdefault(transfer_key, line)
+        if (
+            transfer.emission_factor is not None
+            and known(
+                "transfers.csv", line, "emission_factor", transfer.emission_factor, factor_kind, "emission factor"
+            )
+            and factor_kind[transfer.emission_factor] != "hub"
+        ):
+            problems.append(
+                Problem(
+                    "transfers.csv",
+                    line,
+                    "emission_factor",
+                    f"{transfer.emission_factor!r} is not a hub factor",
+                )
+            )
 
     for line, service in services:
         for link_id in service.links:

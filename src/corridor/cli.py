@@ -37,10 +37,12 @@ AvoidOpt = Annotated[
 OptimizeOpt = Annotated[str, typer.Option("--optimize", help="time, cost, co2e or generalized.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 VotOpt = Annotated[
-    float | None, typer.Option("--value-of-time", help="USD per FEU-hour in the generalized cost (dataset default).")
+    float | None,
+    typer.Option("--value-of-time", help="USD per FEU-hour in the generalized cost (dataset default)."),
 ]
 CarbonOpt = Annotated[
-    float | None, typer.Option("--carbon-price", help="USD per t CO2e in the generalized cost (dataset default).")
+    float | None,
+    typer.Option("--carbon-price", help="USD per t CO2e in the generalized cost (dataset default)."),
 ]
 
 
@@ -100,8 +102,15 @@ def compare(
 
     net = _network(network)
     result = run(
-        net, origin, destination, cargo=cargo, quantity=quantity, avoid=avoid, optimize=optimize,
-        value_of_time_usd_per_hour=value_of_time, carbon_price_usd_per_t=carbon_price,
+        net,
+        origin,
+        destination,
+        cargo=cargo,
+        quantity=quantity,
+        avoid=avoid,
+        optimize=optimize,
+        value_of_time_usd_per_hour=value_of_time,
+        carbon_price_usd_per_t=carbon_price,
     )
     if geojson is not None:
         _write_atomic(geojson, json.dumps(result.to_geojson(), ensure_ascii=False))
@@ -112,14 +121,27 @@ def compare(
 
     qty = f"{result.quantity:g} {result.cargo}"
     table = Table(title=f"{result.origin} → {result.destination}, {qty}, best route per corridor by {optimize}")
-    for name, justify in (("corridor", "left"), ("via", "left"), ("days", "right"), ("days low–high", "right"),
-                          ("cost USD", "right"), ("CO2e kg", "right"), ("transshipments", "right"),
-                          ("borders", "right")):
+    for name, justify in (
+        ("corridor", "left"),
+        ("via", "left"),
+        ("days", "right"),
+        ("days low–high", "right"),
+        ("cost USD", "right"),
+        ("CO2e kg", "right"),
+        ("transshipments", "right"),
+        ("borders", "right"),
+    ):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     for r in result.options:
         table.add_row(
-            r.corridor, ", ".join(r.via), f"{r.days:.1f}", f"{r.days_low:.1f}–{r.days_high:.1f}",
-            _money(r.cost_usd), _money(r.co2e_kg), str(r.transshipments), str(r.border_crossings),
+            r.corridor,
+            ", ".join(r.via),
+            f"{r.days:.1f}",
+            f"{r.days_low:.1f}–{r.days_high:.1f}",
+            _money(r.cost_usd),
+            _money(r.co2e_kg),
+            str(r.transshipments),
+            str(r.border_crossings),
         )
     console = _console()
     console.print(table)
@@ -137,12 +159,24 @@ def _legs_table(route: Route, title: str) -> Any:
     for leg in route.legs:
         mode = f"{leg.mode} {leg.gauge}" if leg.gauge else leg.mode
         table.add_row(
-            leg.from_place, leg.to_place if leg.kind == "move" else "", mode,
-            f"{leg.distance_km:,.0f}" if leg.kind == "move" else "", f"{leg.hours:.1f}",
-            _money(leg.cost_usd), _money(leg.co2e_kg),
+            leg.from_place,
+            leg.to_place if leg.kind == "move" else "",
+            mode,
+            f"{leg.distance_km:,.0f}" if leg.kind == "move" else "",
+            f"{leg.hours:.1f}",
+            _money(leg.cost_usd),
+            _money(leg.co2e_kg),
         )
-    table.add_row("total", "", "", f"{route.distance_km:,.0f}", f"{route.hours:.1f}", _money(route.cost_usd),
-                  _money(route.co2e_kg), style="bold")
+    table.add_row(
+        "total",
+        "",
+        "",
+        f"{route.distance_km:,.0f}",
+        f"{route.hours:.1f}",
+        _money(route.cost_usd),
+        _money(route.co2e_kg),
+        style="bold",
+    )
     return table
 
 
@@ -151,7 +185,9 @@ def route(
     origin: Annotated[str, typer.Argument(help="Origin place (name, alias or id).")],
     destination: Annotated[str, typer.Argument(help="Destination place.")],
     optimize: OptimizeOpt = "generalized",
-    pareto: Annotated[bool, typer.Option("--pareto", help="Every route Pareto-optimal in time, cost and CO2e.")] = False,
+    pareto: Annotated[
+        bool, typer.Option("--pareto", help="Every route Pareto-optimal in time, cost and CO2e.")
+    ] = False,
     alternatives: Annotated[int, typer.Option("--alternatives", help="The K best distinct routes.", min=1)] = 1,
     corridor: Annotated[str | None, typer.Option("--corridor", help="Keep to one corridor (e.g. middle).")] = None,
     cargo: CargoOpt = "FEU",
@@ -168,7 +204,10 @@ def route(
 
     net = _network(network)
     common: dict[str, Any] = {"cargo": cargo, "quantity": quantity, "avoid": avoid, "corridor": corridor}
-    weights: dict[str, Any] = {"value_of_time_usd_per_hour": value_of_time, "carbon_price_usd_per_t": carbon_price}
+    weights: dict[str, Any] = {
+        "value_of_time_usd_per_hour": value_of_time,
+        "carbon_price_usd_per_t": carbon_price,
+    }
     if pareto:
         routes = routing.pareto(net, origin, destination, **common)
         label = "pareto"
@@ -183,14 +222,16 @@ def route(
         _write_atomic(geojson, json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False))
     first = routes[0]
     if as_json:
-        _print_json({
-            "origin": first.origin,
-            "destination": first.destination,
-            "cargo": first.cargo,
-            "quantity": first.quantity,
-            "optimize": label,
-            "routes": [r.to_dict() for r in routes],
-        })
+        _print_json(
+            {
+                "origin": first.origin,
+                "destination": first.destination,
+                "cargo": first.cargo,
+                "quantity": first.quantity,
+                "optimize": label,
+                "routes": [r.to_dict() for r in routes],
+            }
+        )
         return
     console = _console()
     if pareto:
@@ -205,9 +246,11 @@ def route(
         return
     for i, r in enumerate(routes, 1):
         head = f"#{i} " if len(routes) > 1 else ""
-        title = (f"{head}{r.origin} → {r.destination} ({r.corridor}), by {label}: {r.days:.1f} days "
-                 f"({r.days_low:.1f}–{r.days_high:.1f}), {r.transshipments} transshipments, "
-                 f"{r.border_crossings} borders")
+        title = (
+            f"{head}{r.origin} → {r.destination} ({r.corridor}), by {label}: {r.days:.1f} days "
+            f"({r.days_low:.1f}–{r.days_high:.1f}), {r.transshipments} transshipments, "
+            f"{r.border_crossings} borders"
+        )
         console.print(_legs_table(r, title))
 
 
@@ -221,8 +264,9 @@ def places(
     net = _network(network)
     found = net.search_places(search)
     if as_json:
-        _print_json([p.model_dump(include={"id", "name", "aliases", "country", "lat", "lon", "kind", "locode"})
-                     for p in found])
+        _print_json(
+            [p.model_dump(include={"id", "name", "aliases", "country", "lat", "lon", "kind", "locode"}) for p in found]
+        )
         return
     from rich.table import Table
 
@@ -242,8 +286,10 @@ def validate(
     net = _network(folder)
     estimated = sum(1 for rec in (*net.places, *net.links, *net.transfers, *net.services) if rec.estimated)
     total = len(net.places) + len(net.links) + len(net.transfers) + len(net.services)
-    print(f"{folder}: valid. {len(net.places)} places, {len(net.links)} links, {len(net.transfers)} transfers, "
-          f"{len(net.services)} services, {len(net.sources)} sources; {estimated} of {total} records are estimates.")
+    print(
+        f"{folder}: valid. {len(net.places)} places, {len(net.links)} links, {len(net.transfers)} transfers, "
+        f"{len(net.services)} services, {len(net.sources)} sources; {estimated} of {total} records are estimates."
+    )
 
 
 def main() -> None:

@@ -93,7 +93,7 @@ class Network:
 
     @cached_property
     def _names(self) -> dict[str, str]:
-        names = {}
+        names: dict[str, str] = {}
         for place in self.places:
             for label in (place.id, place.name, *place.aliases):
                 names.setdefault(normalize_name(label), place.id)

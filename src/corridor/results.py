@@ -104,8 +104,12 @@ class Route:
     @property
     def transshipments(self) -> int:
         """Changes of mode or gauge along the way (a container lifted or a wagon re-bogied)."""
-        return sum(1 for leg in self.legs if leg.kind == "stop" and ("transshipment" in leg.mode
-                   or "gauge_change" in leg.mode or "port_handling" in leg.mode))
+        return sum(
+            1
+            for leg in self.legs
+            if leg.kind == "stop"
+            and ("transshipment" in leg.mode or "gauge_change" in leg.mode or "port_handling" in leg.mode)
+        )
 
     @property
     def border_crossings(self) -> int:
@@ -153,7 +157,10 @@ class Route:
         for i, leg in enumerate(self.legs):
             props = {"corridor": self.corridor, "sequence": i, **leg.to_dict()}
             if leg.kind == "move":
-                geometry: dict[str, Any] = {"type": "LineString", "coordinates": [list(c) for c in leg.coordinates]}
+                geometry: dict[str, Any] = {
+                    "type": "LineString",
+                    "coordinates": [list(c) for c in leg.coordinates],
+                }
             else:
                 geometry = {"type": "Point", "coordinates": list(leg.coordinates[0])}
             features.append({"type": "Feature", "geometry": geometry, "properties": props})

@@ -147,8 +147,10 @@ def _prepare(
         blocked |= graph.passages[:, passage_cols].any(axis=1)
     if rules.modes:
         blocked |= np.isin(graph.mode, [MODES.index(m) for m in rules.modes])
-    vot = network.info.value_of_time_usd_per_feu_hour.value if value_of_time_usd_per_hour is None else (
-        value_of_time_usd_per_hour
+    vot = (
+        network.info.value_of_time_usd_per_feu_hour.value
+        if value_of_time_usd_per_hour is None
+        else (value_of_time_usd_per_hour)
     )
     carbon = network.info.carbon_price_usd_per_t.value if carbon_price_usd_per_t is None else carbon_price_usd_per_t
     for name, value in (("value of time", vot), ("carbon price", carbon)):
@@ -255,9 +257,9 @@ def _build_route(q: _Query, arcs: Sequence[int], corridor: str | None) -> Route:
             continue
         place = places[graph.place[a]]
         kinds = "+".join(dict.fromkeys(row.kind for row in rows)) or "transfer"
-        if graph.changes_layer[a] or any(row.kind == "border" for row in rows):
-            if not via or via[-1] != place.name:
-                via.append(place.name)
+        crossing = graph.changes_layer[a] or any(row.kind == "border" for row in rows)
+        if crossing and (not via or via[-1] != place.name):
+            via.append(place.name)
         qualities = sorted({network.factor_by_id[r.emission_factor].quality for r in rows if r.emission_factor})
         legs.append(
             Leg(
@@ -326,8 +328,14 @@ def route(
     _check_objective(optimize)
     _check_corridor(network, corridor)
     q = _prepare(
-        network, origin, destination, cargo=cargo, quantity=quantity, avoid=avoid,
-        value_of_time_usd_per_hour=value_of_time_usd_per_hour, carbon_price_usd_per_t=carbon_price_usd_per_t,
+        network,
+        origin,
+        destination,
+        cargo=cargo,
+        quantity=quantity,
+        avoid=avoid,
+        value_of_time_usd_per_hour=value_of_time_usd_per_hour,
+        carbon_price_usd_per_t=carbon_price_usd_per_t,
     )
     weights = q.weights(optimize)
     if corridor is not None:
@@ -361,8 +369,14 @@ def compare(
     for cid in wanted:
         _check_corridor(network, cid)
     q = _prepare(
-        network, origin, destination, cargo=cargo, quantity=quantity, avoid=avoid,
-        value_of_time_usd_per_hour=value_of_time_usd_per_hour, carbon_price_usd_per_t=carbon_price_usd_per_t,
+        network,
+        origin,
+        destination,
+        cargo=cargo,
+        quantity=quantity,
+        avoid=avoid,
+        value_of_time_usd_per_hour=value_of_time_usd_per_hour,
+        carbon_price_usd_per_t=carbon_price_usd_per_t,
     )
     base = q.weights(optimize)
     found: list[tuple[float, Route]] = []
@@ -406,14 +420,19 @@ def pareto(
     """
     _check_corridor(network, corridor)
     q = _prepare(
-        network, origin, destination, cargo=cargo, quantity=quantity, avoid=avoid,
-        value_of_time_usd_per_hour=None, carbon_price_usd_per_t=None,
+        network,
+        origin,
+        destination,
+        cargo=cargo,
+        quantity=quantity,
+        avoid=avoid,
+        value_of_time_usd_per_hour=None,
+        carbon_price_usd_per_t=None,
     )
     blocked = q.restricted(corridor)
     weights = np.column_stack([q.hours, q.cost, q.co2e])
     weights[blocked, 0] = np.inf
-    paths, _, truncated = pareto_paths(q.graph.indptr, q.graph.head, weights, q.source, q.target,
-                                       max_labels=max_labels)
+    paths, _, truncated = pareto_paths(q.graph.indptr, q.graph.head, weights, q.source, q.target, max_labels=max_labels)
     if truncated:
         raise InvalidOptionError(f"The Pareto search passed max_labels={max_labels}; raise it or narrow the query")
     if not paths:
@@ -442,8 +461,14 @@ def alternatives(
     if k < 1:
         raise InvalidOptionError(f"k must be at least 1, got {k}")
     q = _prepare(
-        network, origin, destination, cargo=cargo, quantity=quantity, avoid=avoid,
-        value_of_time_usd_per_hour=value_of_time_usd_per_hour, carbon_price_usd_per_t=carbon_price_usd_per_t,
+        network,
+        origin,
+        destination,
+        cargo=cargo,
+        quantity=quantity,
+        avoid=avoid,
+        value_of_time_usd_per_hour=value_of_time_usd_per_hour,
+        carbon_price_usd_per_t=carbon_price_usd_per_t,
     )
     g = q.graph
     weights = q.weights(optimize)
