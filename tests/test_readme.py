@@ -1,0 +1,26 @@
+"""The README's promises: its two commands, and its Python example, run as written."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_readme_opens_with_the_two_commands() -> None:
+    commands = re.findall(r"^    (python3 -m venv .*)$", README.read_text(encoding="utf-8"), flags=re.M)
+    assert len(commands) == 2
+    assert commands[0].endswith("corridor compare Xian Duisburg")
+    assert commands[1].endswith("python -m pytest")
+    ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8")
+    assert commands[1] in ci
+
+
+def test_readme_python_example_runs() -> None:
+    text = README.read_text(encoding="utf-8")
+    code = re.search(r"```python\n(.*?)```", text, flags=re.S)
+    assert code is not None
+    namespace: dict[str, object] = {}
+    exec(compile(code.group(1), str(README), "exec"), namespace)
+    assert "result" in namespace and "best" in namespace
