@@ -183,7 +183,7 @@ def bench(quick: bool) -> list[dict[str, Any]]:
     # Pareto on the big grid, to a target 12 steps away on the diagonal (label sets grow fast with distance)
     hop = 6
     tgt = hop * side + hop
-    t_ours, (paths, costs, truncated) = timed(
+    t_ours, (paths, _costs, truncated) = timed(
         lambda: pareto_paths(indptr, head, weights, source, tgt, max_labels=5_000_000), repeat=runs
     )
     big_adj: dict[int, list[tuple[int, tuple[float, ...]]]] = {}
