@@ -303,6 +303,38 @@ def _no_route(q: _Query, avoid: Avoid | Iterable[str] | str | None, corridor: st
     return NoRouteError(what + ".")
 
 
+def _weighted(
+    network: Network,
+    origin: str,
+    destination: str,
+    *,
+    optimize: str,
+    corridor: str | None,
+    cargo: str,
+    quantity: float,
+    avoid: Avoid | Iterable[str] | str | None,
+    value_of_time_usd_per_hour: float | None,
+    carbon_price_usd_per_t: float | None,
+) -> tuple[_Query, NDArray[np.float64]]:
+    """Check the options, prepare the query and weigh every arc by the objective (inf: not usable)."""
+    _check_objective(optimize)
+    _check_corridor(network, corridor)
+    q = _prepare(
+        network,
+        origin,
+        destination,
+        cargo=cargo,
+        quantity=quantity,
+        avoid=avoid,
+        value_of_time_usd_per_hour=value_of_time_usd_per_hour,
+        carbon_price_usd_per_t=carbon_price_usd_per_t,
+    )
+    weights = q.weights(optimize)
+    if corridor is not None:
+        weights[q.restricted(corridor)] = np.inf
+    return q, weights
+
+
 def route(
     network: Network,
     origin: str,
@@ -325,21 +357,18 @@ def route(
     ------
     UnknownPlaceError, InvalidOptionError, NoRouteError
     """
-    _check_objective(optimize)
-    _check_corridor(network, corridor)
-    q = _prepare(
+    q, weights = _weighted(
         network,
         origin,
         destination,
+        optimize=optimize,
+        corridor=corridor,
         cargo=cargo,
         quantity=quantity,
         avoid=avoid,
         value_of_time_usd_per_hour=value_of_time_usd_per_hour,
         carbon_price_usd_per_t=carbon_price_usd_per_t,
     )
-    weights = q.weights(optimize)
-    if corridor is not None:
-        weights[q.restricted(corridor)] = np.inf
     arcs = shortest_path_arcs(q.graph.indptr, q.graph.head, weights, q.source, q.target)
     if arcs is None:
         raise _no_route(q, avoid, corridor)
@@ -456,14 +485,14 @@ def alternatives(
     carbon_price_usd_per_t: float | None = None,
 ) -> list[Route]:
     """The ``k`` best routes that differ in at least one link (Yen's algorithm on the virtual network)."""
-    _check_objective(optimize)
-    _check_corridor(network, corridor)
     if k < 1:
         raise InvalidOptionError(f"k must be at least 1, got {k}")
-    q = _prepare(
+    q, weights = _weighted(
         network,
         origin,
         destination,
+        optimize=optimize,
+        corridor=corridor,
         cargo=cargo,
         quantity=quantity,
         avoid=avoid,
@@ -471,9 +500,6 @@ def alternatives(
         carbon_price_usd_per_t=carbon_price_usd_per_t,
     )
     g = q.graph
-    weights = q.weights(optimize)
-    if corridor is not None:
-        weights[q.restricted(corridor)] = np.inf
     first = shortest_path_arcs(g.indptr, g.head, weights, q.source, q.target)
     if first is None:
         raise _no_route(q, avoid, corridor)
