@@ -63,3 +63,10 @@ def np_sorted(values: object) -> bool:
 
     array = np.asarray(values)
     return bool(np.all(array[:-1] <= array[1:]))
+
+
+@pytest.mark.parametrize("typed", ["", "  ", "'-'"])
+def test_empty_place_name_is_said_so(eurasia: Network, typed: str) -> None:
+    with pytest.raises(UnknownPlaceError, match="is empty, or has no letters or digits") as caught:
+        eurasia.place(typed)
+    assert caught.value.closest == ()

@@ -53,11 +53,12 @@ class DatasetError(ValueError, CorridorError):
 class UnknownPlaceError(KeyError, CorridorError):
     """A place name that matches no place or alias of the network."""
 
-    def __init__(self, name: str, closest: Sequence[str]) -> None:
+    def __init__(self, name: str, closest: Sequence[str], *, reason: str = "") -> None:
         self.name = name
         self.closest = tuple(closest)
         hint = f" Closest: {', '.join(self.closest)}." if self.closest else ""
-        super().__init__(f"Unknown place {name!r}.{hint} See `corridor places`.")
+        what = f"Place name {name!r} {reason}." if reason else f"Unknown place {name!r}.{hint}"
+        super().__init__(f"{what} See `corridor places`.")
 
     def __str__(self) -> str:  # KeyError would repr() the message
         return str(self.args[0])

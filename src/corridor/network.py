@@ -108,7 +108,9 @@ class Network:
             Naming the three closest place names.
         """
         key = normalize_name(name)
-        if key and key in self._names:
+        if not key:
+            raise UnknownPlaceError(name, [], reason="is empty, or has no letters or digits")
+        if key in self._names:
             return self.place_by_id[self._names[key]]
         raise UnknownPlaceError(name, self.closest_places(name))
 
