@@ -22,7 +22,7 @@ from corridor.network import Network
 from corridor.results import Comparison, Leg, Route
 from corridor.schema import COUNTRIES, FREIGHT_MODES, MODES, PASSAGES
 
-__all__ = ["OBJECTIVES", "Avoid", "alternatives", "compare", "pareto", "parse_avoid", "route"]
+__all__ = ["OBJECTIVES", "Avoid", "alternatives", "blocked_arcs", "compare", "pareto", "parse_avoid", "route"]
 
 Objective = Literal["time", "cost", "co2e", "generalized"]
 OBJECTIVES: tuple[str, ...] = ("time", "cost", "co2e", "generalized")
@@ -71,6 +71,20 @@ def parse_avoid(items: Iterable[str] | str | None) -> Avoid:
                 f"({', '.join(PASSAGES)}) or a mode ({', '.join(FREIGHT_MODES)})"
             )
     return Avoid(frozenset(countries), frozenset(passages), frozenset(modes))
+
+
+def blocked_arcs(graph: VirtualGraph, commodity_index: int, rules: Avoid) -> NDArray[np.bool_]:
+    """Arcs a shipment of this commodity may not use: not allowed for it, or touching what ``rules`` avoid."""
+    blocked: NDArray[np.bool_] = ~graph.allowed[:, commodity_index]
+    country_cols = [i for i, code in enumerate(graph.country_codes) if code in rules.countries]
+    if country_cols:
+        blocked |= graph.countries[:, country_cols].any(axis=1)
+    passage_cols = [PASSAGES.index(p) for p in rules.passages]
+    if passage_cols:
+        blocked |= graph.passages[:, passage_cols].any(axis=1)
+    if rules.modes:
+        blocked |= np.isin(graph.mode, [MODES.index(m) for m in rules.modes])
+    return blocked
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,15 +152,7 @@ def _prepare(
             raise NoRouteError(f"{role} {place.name} is in {place.country}, which is to be avoided")
     graph = network.graph
     c = unit.commodity_index
-    blocked = ~graph.allowed[:, c]
-    country_cols = [i for i, code in enumerate(graph.country_codes) if code in rules.countries]
-    if country_cols:
-        blocked |= graph.countries[:, country_cols].any(axis=1)
-    passage_cols = [PASSAGES.index(p) for p in rules.passages]
-    if passage_cols:
-        blocked |= graph.passages[:, passage_cols].any(axis=1)
-    if rules.modes:
-        blocked |= np.isin(graph.mode, [MODES.index(m) for m in rules.modes])
+    blocked = blocked_arcs(graph, c, rules)
     vot = (
         network.info.value_of_time_usd_per_feu_hour.value
         if value_of_time_usd_per_hour is None
