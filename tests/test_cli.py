@@ -105,3 +105,67 @@ def test_validate_embedded() -> None:
 
     result = run("validate", str(DEFAULT_DATASET))
     assert result.returncode == 0 and "valid" in result.stdout
+
+
+# --- assign and bottlenecks -----------------------------------------------------------------------------------
+
+
+def test_assign_tntp_json_and_files(tntp_root: Path, tmp_path: Path) -> None:
+    folder = tntp_root / "SiouxFalls"
+    out = {name: tmp_path / name for name in ("flows.parquet", "elements.csv", "gap.csv", "gap.png", "flows.geojson")}
+    result = run(
+        "assign", "--tntp", str(folder), "--algorithm", "bfw", "--gap", "1e-4", "--json",
+        "--flows", str(out["flows.parquet"]), "--elements", str(out["elements.csv"]),
+        "--convergence", str(out["gap.csv"]), "--plot", str(out["gap.png"]), "--geojson", str(out["flows.geojson"]),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert isinstance(data["algorithm"], str) and data["algorithm"] == "bfw"
+    assert isinstance(data["iterations"], int) and data["iterations"] >= 1
+    assert 0 < data["relative_gap"] <= 1e-4
+    assert abs(data["objective"] - 4_231_335.287) / 4_231_335.287 < 1e-4
+    assert 0 < data["seconds"] < 60
+    import pandas as pd
+
+    flows = pd.read_parquet(out["flows.parquet"])
+    assert len(flows) == 76 and {"link", "flow", "time", "vc", "reference_flow"} <= set(flows.columns)
+    gaps = pd.read_csv(out["gap.csv"])
+    assert len(gaps) == data["iterations"] and gaps["relative_gap"].iloc[-1] == pytest.approx(data["relative_gap"])
+    assert out["gap.png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    geo = json.loads(out["flows.geojson"].read_text())
+    assert geo["type"] == "FeatureCollection" and len(geo["features"]) == 76
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_assign_tntp_generalized_cost(tntp_root: Path) -> None:
+    result = run(
+        "assign", "--tntp", str(tntp_root / "Chicago-Sketch"), "--toll-factor", "0.02", "--distance-factor", "0.04",
+        "--algorithm", "bfw", "--gap", "1e-4", "--json",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert abs(data["objective"] - 17_313_018.739) / 17_313_018.739 < 1e-4
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--algorithm", "newton"], "Unknown algorithm 'newton'; valid: msa, fw, cfw, bfw, bush"),
+        (["--gap", "0"], "gap must be a positive number"),
+        (["--toll-factor", "-1"], "toll factor must be a non-negative number"),
+        (["--plot", "gap.jpg"], "use a .png file name"),
+        (["--flows", "flows.xlsx"], "use a .csv or .parquet file name"),
+        (["--demand", "x.csv"], "--tntp brings its own network and trips"),
+    ],
+)
+def test_assign_tntp_bad_options(tntp_root: Path, args: list[str], message: str) -> None:
+    result = run("assign", "--tntp", str(tntp_root / "SiouxFalls"), *args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_assign_tntp_missing_folder(tmp_path: Path) -> None:
+    result = run("assign", "--tntp", str(tmp_path / "nowhere"))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "nowhere" in result.stderr

@@ -11,25 +11,45 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 __all__ = [
+    "AssignmentResult",
     "Avoid",
     "Comparison",
     "CorridorError",
     "DatasetError",
+    "Demand",
+    "FlowNetwork",
     "InvalidOptionError",
     "Leg",
     "Network",
     "NoRouteError",
     "Route",
+    "TrafficClass",
     "UnknownPlaceError",
     "alternatives",
+    "assign",
+    "capacitated_flow",
     "compare",
+    "flow_network",
     "load_network",
     "network_from_csv",
+    "network_from_tntp",
+    "network_to_tntp",
     "pareto",
+    "passage_volumes",
     "route",
 ]
 
 _WHERE = {
+    "assign": "corridor.assignment",
+    "AssignmentResult": "corridor.flowresults",
+    "Demand": "corridor.flownet",
+    "FlowNetwork": "corridor.flownet",
+    "TrafficClass": "corridor.flownet",
+    "capacitated_flow": "corridor.capacity",
+    "flow_network": "corridor.freight",
+    "passage_volumes": "corridor.freight",
+    "network_from_tntp": "corridor.io.tntp",
+    "network_to_tntp": "corridor.io.tntp",
     "Avoid": "corridor.routing",
     "alternatives": "corridor.routing",
     "compare": "corridor.routing",
@@ -49,6 +69,8 @@ _WHERE = {
 }
 
 if TYPE_CHECKING:
+    from corridor.assignment import assign
+    from corridor.capacity import capacitated_flow
     from corridor.errors import (
         CorridorError,
         DatasetError,
@@ -56,7 +78,11 @@ if TYPE_CHECKING:
         NoRouteError,
         UnknownPlaceError,
     )
+    from corridor.flownet import Demand, FlowNetwork, TrafficClass
+    from corridor.flowresults import AssignmentResult
+    from corridor.freight import flow_network, passage_volumes
     from corridor.io.csvfolder import network_from_csv
+    from corridor.io.tntp import network_from_tntp, network_to_tntp
     from corridor.network import Network, load_network
     from corridor.results import Comparison, Leg, Route
     from corridor.routing import Avoid, alternatives, compare, pareto, route

@@ -43,7 +43,7 @@ def _delay(kind: int, t0: float, cap: float, a: float, b: float, v: float, so: b
     if kind == _BPR:
         if a == 0.0:
             return 0.0
-        d = t0 * a * x**b
+        d: float = t0 * a * x**b
         return d * (1.0 + b) if so and b > 0.0 else d
     if kind == _CONICAL:
         if x == 0.0 and not so:
@@ -79,7 +79,7 @@ def _derivative(kind: int, t0: float, cap: float, a: float, b: float, v: float, 
             return 0.0
         if x == 0.0:
             return t0 * a / cap if b == 1.0 else 0.0
-        d1 = t0 * a * b * x ** (b - 1.0) / cap
+        d1: float = t0 * a * b * x ** (b - 1.0) / cap
         return d1 * (1.0 + b) if so else d1
     if kind == _CONICAL:
         bb = (2.0 * a - 1.0) / (2.0 * a - 2.0)
@@ -111,7 +111,8 @@ def _integral(kind: int, t0: float, cap: float, a: float, b: float, v: float, so
         if not (0.0 < cap < math.inf):
             return t0 * a * v if b == 0.0 else 0.0
         x = v / cap
-        return t0 * a * cap * x ** (b + 1.0) / (b + 1.0)
+        out: float = t0 * a * cap * x ** (b + 1.0) / (b + 1.0)
+        return out
     if not (0.0 < cap < math.inf):
         return 0.0
     x = v / cap
@@ -351,7 +352,9 @@ def aon(
             if targets == 0:
                 continue
             src = origin_node[o]
-            count = _tree(indptr, head, cost, src, no_through, need, targets, dist, pred, done, order, heap_key, heap_node)
+            count = _tree(
+                indptr, head, cost, src, no_through, need, targets, dist, pred, done, order, heap_key, heap_node
+            )
             for d in range(z):
                 q = demand[o, d]
                 if q > 0.0 and dist[destination_node[d]] < np.inf:

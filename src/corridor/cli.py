@@ -346,7 +346,7 @@ def assign(
     ] = None,
     demand: Annotated[
         Path | None,
-        typer.Option("--demand", help="Demand CSV (origin, destination, commodity, tonnes_per_year[, year, avoid]).")
+        typer.Option("--demand", help="Demand CSV (origin, destination, commodity, tonnes_per_year[, year, avoid])."),
     ] = None,
     network: NetworkOpt = None,
     algorithm: Annotated[str, typer.Option("--algorithm", help="msa, fw, cfw, bfw or bush.")] = "bfw",
@@ -371,13 +371,19 @@ def assign(
     as_json: JsonOpt = False,
 ) -> None:
     """Equilibrium flow assignment on a TNTP network or a corridor network (volume-delay on capacities)."""
-    from corridor.assignment import ALGORITHMS, assign as run, warmup
+    from corridor.assignment import ALGORITHMS, warmup
+    from corridor.assignment import assign as run
     from corridor.errors import InvalidOptionError
 
     if algorithm not in ALGORITHMS:
         raise InvalidOptionError(f"Unknown algorithm {algorithm!r}; valid: {', '.join(ALGORITHMS)}")
-    for path, kinds in ((plot, (".png",)), (flows, (".csv", ".parquet")), (elements, (".csv", ".parquet")),
-                        (convergence, (".csv", ".parquet")), (geojson, (".geojson", ".json"))):
+    for path, kinds in (
+        (plot, (".png",)),
+        (flows, (".csv", ".parquet")),
+        (elements, (".csv", ".parquet")),
+        (convergence, (".csv", ".parquet")),
+        (geojson, (".geojson", ".json")),
+    ):
         if path is not None and path.suffix.lower() not in kinds:
             raise InvalidOptionError(f"Cannot write {str(path)!r}: use a {' or '.join(kinds)} file name")
     if tntp is not None:
@@ -478,7 +484,11 @@ def _print_assignment(result: Any, summary: dict[str, Any]) -> None:
             table.add_column(name, justify="left" if name in ("element", "kind") else "right")
         for b in summary["bottlenecks"]:
             table.add_row(
-                b["label"], b["kind"], f"{b['volume']:,.0f}", f"{b['capacity']:,.0f}", f"{b['utilization']:.2f}",
+                b["label"],
+                b["kind"],
+                f"{b['volume']:,.0f}",
+                f"{b['capacity']:,.0f}",
+                f"{b['utilization']:.2f}",
                 f"{b['delay']:.2f}",
             )
         console.print(table)
@@ -489,7 +499,7 @@ def bottlenecks(
     network: NetworkOpt = None,
     demand: Annotated[
         Path | None,
-        typer.Option("--demand", help="Demand CSV (origin, destination, commodity, tonnes_per_year[, year, avoid]).")
+        typer.Option("--demand", help="Demand CSV (origin, destination, commodity, tonnes_per_year[, year, avoid])."),
     ] = None,
     year: Annotated[int | None, typer.Option("--year", help="Year of the dataset's demand table.")] = None,
     demand_scale: Annotated[float, typer.Option("--demand-scale", help="Multiply every demand value.")] = 1.0,
@@ -515,8 +525,14 @@ def bottlenecks(
         table.add_column(name, justify="left" if name in ("element", "kind") else "right")
     for b in report["bottlenecks"]:
         table.add_row(
-            str(b["rank"]), b["label"], b["kind"], f"{b['volume_t']:,.0f}", f"{b['capacity_t']:,.0f}",
-            f"{b['utilization']:.2f}", f"{b['delay_hours']:.1f}", f"{b['shadow_price_usd_per_t']:.2f}",
+            str(b["rank"]),
+            b["label"],
+            b["kind"],
+            f"{b['volume_t']:,.0f}",
+            f"{b['capacity_t']:,.0f}",
+            f"{b['utilization']:.2f}",
+            f"{b['delay_hours']:.1f}",
+            f"{b['shadow_price_usd_per_t']:.2f}",
         )
     _console().print(table)
 

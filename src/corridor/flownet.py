@@ -80,6 +80,25 @@ class Demand:
         return Demand(classes=classes, year=self.year, label=self.label)
 
 
+_ARRAY_FIELDS: dict[str, type] = {
+    "origin_node": np.int64,
+    "destination_node": np.int64,
+    "no_through": np.bool_,
+    "tail": np.int64,
+    "head": np.int64,
+    "free_flow_time": np.float64,
+    "length": np.float64,
+    "toll": np.float64,
+    "element_ptr": np.int64,
+    "element_link": np.int64,
+    "vdf": np.int8,
+    "t0": np.float64,
+    "capacity": np.float64,
+    "alpha": np.float64,
+    "beta": np.float64,
+}
+
+
 @dataclass(frozen=True, eq=False)
 class FlowNetwork:
     """A directed network for equilibrium assignment: links, and the capacity-limited elements they use.
@@ -130,6 +149,12 @@ class FlowNetwork:
     demand: Demand | None = None  # the network's own demand (TNTP trips, the embedded table)
     reference_flow: NDArray[np.float64] | None = None  # (E,) best-known link flows, when published
     meta: dict[str, object] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Kernels are compiled for contiguous arrays of one dtype each: normalise once here.
+        for name, dtype in _ARRAY_FIELDS.items():
+            value = getattr(self, name)
+            object.__setattr__(self, name, np.ascontiguousarray(value, dtype=dtype))
 
     def __repr__(self) -> str:
         return (

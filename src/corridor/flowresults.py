@@ -195,7 +195,8 @@ class AssignmentResult:
         frame = frame[np.isfinite(frame["capacity"]) & (frame["capacity"] > 0)]
         frame = frame.sort_values(["vc", "delay"], ascending=False, kind="stable").reset_index(drop=True)
         frame.insert(0, "rank", np.arange(1, len(frame) + 1))
-        return frame if n is None else frame.head(n)
+        out: pd.DataFrame = frame if n is None else frame.head(n)
+        return out
 
     def convergence_frame(self) -> pd.DataFrame:
         """Relative gap, objective, step size and elapsed seconds per iteration."""
@@ -230,15 +231,15 @@ class AssignmentResult:
             "flow_rmse": rmse,
             "bottlenecks": [
                 {
-                    "element": str(row.element),
-                    "label": str(row.label),
-                    "kind": str(row.kind),
-                    "volume": float(row.volume),
-                    "capacity": float(row.capacity),
-                    "utilization": float(row.vc),
-                    "delay": float(row.delay),
+                    "element": str(row["element"]),
+                    "label": str(row["label"]),
+                    "kind": str(row["kind"]),
+                    "volume": float(row["volume"]),
+                    "capacity": float(row["capacity"]),
+                    "utilization": float(row["vc"]),
+                    "delay": float(row["delay"]),
                 }
-                for row in bottlenecks.itertuples()
+                for row in bottlenecks.to_dict(orient="records")
             ],
         }
 
@@ -252,23 +253,26 @@ class AssignmentResult:
         frame = self.links_frame()
         features = []
         xy = net.node_xy
-        for i, row in enumerate(frame.itertuples(index=False)):
+        for i, row in enumerate(frame.to_dict(orient="records")):
             a, b = xy[net.tail[i]], xy[net.head[i]]
             if not (np.isfinite(a).all() and np.isfinite(b).all()):
                 continue
             props = {
-                "link": row.link,
-                "label": row.label,
-                "kind": row.kind,
-                "flow": float(row.flow),
-                "time": float(row.time),
-                "delay": float(row.delay),
-                "vc": None if math.isnan(row.vc) else float(row.vc),
+                "link": row["link"],
+                "label": row["label"],
+                "kind": row["kind"],
+                "flow": float(row["flow"]),
+                "time": float(row["time"]),
+                "delay": float(row["delay"]),
+                "vc": None if math.isnan(row["vc"]) else float(row["vc"]),
             }
             features.append(
                 {
                     "type": "Feature",
-                    "geometry": {"type": "LineString", "coordinates": [[float(a[0]), float(a[1])], [float(b[0]), float(b[1])]]},
+                    "geometry": {
+                        "type": "LineString",
+                        "coordinates": [[float(a[0]), float(a[1])], [float(b[0]), float(b[1])]],
+                    },
                     "properties": props,
                 }
             )

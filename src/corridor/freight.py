@@ -107,7 +107,7 @@ def _element_label(network: Network, row: Any) -> str:
     if row.element_type == "transfer":
         names = {network.place_by_id[t.place].name for t in network.transfers if t.id in set(row.elements)}
         return f"{', '.join(sorted(names))} ({row.id})"
-    return row.id
+    return str(row.id)
 
 
 def flow_network(
@@ -150,14 +150,13 @@ def flow_network(
     if capacity_scale == 0:
         raise InvalidOptionError("The capacity scale must be above 0 (a zero capacity cannot carry a delay)")
     records = list(network.demand if demand is None else demand)
+    chosen: int | None = year
     if records:
         years = sorted({int(r.year) for r in records})
         chosen = years[-1] if year is None else year
         if chosen not in years:
             raise InvalidOptionError(f"No demand for year {chosen}; the demand table has {', '.join(map(str, years))}")
         records = [r for r in records if int(r.year) == chosen]
-    else:
-        chosen = year
     used = tuple(commodities) if commodities else COMMODITIES
     for c in used:
         if c not in COMMODITIES:

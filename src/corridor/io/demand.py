@@ -66,7 +66,12 @@ def read_demand_csv(path: str | Path, network: Network, *, default_year: int = 2
                 problems.append(Problem(name, 1, None, f"missing column(s) {', '.join(missing)}"))
             if unknown:
                 problems.append(
-                    Problem(name, 1, None, f"unknown column(s) {', '.join(unknown)}; valid: {', '.join(REQUIRED + OPTIONAL)}")
+                    Problem(
+                        name,
+                        1,
+                        None,
+                        f"unknown column(s) {', '.join(unknown)}; valid: {', '.join(REQUIRED + OPTIONAL)}",
+                    )
                 )
             if problems:
                 raise DatasetError(problems)

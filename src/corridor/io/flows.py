@@ -34,6 +34,7 @@ def write_atomic(path: str | Path, write: Callable[[Path], None]) -> Path:
     os.close(handle)
     try:
         write(Path(tmp))
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; a result file is as readable as any other
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -54,7 +55,11 @@ def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
 def write_geojson(data: dict[str, Any], path: str | Path) -> Path:
     """Write a GeoJSON FeatureCollection."""
     text = json.dumps(data, ensure_ascii=False)
-    return write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+    def write(tmp: Path) -> None:
+        tmp.write_text(text, encoding="utf-8")
+
+    return write_atomic(path, write)
 
 
 def plot_convergence(result: AssignmentResult, path: str | Path, *, title: str | None = None) -> Path:
