@@ -247,6 +247,79 @@ def toy_tables() -> dict[str, Rows]:
     }
 
 
+def toy_capacities() -> Rows:
+    """Capacity elements of the toy network: the port at C (a transfer) and the ferry C-D (a service)."""
+    return [
+        {
+            "id": "c-port",
+            "element_type": "transfer",
+            "elements": "c-port",
+            "capacity_per_year": 1000000,
+            "capacity_low": 800000,
+            "capacity_high": 1200000,
+            "capacity_unit": "t",
+            "vdf": "queue",
+            "t0_hours": 5,
+            **PROV,
+        },
+        {
+            "id": "ferry",
+            "element_type": "service",
+            "elements": "ferry",
+            "capacity_per_year": 18200,
+            "capacity_unit": "wagons",
+            "vdf": "bpr",
+            "alpha": 0.15,
+            "beta": 4,
+            "t0_hours": 12,
+            **PROV,
+        },
+    ]
+
+
+def toy_demand() -> Rows:
+    """Demand of the toy network: A to E by container, one row avoiding Russia, for two years."""
+    return [
+        {
+            "id": "ae-2024",
+            "origin": "a",
+            "destination": "e",
+            "commodity": "container",
+            "year": 2024,
+            "tonnes_per_year": 100000,
+            "tonnes_low": 80000,
+            "tonnes_high": 120000,
+            **PROV,
+        },
+        {
+            "id": "ae-2024-avoid-ru",
+            "origin": "a",
+            "destination": "e",
+            "commodity": "container",
+            "year": 2024,
+            "tonnes_per_year": 20000,
+            "avoid": "RU",
+            **PROV,
+        },
+        {
+            "id": "ae-2023",
+            "origin": "a",
+            "destination": "e",
+            "commodity": "dry_bulk",
+            "year": 2023,
+            "tonnes_per_year": 50000,
+            **PROV,
+        },
+    ]
+
+
+def with_flow_tables(tables: dict[str, Rows], info: dict[str, Any]) -> None:
+    """Add the optional capacities.csv and demand.csv to the toy tables, and the wagon payload they need."""
+    tables["capacities.csv"] = toy_capacities()
+    tables["demand.csv"] = toy_demand()
+    info["payload_t_per_wagon"] = {"value": 60, "source": ["toy"], "as_of": "2024"}
+
+
 def toy_info() -> dict[str, Any]:
     q = {"source": ["toy"], "as_of": "2024"}
     return {
@@ -297,3 +370,14 @@ def toy(make_dataset: Callable[..., Path]) -> Network:
 @pytest.fixture(scope="session")
 def eurasia() -> Network:
     return corridor.load_network()
+
+
+@pytest.fixture(scope="session")
+def tntp_root() -> Path:
+    """The folder of the TNTP test networks (shared/data/tntp beside the repository, or CORRIDOR_TNTP_DIR)."""
+    from corridor.io.tntp import find_tntp_root
+
+    root = find_tntp_root()
+    if root is None:
+        pytest.skip("TNTP networks not found: set CORRIDOR_TNTP_DIR or place shared/data/tntp beside the repository")
+    return root

@@ -70,3 +70,21 @@ def test_empty_place_name_is_said_so(eurasia: Network, typed: str) -> None:
     with pytest.raises(UnknownPlaceError, match="is empty, or has no letters or digits") as caught:
         eurasia.place(typed)
     assert caught.value.closest == ()
+
+
+def test_capacity_and_demand_tables_reach_the_network(eurasia: Network) -> None:
+    assert eurasia.demand_years == tuple(sorted({row.year for row in eurasia.demand}))
+    assert eurasia.demand_years == (2022, 2023, 2024)
+    assert all(row.year == 2024 for row in eurasia.demand_of_year(2024))
+    assert eurasia.demand_of_year(1999) == ()
+    port = eurasia.capacity_by_id["alat-port"]
+    assert port.element_type == "transfer" and "alat-feeder" in port.elements
+    wagon = eurasia.info.payload_t_per_wagon
+    assert wagon is not None and eurasia.info.tonnes_per_unit("wagons") == wagon.value
+    assert eurasia.info.tonnes_per_unit("t") == 1.0
+    # Delay-function defaults are filled in: the engine never sees an empty alpha or beta.
+    for capacity in eurasia.capacities:
+        if capacity.vdf == "queue":
+            assert capacity.alpha > 0 and 0 < capacity.beta < 1
+        if capacity.vdf == "bpr":
+            assert (capacity.alpha, capacity.beta) == (0.15, 4.0)

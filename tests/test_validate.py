@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 import corridor
+from conftest import with_flow_tables
 from corridor.errors import DatasetError
 
 
@@ -127,3 +128,137 @@ def test_dataset_yaml_sources_are_checked(make_dataset: Callable[..., Path]) -> 
 
     with pytest.raises(DatasetError, match=r"dataset\.yaml:carbon_price_usd_per_t\.source: unknown source 'nowhere'"):
         corridor.load_network(make_dataset(edit))
+
+
+# --- capacities.csv and demand.csv (optional tables) ----------------------------------------------------------------
+
+
+def flow(*edits: Callable[[dict[str, Any], dict[str, Any]], None]) -> Callable[[dict[str, Any], dict[str, Any]], None]:
+    """The toy dataset with its capacities.csv and demand.csv, then ``edits``."""
+
+    def edit(tables: dict[str, Any], info: dict[str, Any]) -> None:
+        with_flow_tables(tables, info)
+        for each in edits:
+            each(tables, info)
+
+    return edit
+
+
+def drop_info(key: str) -> Callable[[dict[str, Any], dict[str, Any]], None]:
+    def edit(tables: dict[str, Any], info: dict[str, Any]) -> None:
+        del info[key]
+
+    return edit
+
+
+FLOW_CASES = [
+    # capacities.csv: line 2 is the port at C (transfer), line 3 the ferry service
+    (
+        flow(set_cell("capacities.csv", 0, "elements", "c-port;nope")),
+        r"capacities\.csv:2:elements: unknown transfer 'nope' \(see transfers\.csv\)",
+    ),
+    (
+        flow(set_cell("capacities.csv", 0, "element_type", "link")),
+        r"capacities\.csv:2:elements: unknown link 'c-port'; 'c-port' is a transfer",
+    ),
+    (flow(set_cell("capacities.csv", 1, "element_type", "port")), r"capacities\.csv:3:element_type: 'port'"),
+    (flow(set_cell("capacities.csv", 1, "elements", "")), r"capacities\.csv:3:elements: Field required"),
+    (flow(set_cell("capacities.csv", 0, "vdf", "akcelik")), r"capacities\.csv:2:vdf: 'akcelik'.*'bpr'"),
+    (
+        flow(set_cell("capacities.csv", 0, "vdf", "conical"), set_cell("capacities.csv", 0, "alpha", 1)),
+        r"capacities\.csv:2:alpha: a conical function needs alpha > 1, got 1\.0",
+    ),
+    (
+        flow(set_cell("capacities.csv", 0, "beta", 1.2)),
+        r"capacities\.csv:2:beta: a queue function needs 0 < beta < 1",
+    ),
+    (flow(set_cell("capacities.csv", 0, "beta", 0)), r"capacities\.csv:2:beta: a queue function needs 0 < beta < 1"),
+    (flow(set_cell("capacities.csv", 1, "alpha", -0.1)), r"capacities\.csv:3:alpha: a bpr function needs alpha >= 0"),
+    (
+        flow(drop_info("payload_t_per_wagon")),
+        r"capacities\.csv:3:capacity_unit: 'wagons' has no conversion into tonnes: add payload_t_per_wagon to "
+        r"dataset\.yaml",
+    ),
+    (
+        flow(set_cell("capacities.csv", 0, "capacity_unit", "trains")),
+        r"capacities\.csv:2:capacity_unit: 'trains' has no conversion into tonnes: add payload_t_per_train",
+    ),
+    (flow(set_cell("capacities.csv", 0, "capacity_unit", "boxes")), r"capacities\.csv:2:capacity_unit: 'boxes'"),
+    (flow(set_cell("capacities.csv", 0, "capacity_per_year", 0)), r"capacities\.csv:2:capacity_per_year: .*greater"),
+    (
+        flow(set_cell("capacities.csv", 0, "capacity_per_year", "nan")),
+        r"capacities\.csv:2:capacity_per_year: 'nan': Input should be a finite number",
+    ),
+    (
+        flow(set_cell("capacities.csv", 0, "capacity_low", 2000000)),
+        r"capacities\.csv:2:capacity_per_year: need capacity_low <= capacity_per_year <= capacity_high",
+    ),
+    (flow(set_cell("capacities.csv", 0, "t0_hours", -1)), r"capacities\.csv:2:t0_hours: .*greater than or equal to 0"),
+    (flow(set_cell("capacities.csv", 0, "commodities", "coal")), r"capacities\.csv:2:commodities: unknown commodity"),
+    (
+        flow(set_cell("capacities.csv", 1, "id", "c-port")),
+        r"capacities\.csv:3:id: duplicate capacity element 'c-port' \(first at line 2\)",
+    ),
+    (flow(set_cell("capacities.csv", 0, "source", "nowhere")), r"capacities\.csv:2:source: unknown source 'nowhere'"),
+    # demand.csv: line 2 A-E containers 2024, line 3 the same avoiding RU, line 4 dry bulk 2023
+    (flow(set_cell("demand.csv", 0, "tonnes_per_year", -5)), r"demand\.csv:2:tonnes_per_year: .*greater than or equal"),
+    (
+        flow(set_cell("demand.csv", 2, "tonnes_per_year", "NaN")),
+        r"demand\.csv:4:tonnes_per_year: 'NaN': Input should be a finite number",
+    ),
+    (
+        flow(set_cell("demand.csv", 0, "tonnes_high", 90000)),
+        r"demand\.csv:2:tonnes_per_year: need tonnes_low <= tonnes_per_year <= tonnes_high",
+    ),
+    (flow(set_cell("demand.csv", 0, "origin", "zulu")), r"demand\.csv:2:origin: unknown place 'zulu'"),
+    (flow(set_cell("demand.csv", 2, "destination", "Echo")), r"demand\.csv:4:destination: unknown place 'Echo'"),
+    (flow(set_cell("demand.csv", 1, "avoid", "RU;XX")), r"demand\.csv:3:avoid: cannot avoid 'XX': not an ISO"),
+    (flow(set_cell("demand.csv", 1, "avoid", "CN")), r"demand\.csv:3:avoid: the row avoids CN, where its origin is"),
+    (
+        flow(set_cell("demand.csv", 1, "avoid", "")),
+        r"demand\.csv:3:avoid: same origin, destination, commodity, year and avoid as line 2",
+    ),
+    (
+        flow(set_cell("demand.csv", 0, "avoid", "suez;ru"), set_cell("demand.csv", 1, "avoid", "RU,SUEZ")),
+        r"demand\.csv:3:avoid: same origin, destination, commodity, year and avoid as line 2",
+    ),
+    (flow(set_cell("demand.csv", 0, "destination", "a")), r"demand\.csv:2:destination: the same place as the origin"),
+    (flow(set_cell("demand.csv", 0, "commodity", "coal")), r"demand\.csv:2:commodity: 'coal'"),
+    (flow(set_cell("demand.csv", 0, "year", "2024.5")), r"demand\.csv:2:year: '2024\.5'"),
+    (flow(set_cell("demand.csv", 2, "id", "ae-2024")), r"demand\.csv:4:id: duplicate demand record 'ae-2024'"),
+    (flow(set_cell("demand.csv", 0, "as_of", "")), r"demand\.csv:2:as_of: Field required"),
+]
+
+
+@pytest.mark.parametrize(("edit", "expected"), FLOW_CASES)
+def test_flow_table_problem_is_named(make_dataset: Callable[..., Path], edit: Any, expected: str) -> None:
+    with pytest.raises(DatasetError, match=expected):
+        corridor.load_network(make_dataset(edit))
+
+
+def test_flow_tables_are_optional_and_load(make_dataset: Callable[..., Path]) -> None:
+    plain = corridor.load_network(make_dataset())
+    assert plain.capacities == () and plain.demand == () and plain.demand_years == ()
+    net = corridor.load_network(make_dataset(flow()))
+    assert [c.id for c in net.capacities] == ["c-port", "ferry"]
+    assert net.demand_years == (2023, 2024)
+
+
+@pytest.mark.parametrize(
+    "token", ["RU", "ru", "IR", "suez", "SUEZ", "red-sea", "caspian", "sea", "Rail", "ferry", "XX", "zz", "hovercraft"]
+)
+def test_avoid_tokens_read_as_routing_reads_them(token: str) -> None:
+    """The demand table accepts exactly the tokens that ``corridor route --avoid`` accepts."""
+    from corridor.errors import InvalidOptionError
+    from corridor.routing import parse_avoid
+    from corridor.schema import normalize_avoid_token
+
+    try:
+        rules = parse_avoid(token)
+    except InvalidOptionError:
+        with pytest.raises(ValueError, match="cannot avoid"):
+            normalize_avoid_token(token)
+        return
+    normalized = normalize_avoid_token(token)
+    assert normalized in rules.countries | rules.passages | rules.modes
+    assert parse_avoid(normalized) == rules

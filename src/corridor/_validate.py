@@ -12,8 +12,11 @@ from pydantic import BaseModel, ValidationError
 from corridor.errors import DatasetError, Problem
 from corridor.schema import (
     FREIGHT_MODES,
+    UNIT_PAYLOAD_KEYS,
+    Capacity,
     Corridor,
     DatasetInfo,
+    DemandRecord,
     EmissionFactor,
     Link,
     Place,
@@ -35,8 +38,10 @@ TABLES: dict[str, type[BaseModel]] = {
     "links.csv": Link,
     "transfers.csv": Transfer,
     "services.csv": Service,
+    "capacities.csv": Capacity,
+    "demand.csv": DemandRecord,
 }
-OPTIONAL_TABLES = frozenset({"services.csv"})
+OPTIONAL_TABLES = frozenset({"services.csv", "capacities.csv", "demand.csv"})
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,8 @@ class Tables:
     links: tuple[Link, ...]
     transfers: tuple[Transfer, ...]
     services: tuple[Service, ...]
+    capacities: tuple[Capacity, ...] = ()
+    demand: tuple[DemandRecord, ...] = ()
 
 
 def _columns(model: type[BaseModel]) -> tuple[set[str], set[str]]:
@@ -84,7 +91,7 @@ def _problems_from(error: ValidationError, file: str, line: int | None) -> list[
             column, message = message.split(": ", 1)
         if column == "from_":
             column = "from"
-        if item["type"] not in ("value_error", "assertion_error") and "input" in item and column:
+        if item["type"] not in ("value_error", "assertion_error", "missing") and "input" in item and column:
             message = f"{item['input']!r}: {message}"
         problems.append(Problem(file, line, column, message))
     return problems
@@ -153,6 +160,8 @@ def validate_tables(
     links = rows("links.csv", Link)
     transfers = rows("transfers.csv", Transfer)
     services = rows("services.csv", Service)
+    capacities = rows("capacities.csv", Capacity)
+    demand = rows("demand.csv", DemandRecord)
 
     for file, recs, what in (
         ("sources.csv", sources, "source"),
@@ -162,6 +171,8 @@ def validate_tables(
         ("links.csv", links, "link"),
         ("transfers.csv", transfers, "transfer"),
         ("services.csv", services, "service"),
+        ("capacities.csv", capacities, "capacity element"),
+        ("demand.csv", demand, "demand record"),
     ):
         _duplicates(file, ((line, rec.id) for line, rec in recs), what, problems)
 
@@ -186,6 +197,8 @@ def validate_tables(
             ("links.csv", links),
             ("transfers.csv", transfers),
             ("services.csv", services),
+            ("capacities.csv", capacities),
+            ("demand.csv", demand),
         ):
             for line, rec in recs:
                 for source in rec.source:
@@ -285,6 +298,9 @@ def validate_tables(
         if count > 1:
             problems.append(Problem("services.csv", None, "links", f"link {link_id!r} is in {count} services"))
 
+    _check_capacities(capacities, links, transfers, services, parsed_info, info_file, problems)
+    _check_demand(demand, place_by_id, problems)
+
     if problems or parsed_info is None:
         raise DatasetError(problems)
 
@@ -300,4 +316,78 @@ def validate_tables(
         links=strip(links),
         transfers=strip(transfers),
         services=strip(services),
+        capacities=strip(capacities),
+        demand=strip(demand),
     )
+
+
+def _check_capacities(
+    capacities: Sequence[tuple[int, Capacity]],
+    links: Sequence[tuple[int, Link]],
+    transfers: Sequence[tuple[int, Transfer]],
+    services: Sequence[tuple[int, Service]],
+    info: DatasetInfo | None,
+    info_file: str,
+    problems: list[Problem],
+) -> None:
+    """Elements exist in the table their type names, and the unit of each capacity converts into tonnes."""
+    ids_of = {
+        "link": {rec.id for _, rec in links},
+        "transfer": {rec.id for _, rec in transfers},
+        "service": {rec.id for _, rec in services},
+    }
+    table_of = {"link": "links.csv", "transfer": "transfers.csv", "service": "services.csv"}
+    for line, cap in capacities:
+        for element in cap.elements:
+            if element in ids_of[cap.element_type]:
+                continue
+            other = [kind for kind, ids in ids_of.items() if element in ids]
+            hint = (
+                f"; {element!r} is a {other[0]} (element_type {other[0]})"
+                if other
+                else f" (see {table_of[cap.element_type]})"
+            )
+            problems.append(
+                Problem("capacities.csv", line, "elements", f"unknown {cap.element_type} {element!r}{hint}")
+            )
+        key = UNIT_PAYLOAD_KEYS.get(cap.capacity_unit)
+        if key is not None and info is not None and getattr(info, key) is None:
+            problems.append(
+                Problem(
+                    "capacities.csv",
+                    line,
+                    "capacity_unit",
+                    f"{cap.capacity_unit!r} has no conversion into tonnes: add {key} to {info_file}",
+                )
+            )
+
+
+def _check_demand(
+    demand: Sequence[tuple[int, DemandRecord]], place_by_id: Mapping[str, Place], problems: list[Problem]
+) -> None:
+    """Places exist and are not avoided by their own row; one row per origin, destination, commodity, year, avoid."""
+    seen: dict[tuple[str, str, str, int, frozenset[str]], int] = {}
+    for line, rec in demand:
+        for column in ("origin", "destination"):
+            place_id = getattr(rec, column)
+            place = place_by_id.get(place_id)
+            if place is None:
+                problems.append(
+                    Problem("demand.csv", line, column, f"unknown place {place_id!r} (give a place id of places.csv)")
+                )
+            elif place.country in rec.avoid:
+                problems.append(
+                    Problem("demand.csv", line, "avoid", f"the row avoids {place.country}, where its {column} is")
+                )
+        key = (rec.origin, rec.destination, rec.commodity, rec.year, rec.avoid_key)
+        if key in seen:
+            problems.append(
+                Problem(
+                    "demand.csv",
+                    line,
+                    "avoid",
+                    f"same origin, destination, commodity, year and avoid as line {seen[key]}",
+                )
+            )
+        else:
+            seen[key] = line

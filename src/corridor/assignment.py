@@ -252,7 +252,7 @@ def evaluate(p: Problem, flows: NDArray[np.float64]) -> tuple[NDArray[np.float64
     delay = element_delay(p.vdf, p.t0, p.cap, p.alpha, p.beta, volume, False)
     times = link_time(p.fft, p.link_ptr, p.link_elem, delay)
     integral = element_integral(p.vdf, p.t0, p.cap, p.alpha, p.beta, volume, p.so)
-    fixed = float(np.where(flows > 0, (p.fft + p.fixed) * flows, 0.0).sum())
+    fixed = _dot(p.fft + p.fixed, flows)
     return volume, times, integral + fixed
 
 
@@ -291,7 +291,9 @@ def _aon(p: Problem, costs: NDArray[np.float64]) -> tuple[NDArray[np.float64], f
 
 
 def _dot(costs: NDArray[np.float64], flows: NDArray[np.float64]) -> float:
-    return float(np.where(flows > 0, costs * flows, 0.0).sum())
+    """Sum of cost x flow where the flow is not zero (barred links cost inf but carry nothing)."""
+    used = flows != 0
+    return float((np.broadcast_to(costs, flows.shape)[used] * flows[used]).sum())
 
 
 def linear_approximation(
@@ -362,7 +364,7 @@ def linear_approximation(
             b0 = 1.0 / (1.0 + nu + mu)
             new_s = b0 * y + nu * b0 * s + mu * b0 * s_prev
         delta = new_s - x
-        fixed_part = float(np.where(delta != 0, (p.fft + p.fixed) * delta, 0.0).sum())
+        fixed_part = _dot(p.fft + p.fixed, delta)
         if algorithm == "msa":
             step = 1.0 / (it + 1)
         else:
@@ -372,7 +374,7 @@ def linear_approximation(
                 # The conjugate direction does not descend here: take a plain Frank-Wolfe step instead.
                 new_s = y
                 delta = y - x
-                fixed_part = float(np.where(delta != 0, (p.fft + p.fixed) * delta, 0.0).sum())
+                fixed_part = _dot(p.fft + p.fixed, delta)
                 step = line_search(
                     p.vdf, p.t0, p.cap, p.alpha, p.beta, volume, to_elements(delta), fixed_part, 1.0, p.so
                 )

@@ -308,9 +308,10 @@ def passage_volumes(result: AssignmentResult) -> dict[str, float]:
     base = np.asarray(net.meta["base_arc"])
     is_link = g.kind[base] == ARC_LINK
     out = {}
+    floor = 1e-9 * max(result.total_demand, 1.0)  # below this a volume is numerical residue
     for i, name in enumerate(PASSAGES):
         mask = is_link & g.passages[base, i]
         total = float(result.link_flow[mask].sum())
-        if total > 0:
+        if total > floor:
             out[name] = total
     return out

@@ -10,7 +10,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from corridor.errors import UnknownPlaceError
-from corridor.schema import Corridor, DatasetInfo, EmissionFactor, Link, Place, Service, Source, Transfer
+from corridor.schema import (
+    Capacity,
+    Corridor,
+    DatasetInfo,
+    DemandRecord,
+    EmissionFactor,
+    Link,
+    Place,
+    Service,
+    Source,
+    Transfer,
+)
 
 if TYPE_CHECKING:
     from corridor._graph import VirtualGraph
@@ -42,6 +53,8 @@ class Network:
     links: tuple[Link, ...]
     transfers: tuple[Transfer, ...]
     services: tuple[Service, ...] = ()
+    capacities: tuple[Capacity, ...] = ()
+    demand: tuple[DemandRecord, ...] = ()
     path: str | None = field(default=None, compare=False)
 
     @classmethod
@@ -56,6 +69,8 @@ class Network:
             links=tables.links,
             transfers=tables.transfers,
             services=tables.services,
+            capacities=tables.capacities,
+            demand=tables.demand,
             path=path,
         )
 
@@ -90,6 +105,19 @@ class Network:
     @cached_property
     def corridor_ids(self) -> tuple[str, ...]:
         return tuple(corridor.id for corridor in self.corridors)
+
+    @cached_property
+    def capacity_by_id(self) -> dict[str, Capacity]:
+        return {capacity.id: capacity for capacity in self.capacities}
+
+    @cached_property
+    def demand_years(self) -> tuple[int, ...]:
+        """The years of the demand table, sorted (empty without a demand table)."""
+        return tuple(sorted({record.year for record in self.demand}))
+
+    def demand_of_year(self, year: int) -> tuple[DemandRecord, ...]:
+        """The demand records of one year (empty if the table has none for it)."""
+        return tuple(record for record in self.demand if record.year == year)
 
     @cached_property
     def _names(self) -> dict[str, str]:

@@ -16,16 +16,23 @@ from pydantic import (
 )
 
 __all__ = [
+    "CAPACITY_UNITS",
     "CARGOES",
     "COMMODITIES",
     "COUNTRIES",
+    "ELEMENT_TYPES",
     "LAYERS",
     "MODES",
     "PASSAGES",
     "PLACE_KINDS",
     "TRANSFER_KINDS",
+    "UNIT_PAYLOAD_KEYS",
+    "VDFS",
+    "VDF_DEFAULTS",
+    "Capacity",
     "Corridor",
     "DatasetInfo",
+    "DemandRecord",
     "EmissionFactor",
     "Link",
     "Place",
@@ -61,6 +68,14 @@ CARGOES = {"FEU": "container", "TEU": "container", "t": "dry_bulk", "liquid": "l
 TARIFF_UNITS = ("FEU", "TEU", "t")
 CAPACITY_UNITS = ("TEU", "t", "trains", "wagons")
 QUALITY = ("primary", "modelled", "default")
+#: What a capacity-limited element of capacities.csv is made of: rows of links.csv, transfers.csv or services.csv.
+ELEMENT_TYPES = ("link", "transfer", "service")
+#: Volume-delay functions of capacities.csv (formulas in docs/data.md).
+VDFS = ("bpr", "conical", "queue")
+#: Default (alpha, beta) of each delay function; the conical beta is derived from alpha, so it has none.
+VDF_DEFAULTS: dict[str, tuple[float, float | None]] = {"bpr": (0.15, 4.0), "conical": (4.0, None), "queue": (1.0, 0.95)}
+#: The dataset.yaml key that converts a capacity unit into tonnes (tonnes need none).
+UNIT_PAYLOAD_KEYS = {"TEU": "payload_t_per_teu", "wagons": "payload_t_per_wagon", "trains": "payload_t_per_train"}
 
 # ISO 3166-1 alpha-2 codes.
 COUNTRIES = frozenset(
@@ -356,6 +371,9 @@ def _bool(value: object) -> object:
 StrList = Annotated[list[str], BeforeValidator(_split)]
 Id = Annotated[str, AfterValidator(_check_id)]
 OptFloat = Annotated[float | None, BeforeValidator(_blank_to_none)]
+#: A number read from a file that must be finite (NaN and infinity are rejected as such, not as "out of range").
+FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
+OptFiniteFloat = Annotated[float | None, BeforeValidator(_blank_to_none), Field(allow_inf_nan=False)]
 OptStr = Annotated[str | None, BeforeValidator(_blank_to_none)]
 Flag = Annotated[bool, BeforeValidator(_bool)]
 
@@ -611,6 +629,160 @@ class EmissionFactor(_Record):
         return self
 
 
+def normalize_avoid_token(token: str) -> str:
+    """One avoid token as ``routing.parse_avoid`` reads it: a passage or mode (lower case) or a country (ISO code).
+
+    Raises
+    ------
+    ValueError
+        For a token that is none of them, with the valid choices.
+    """
+    text = token.strip()
+    if text.lower() in PASSAGES or text.lower() in FREIGHT_MODES:
+        return text.lower()
+    if len(text) == 2 and text.upper() in COUNTRIES:
+        return text.upper()
+    raise ValueError(
+        f"cannot avoid {token!r}: not an ISO country code (e.g. RU, IR), a passage "
+        f"({', '.join(PASSAGES)}) or a mode ({', '.join(FREIGHT_MODES)})"
+    )
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _check_range(record: BaseModel, column: str, low_column: str, high_column: str) -> None:
+    low, typical, high = (getattr(record, c) for c in (low_column, column, high_column))
+    if (low is not None and low > typical) or (high is not None and high < typical):
+        raise ValueError(f"{column}: need {low_column} <= {column} <= {high_column}, got {low}, {typical}, {high}")
+
+
+class Capacity(_Record):
+    """A capacity-limited element (a port, a border, a line, a ferry service) and its volume-delay function.
+
+    One element may span several arcs of the virtual network (``elements`` lists rows of one table, used in parallel,
+    not in series); its volume is the tonnes of ``commodities`` (all if empty) on those arcs: both directions
+    together for a transfer element, each direction on its own for a link or service element. ``alpha`` and
+    ``beta`` default by ``vdf`` (see ``VDF_DEFAULTS``); a conical function's ``beta`` is derived from ``alpha``
+    whatever the file says. See docs/data.md for the delay functions.
+    """
+
+    id: Id
+    element_type: Literal["link", "transfer", "service"]
+    elements: StrList = Field(min_length=1)
+    commodities: StrList = []
+    capacity_per_year: FiniteFloat = Field(gt=0)
+    capacity_low: OptFiniteFloat = Field(default=None, gt=0)
+    capacity_high: OptFiniteFloat = Field(default=None, gt=0)
+    capacity_unit: Literal["t", "TEU", "wagons", "trains"]
+    vdf: Literal["bpr", "conical", "queue"]
+    alpha: FiniteFloat = 0.0  # replaced by the default of the vdf when the cell is empty
+    beta: FiniteFloat = 0.0
+    t0_hours: FiniteFloat = Field(ge=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _vdf_defaults(cls, data: object) -> object:
+        if not isinstance(data, dict):
+            return data
+        vdf = str(data.get("vdf") or "").strip()
+        if vdf not in VDF_DEFAULTS:
+            return data
+        alpha, beta = VDF_DEFAULTS[vdf]
+        out = dict(data)
+        if _blank(out.get("alpha")):
+            out["alpha"] = alpha
+        if vdf == "conical":
+            # Spiess (1990): b = (2a - 1) / (2a - 2) makes the delay zero at x = 0.
+            try:
+                a = float(out["alpha"])
+            except (TypeError, ValueError):
+                a = float("nan")
+            out["beta"] = (2 * a - 1) / (2 * a - 2) if a > 1 and a != float("inf") else 0.0
+        elif _blank(out.get("beta")):
+            out["beta"] = beta
+        return out
+
+    @field_validator("commodities")
+    @classmethod
+    def _commodities(cls, value: list[str]) -> list[str]:
+        return _check_subset(value, COMMODITIES, "commodity")
+
+    @field_validator("elements")
+    @classmethod
+    def _distinct(cls, value: list[str]) -> list[str]:
+        twice = sorted({v for v in value if value.count(v) > 1})
+        if twice:
+            raise ValueError(f"listed more than once: {', '.join(map(repr, twice))}")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Capacity:
+        _check_range(self, "capacity_per_year", "capacity_low", "capacity_high")
+        a, b = self.alpha, self.beta
+        if self.vdf == "bpr":
+            if a < 0:
+                raise ValueError(f"alpha: a bpr function needs alpha >= 0, got {a}")
+            if b < 0:
+                raise ValueError(f"beta: a bpr function needs beta >= 0, got {b}")
+        elif self.vdf == "conical":
+            if not a > 1:
+                raise ValueError(f"alpha: a conical function needs alpha > 1, got {a}")
+        else:
+            if not a > 0:
+                raise ValueError(f"alpha: a queue function needs alpha > 0, got {a}")
+            if not 0 < b < 1:
+                raise ValueError(
+                    f"beta: a queue function needs 0 < beta < 1 (the utilisation where it turns linear), got {b}"
+                )
+        return self
+
+
+class DemandRecord(_Record):
+    """Annual freight demand of one origin-destination pair, commodity and year, and what its shippers avoid."""
+
+    id: Id
+    origin: str
+    destination: str
+    commodity: Literal["container", "dry_bulk", "liquid_bulk"]
+    year: int = Field(ge=1900, le=2100)
+    tonnes_per_year: FiniteFloat = Field(ge=0)
+    tonnes_low: OptFiniteFloat = Field(default=None, ge=0)
+    tonnes_high: OptFiniteFloat = Field(default=None, ge=0)
+    avoid: StrList = []
+
+    @field_validator("avoid", mode="before")
+    @classmethod
+    def _split_commas(cls, value: object) -> object:
+        # The CLI's --avoid takes "RU,IR"; accept that here as well as the table's "RU;IR".
+        if isinstance(value, str):
+            return value.replace(",", ";")
+        return value
+
+    @field_validator("avoid")
+    @classmethod
+    def _avoid(cls, value: list[str]) -> list[str]:
+        out: list[str] = []
+        for token in value:
+            norm = normalize_avoid_token(token)
+            if norm not in out:
+                out.append(norm)
+        return out
+
+    @model_validator(mode="after")
+    def _consistent(self) -> DemandRecord:
+        _check_range(self, "tonnes_per_year", "tonnes_low", "tonnes_high")
+        if self.origin == self.destination:
+            raise ValueError(f"destination: the same place as the origin ({self.origin!r})")
+        return self
+
+    @property
+    def avoid_key(self) -> frozenset[str]:
+        """The avoided countries, passages and modes as a set (order and spelling in the file do not matter)."""
+        return frozenset(self.avoid)
+
+
 class Quantity(BaseModel):
     """A sourced number with its range, as used in ``dataset.yaml``."""
 
@@ -639,10 +811,28 @@ class DatasetInfo(BaseModel):
     feu_to_teu_price_ratio: Quantity
     value_of_time_usd_per_feu_hour: Quantity
     carbon_price_usd_per_t: Quantity
+    #: Optional conversions for capacities given in wagons or trains (see capacities.csv).
+    payload_t_per_wagon: Quantity | None = None
+    payload_t_per_train: Quantity | None = None
 
     @model_validator(mode="after")
     def _positive(self) -> DatasetInfo:
-        for key in ("payload_t_per_teu", "payload_t_per_feu", "feu_to_teu_price_ratio"):
-            if getattr(self, key).value <= 0:
+        for key in (
+            "payload_t_per_teu",
+            "payload_t_per_feu",
+            "feu_to_teu_price_ratio",
+            "payload_t_per_wagon",
+            "payload_t_per_train",
+        ):
+            quantity = getattr(self, key)
+            if quantity is not None and quantity.value <= 0:
                 raise ValueError(f"{key}: must be greater than 0")
         return self
+
+    def tonnes_per_unit(self, unit: str) -> float | None:
+        """Tonnes in one ``unit`` of capacity (``t``, ``TEU``, ``wagons``, ``trains``); None if not given here."""
+        if unit == "t":
+            return 1.0
+        key = UNIT_PAYLOAD_KEYS.get(unit)
+        quantity = getattr(self, key) if key else None
+        return None if quantity is None else float(quantity.value)
