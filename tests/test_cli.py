@@ -169,3 +169,41 @@ def test_assign_tntp_missing_folder(tmp_path: Path) -> None:
     result = run("assign", "--tntp", str(tmp_path / "nowhere"))
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "nowhere" in result.stderr
+
+
+def test_assign_embedded_base_case_json() -> None:
+    result = run("assign", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert {"algorithm", "iterations", "relative_gap", "objective", "seconds"} <= set(data)
+    assert data["year"] == 2024 and data["flow_unit"] == "t/year"
+    assert abs(data["passage_volumes_t"]["caspian"] / 1e6 - 4.5) / 4.5 <= 0.10
+    assert data["bottlenecks"] and all(0 <= b["utilization"] for b in data["bottlenecks"])
+
+
+def test_assign_with_user_demand_and_bad_demand(tmp_path: Path) -> None:
+    good = tmp_path / "demand.csv"
+    good.write_text("origin,destination,commodity,tonnes_per_year\nAktau,Baku,dry_bulk,1000000\n", encoding="utf-8")
+    result = run("assign", "--demand", str(good), "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["passage_volumes_t"]["caspian"] == pytest.approx(1e6, rel=1e-6)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("origin,destination,commodity,tonnes_per_year\nAktau,Baku,dry_bulk,-1\n", encoding="utf-8")
+    result = run("assign", "--demand", str(bad))
+    assert result.returncode == 2 and "bad.csv:2:tonnes_per_year" in result.stderr
+    assert "Traceback" not in result.stderr
+    result = run("assign", "--year", "1990")
+    assert result.returncode == 2 and "No demand for year 1990" in result.stderr
+
+
+def test_bottlenecks_json() -> None:
+    result = run("bottlenecks", "--json", "--top", "5")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert len(data["bottlenecks"]) == 5
+    ranks = data["bottlenecks"]
+    assert [b["rank"] for b in ranks] == [1, 2, 3, 4, 5]
+    assert all(a["utilization"] >= b["utilization"] for a, b in zip(ranks, ranks[1:], strict=False))
+    assert all(b["shadow_price_usd_per_t"] >= 0 for b in ranks)
+    assert data["unserved_t"] >= 0
