@@ -1,18 +1,29 @@
-"""Benchmarks of the routing engine against its peers, same machine, same run; writes docs/benchmarks.md.
+"""Benchmarks of corridor against its peers, same machine, same run; writes docs/benchmarks.md.
 
-Run:  .venv/bin/python benchmarks/run.py [--quick]
+Run (the benchmark environment holds the peers, AequilibraE among them; see benchmarks/requirements.txt):
 
+    python3 -m venv .venv-bench
+    .venv-bench/bin/pip install -c requirements.lock -e . -r benchmarks/requirements.txt
+    .venv-bench/bin/python benchmarks/run.py [--quick] [--only routing|assignment] [--tntp DIR] [--network NAME]
+
+Routing:
 1. Cold start of `corridor compare Xian Duisburg` (a new process each time), against a bare `python -c pass`.
 2. Pareto query (time, cost, CO2e) on the embedded network: the numba kernel against the same label-setting
    algorithm in pure Python (heapq) on a networkx graph.
 3. A generated network of about 1 million links: single-criterion query by corridor's kernel, by plain
    scipy.sparse.csgraph.dijkstra (no path extraction) and by networkx; Pareto query against the pure-Python peer.
+
+Equilibrium assignment (benchmarks/assignment.py): time to relative gaps 1e-4 and 1e-6 on the TNTP networks,
+corridor against AequilibraE.
+
+``--only`` reruns one part and keeps the other part's section of the existing report.
 """
 
 from __future__ import annotations
 
 import argparse
 import heapq
+import os
 import platform
 import statistics
 import subprocess
@@ -86,9 +97,15 @@ def grid_network(side: int, seed: int) -> tuple[NDArray[np.int64], NDArray[np.in
     return np.cumsum(indptr), heads.astype(np.int32), np.column_stack([hours, cost, co2])
 
 
-def bench(quick: bool) -> list[dict[str, Any]]:
+def corridor_executable() -> str:
+    """The `corridor` command of the environment running the benchmark (else the project's .venv)."""
+    here = Path(sys.executable).with_name("corridor")
+    return str(here if here.exists() else ROOT / ".venv" / "bin" / "corridor")
+
+
+def bench_routing(quick: bool) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
-    exe = str(ROOT / ".venv" / "bin" / "corridor")
+    exe = corridor_executable()
     runs = 3 if quick else 7
 
     # 1. cold start
@@ -203,19 +220,49 @@ def bench(quick: bool) -> list[dict[str, Any]]:
     return rows
 
 
-def report(rows: list[dict[str, Any]]) -> str:
+COMMAND = (
+    "python3 -m venv .venv-bench && .venv-bench/bin/pip install -c requirements.lock -e . "
+    "-r benchmarks/requirements.txt && .venv-bench/bin/python benchmarks/run.py"
+)
+SECTIONS = {"routing": "## Routing", "assignment": "## Equilibrium assignment"}
+
+
+def header() -> str:
     import numba
     import scipy
 
+    try:
+        import aequilibrae
+
+        peer = f", AequilibraE {aequilibrae.__version__}"
+    except ImportError:
+        peer = ""
+    return "\n".join(
+        [
+            "# Benchmarks",
+            "",
+            "Measured by one command from the repository root, which builds the benchmark environment (corridor",
+            "plus its peers, AequilibraE among them, never in corridor's own environment) and writes this file:",
+            "",
+            f"    {COMMAND}",
+            "",
+            "Ours and the peer always run on the same machine in the same run. Ratio = peer time / our time (above 1:",
+            "corridor is faster). `benchmarks/run.py --only routing` or `--only assignment` refreshes one section and",
+            "keeps the other.",
+            "",
+            f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+            f"numpy {np.__version__}, scipy {scipy.__version__}, numba {numba.__version__}, networkx {nx.__version__}"
+            f"{peer}.",
+            "",
+        ]
+    )
+
+
+def routing_section(rows: list[dict[str, Any]]) -> str:
     lines = [
-        "# Benchmarks",
+        "## Routing",
         "",
-        "Measured by `.venv/bin/python benchmarks/run.py` (this file is its output). Median wall time of repeated",
-        "runs after a warm-up, ours and the peer on the same machine in the same run. Ratio = peer time / our time",
-        "(above 1: corridor is faster).",
-        "",
-        f"Machine: {platform.machine()}, {__import__('os').cpu_count()} cores, Python {platform.python_version()}, "
-        f"numpy {np.__version__}, scipy {scipy.__version__}, numba {numba.__version__}, networkx {nx.__version__}.",
+        "Median wall time of repeated runs after a warm-up.",
         "",
         "| case | corridor | peer | peer time | ratio | goal |",
         "|---|---:|---|---:|---:|---|",
@@ -241,12 +288,51 @@ def report(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def sections_of(text: str) -> dict[str, str]:
+    """The sections of an existing report, by key of SECTIONS."""
+    found: dict[str, str] = {}
+    starts = sorted((text.find("\n" + heading), key) for key, heading in SECTIONS.items() if "\n" + heading in text)
+    for i, (start, key) in enumerate(starts):
+        end = starts[i + 1][0] if i + 1 < len(starts) else len(text)
+        found[key] = text[start + 1 : end].rstrip("\n") + "\n"
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="Smaller network and fewer repeats.")
+    parser.add_argument("--quick", action="store_true", help="Smaller grid, fewer repeats, two TNTP networks.")
+    parser.add_argument("--only", choices=sorted(SECTIONS), help="Run one part; keep the other's section.")
+    parser.add_argument(
+        "--tntp",
+        type=Path,
+        default=Path(os.environ.get("CORRIDOR_TNTP_DIR", ROOT.parent / "shared" / "data" / "tntp")),
+        help="Folder of the TNTP networks (default: $CORRIDOR_TNTP_DIR, else ../shared/data/tntp).",
+    )
+    parser.add_argument(
+        "--network",
+        action="append",
+        metavar="NAME",
+        help="Assignment on this TNTP network only (repeat for several): SiouxFalls, Anaheim, Chicago-Sketch, "
+        "Barcelona, Winnipeg.",
+    )
+    parser.add_argument(
+        "--budget", type=float, default=300.0, metavar="SECONDS", help="Longest single assignment run (300)."
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
     args = parser.parse_args()
-    text = report(bench(args.quick))
+
+    previous = sections_of(args.out.read_text(encoding="utf-8")) if args.out.exists() else {}
+    parts = dict(previous)
+    if args.only in (None, "routing"):
+        parts["routing"] = routing_section(bench_routing(args.quick))
+    if args.only in (None, "assignment"):
+        import assignment
+
+        networks = args.network or (["SiouxFalls", "Anaheim"] if args.quick else None)
+        outcome = assignment.bench(args.tntp.resolve(), networks=networks, budget_s=args.budget)
+        parts["assignment"] = assignment.report_section(outcome)
+    missing = {key: f"{SECTIONS[key]}\n\nNot measured yet: `benchmarks/run.py --only {key}`.\n" for key in SECTIONS}
+    text = header() + "\n".join(parts.get(key, missing[key]) for key in SECTIONS)
     args.out.write_text(text, encoding="utf-8")
     print(text)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -178,7 +179,7 @@ def test_assign_embedded_base_case_json() -> None:
     assert {"algorithm", "iterations", "relative_gap", "objective", "seconds"} <= set(data)
     assert data["year"] == 2024 and data["flow_unit"] == "t/year"
     assert abs(data["passage_volumes_t"]["caspian"] / 1e6 - 4.5) / 4.5 <= 0.10
-    assert data["bottlenecks"] and all(0 <= b["utilization"] for b in data["bottlenecks"])
+    assert data["bottlenecks"] and all(b["utilization"] >= 0 for b in data["bottlenecks"])
 
 
 def test_assign_with_user_demand_and_bad_demand(tmp_path: Path) -> None:
@@ -204,6 +205,6 @@ def test_bottlenecks_json() -> None:
     assert len(data["bottlenecks"]) == 5
     ranks = data["bottlenecks"]
     assert [b["rank"] for b in ranks] == [1, 2, 3, 4, 5]
-    assert all(a["utilization"] >= b["utilization"] for a, b in zip(ranks, ranks[1:], strict=False))
+    assert all(a["utilization"] >= b["utilization"] for a, b in itertools.pairwise(ranks))
     assert all(b["shadow_price_usd_per_t"] >= 0 for b in ranks)
     assert data["unserved_t"] >= 0

@@ -10,7 +10,11 @@ from corridor.errors import DatasetError
 from corridor.io.demand import read_demand_csv
 from corridor.network import Network
 
-GOOD = "origin,destination,commodity,tonnes_per_year,year,avoid\nXian,Duisburg,container,100000,2024,RU\nAktau,Baku,dry_bulk,5e5,,\n"
+GOOD = (
+    "origin,destination,commodity,tonnes_per_year,year,avoid\n"
+    "Xian,Duisburg,container,100000,2024,RU\n"
+    "Aktau,Baku,dry_bulk,5e5,,\n"
+)
 
 
 def write(tmp_path: Path, text: str) -> Path:
