@@ -24,3 +24,27 @@ def test_readme_python_example_runs() -> None:
     namespace: dict[str, object] = {}
     exec(compile(code.group(1), str(README), "exec"), namespace)
     assert "result" in namespace and "best" in namespace
+
+
+def test_readme_assignment_example_runs(tntp_root: Path, monkeypatch: object) -> None:
+    import os
+
+    import pytest
+
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S)
+    assert len(blocks) >= 2
+    code = blocks[1]
+    if not (README.parent / "../shared/data/tntp/SiouxFalls").resolve().is_dir():
+        code = code.replace("../shared/data/tntp", str(tntp_root))
+    namespace: dict[str, object] = {}
+    here = os.getcwd()
+    os.chdir(README.parent)
+    try:
+        exec(compile("import corridor\n" + code, str(README), "exec"), namespace)
+    finally:
+        os.chdir(here)
+    result = namespace["result"]
+    assert result.relative_gap <= 1e-4  # type: ignore[attr-defined]
+    from corridor.freight import passage_volumes
+
+    assert passage_volumes(namespace["base"])["caspian"] == pytest.approx(4.5e6, rel=0.10)  # type: ignore[arg-type]
