@@ -138,8 +138,7 @@ class AssignmentResult:
                 "from": [nodes[i] for i in net.tail],
                 "to": [nodes[i] for i in net.head],
                 "flow": self.link_flow,
-                "free_flow_time": net.free_flow_time
-                + self._element_sum(np.where(self._zero_delay() > 0, self._zero_delay(), 0.0)),
+                "free_flow_time": net.free_flow_time + self._element_sum(self._zero_delay()),
                 "time": self.link_time,
                 "vc": self.link_vc(),
             }

@@ -61,7 +61,7 @@ def _arc_names(network: Network) -> tuple[list[str], list[str], list[str], NDArr
     kind_name = {ARC_LINK: "link", ARC_THROUGH: "through", ARC_GATE_IN: "gate", ARC_GATE_OUT: "gate", ARC_MID: "link"}
     for a in range(g.n_arcs):
         k = int(g.kind[a])
-        if k in (ARC_LINK,):
+        if k == ARC_LINK:
             link = network.links[g.link[a]]
             start, end = (link.to, link.from_) if g.reverse[a] else (link.from_, link.to)
             ids.append(f"{link.id}:reverse" if g.reverse[a] else link.id)
