@@ -305,7 +305,96 @@ def _tree(
     return count
 
 
+@njit(cache=True)
+def _load_origins(
+    indptr: NDArray[np.int64],
+    head: NDArray[np.int64],
+    tail: NDArray[np.int64],
+    cost: NDArray[np.float64],
+    origins: NDArray[np.int64],
+    origin_node: NDArray[np.int64],
+    destination_node: NDArray[np.int64],
+    demand: NDArray[np.float64],
+    no_through: NDArray[np.bool_],
+    first: int,
+    stride: int,
+    local: NDArray[np.float64],
+) -> float:
+    """Load origins ``origins[first::stride]`` all-or-nothing into ``local``; returns sum(d_od * c_od)."""
+    n = indptr.shape[0] - 1
+    m = head.shape[0]
+    z = destination_node.shape[0]
+    dist = np.empty(n)
+    pred = np.empty(n, np.int64)
+    done = np.empty(n, np.bool_)
+    order = np.empty(n, np.int64)
+    heap_key = np.empty(m + 1)
+    heap_node = np.empty(m + 1, np.int64)
+    need = np.zeros(n)
+    total = 0.0
+    for k in range(first, origins.shape[0], stride):
+        o = origins[k]
+        targets = 0
+        for d in range(z):
+            q = demand[o, d]
+            if q > 0.0:
+                node = destination_node[d]
+                if need[node] == 0.0:
+                    targets += 1
+                need[node] += q
+        if targets == 0:
+            continue
+        count = _tree(
+            indptr, head, cost, origin_node[o], no_through, need, targets, dist, pred, done, order, heap_key, heap_node
+        )
+        for d in range(z):
+            q = demand[o, d]
+            if q > 0.0 and dist[destination_node[d]] < np.inf:
+                total += q * dist[destination_node[d]]
+        for i in range(count - 1, -1, -1):
+            u = order[i]
+            f = need[u]
+            if f != 0.0:
+                e = pred[u]
+                if e >= 0:
+                    local[e] += f
+                    need[tail[e]] += f
+                need[u] = 0.0
+        for d in range(z):
+            need[destination_node[d]] = 0.0
+    return total
+
+
 @njit(cache=True, parallel=True)
+def _aon_parallel(
+    indptr: NDArray[np.int64],
+    head: NDArray[np.int64],
+    tail: NDArray[np.int64],
+    cost: NDArray[np.float64],
+    origins: NDArray[np.int64],
+    origin_node: NDArray[np.int64],
+    destination_node: NDArray[np.int64],
+    demand: NDArray[np.float64],
+    no_through: NDArray[np.bool_],
+    chunks: int,
+) -> tuple[NDArray[np.float64], float]:
+    m = head.shape[0]
+    flows = np.zeros((chunks, m))
+    totals = np.zeros(chunks)
+    for c in prange(chunks):
+        totals[c] = _load_origins(
+            indptr, head, tail, cost, origins, origin_node, destination_node, demand, no_through, c, chunks, flows[c]
+        )
+    out = np.zeros(m)
+    for c in range(chunks):
+        out += flows[c]
+    return out, totals.sum()
+
+
+#: Below this many (origins x links) one thread loads everything: starting threads would cost more than it saves.
+PARALLEL_WORK = 200_000
+
+
 def aon(
     indptr: NDArray[np.int64],
     head: NDArray[np.int64],
@@ -322,59 +411,17 @@ def aon(
 
     ``origins`` lists the zones with demand. Returns the link flows and the total least cost sum(d_od * c_od).
     """
-    n = indptr.shape[0] - 1
-    m = head.shape[0]
-    z = destination_node.shape[0]
-    n_or = origins.shape[0]
-    chunks = max(1, min(n_chunks, n_or))
-    flows = np.zeros((chunks, m))
-    totals = np.zeros(chunks)
-    for c in prange(chunks):
-        dist = np.empty(n)
-        pred = np.empty(n, np.int64)
-        done = np.empty(n, np.bool_)
-        order = np.empty(n, np.int64)
-        heap_key = np.empty(m + 1)
-        heap_node = np.empty(m + 1, np.int64)
-        need = np.zeros(n)
-        local = flows[c]
-        total = 0.0
-        for k in range(c, n_or, chunks):
-            o = origins[k]
-            targets = 0
-            for d in range(z):
-                q = demand[o, d]
-                if q > 0.0:
-                    node = destination_node[d]
-                    if need[node] == 0.0:
-                        targets += 1
-                    need[node] += q
-            if targets == 0:
-                continue
-            src = origin_node[o]
-            count = _tree(
-                indptr, head, cost, src, no_through, need, targets, dist, pred, done, order, heap_key, heap_node
-            )
-            for d in range(z):
-                q = demand[o, d]
-                if q > 0.0 and dist[destination_node[d]] < np.inf:
-                    total += q * dist[destination_node[d]]
-            for i in range(count - 1, -1, -1):
-                u = order[i]
-                f = need[u]
-                if f != 0.0:
-                    e = pred[u]
-                    if e >= 0:
-                        local[e] += f
-                        need[tail[e]] += f
-                    need[u] = 0.0
-            for d in range(z):
-                need[destination_node[d]] = 0.0
-        totals[c] = total
-    out = np.zeros(m)
-    for c in range(chunks):
-        out += flows[c]
-    return out, totals.sum()
+    chunks = max(1, min(n_chunks, origins.shape[0]))
+    if chunks == 1 or origins.shape[0] * head.shape[0] < PARALLEL_WORK:
+        out = np.zeros(head.shape[0])
+        total = _load_origins(
+            indptr, head, tail, cost, origins, origin_node, destination_node, demand, no_through, 0, 1, out
+        )
+        return out, float(total)
+    flows, total = _aon_parallel(
+        indptr, head, tail, cost, origins, origin_node, destination_node, demand, no_through, chunks
+    )
+    return flows, float(total)
 
 
 @njit(cache=True, parallel=True)
