@@ -30,6 +30,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -232,10 +233,8 @@ def header() -> str:
     import scipy
 
     try:
-        import aequilibrae
-
-        peer = f", AequilibraE {aequilibrae.__version__}"
-    except ImportError:
+        peer = f", AequilibraE {version('aequilibrae')}"
+    except PackageNotFoundError:
         peer = ""
     return "\n".join(
         [
@@ -332,7 +331,7 @@ def main() -> None:
         outcome = assignment.bench(args.tntp.resolve(), networks=networks, budget_s=args.budget)
         parts["assignment"] = assignment.report_section(outcome)
     missing = {key: f"{SECTIONS[key]}\n\nNot measured yet: `benchmarks/run.py --only {key}`.\n" for key in SECTIONS}
-    text = header() + "\n".join(parts.get(key, missing[key]) for key in SECTIONS)
+    text = header() + "\n" + "\n".join(parts.get(key, missing[key]) for key in SECTIONS)
     args.out.write_text(text, encoding="utf-8")
     print(text)
 

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from corridor.errors import CorridorError, InvalidOptionError
+from corridor.errors import InvalidOptionError, SolverError
 from corridor.flownet import Demand, FlowNetwork
 
 if TYPE_CHECKING:
@@ -40,10 +40,6 @@ __all__ = ["MAX_VARIABLES", "CapacityResult", "SolverError", "Unserved", "capaci
 
 #: Refuse LPs with more flow variables (commodities x links) than this: about 1 GB of solver memory.
 MAX_VARIABLES = 5_000_000
-
-
-class SolverError(RuntimeError, CorridorError):
-    """The LP solver stopped without an optimal solution (time limit, numerical trouble)."""
 
 
 @dataclass(frozen=True, slots=True)

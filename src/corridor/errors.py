@@ -11,6 +11,7 @@ __all__ = [
     "InvalidOptionError",
     "NoRouteError",
     "Problem",
+    "SolverError",
     "UnknownPlaceError",
 ]
 
@@ -70,3 +71,7 @@ class NoRouteError(LookupError, CorridorError):
 
 class InvalidOptionError(ValueError, CorridorError):
     """An option value outside its valid choices or range."""
+
+
+class SolverError(RuntimeError, CorridorError):
+    """A solver stopped without an optimal solution (time limit, numerical trouble)."""
