@@ -601,6 +601,9 @@ def bench(
     net, order, reader = corridor_network(warm)
     frame, _ = aequilibrae_frame(warm, warm.fixed_cost(0.0, 0.0))
     bush = "yes"
+    from corridor.assignment import warmup
+
+    warmup()  # every kernel, the parallel loading of large networks included
     for algorithm in ("bfw", "bush"):
         try:
             run_corridor(net, order, warm_case, algorithm=algorithm, target=1e-3, max_iter=1000, budget_s=30.0)

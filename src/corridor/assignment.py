@@ -496,6 +496,15 @@ def two_link_network(
 
 def warmup() -> None:
     """Load (or compile, the first time) every assignment kernel, so that timings measure the work alone."""
+    from corridor._assign_kernels import _aon_parallel
+
     net = two_link_network()
     for algorithm in ("bfw", "msa"):
         assign(net, algorithm=algorithm, gap=1e-3, max_iter=5)
+    # large networks load in parallel: load (or compile) that kernel too
+    p = prepare(net, net.demand) if net.demand is not None else None
+    if p is not None:
+        _aon_parallel(
+            p.indptr, p.head, p.tail, p.fft, p.origins[0], p.origin_node, p.destination_node, p.demand[0],
+            p.no_through, 2,
+        )  # fmt: skip
