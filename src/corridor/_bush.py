@@ -36,7 +36,7 @@ from numba import njit
 from numpy.typing import NDArray
 
 from corridor._assign_kernels import _delay, _derivative, _tree
-from corridor.assignment import Problem, Progress, State, _aon, _costs, _dot, evaluate
+from corridor.assignment import Problem, Progress, State, _costs, evaluate, relative_gap
 
 __all__ = ["algorithm_b"]
 
@@ -751,10 +751,7 @@ def algorithm_b(
             _extrapolate(net, p.so, p.pce, p.fixed, bushes, before, loads, _MIN_REACH)
         x = _class_flows(bush_class, bushes[2], n_classes)
         volume, _, objective = evaluate(p, x)
-        costs = _costs(p, volume)
-        _, least = _aon(p, costs)
-        current = _dot(costs, x)
-        rgap = (current - least) / current if current > 0 else 0.0
+        rgap, _ = relative_gap(p, _costs(p, volume), x)
         history.append((it, rgap, objective, math.nan, time.perf_counter() - start))
         if progress is not None and progress(it, rgap) is False:
             break

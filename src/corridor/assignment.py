@@ -296,6 +296,15 @@ def _dot(costs: NDArray[np.float64], flows: NDArray[np.float64]) -> float:
     return float((np.broadcast_to(costs, flows.shape)[used] * flows[used]).sum())
 
 
+def relative_gap(
+    p: Problem, costs: NDArray[np.float64], flows: NDArray[np.float64]
+) -> tuple[float, NDArray[np.float64]]:
+    """The relative gap of class flows under class costs, and the all-or-nothing flows it was measured with."""
+    y, least = _aon(p, costs)
+    current = _dot(costs, flows)
+    return ((current - least) / current if current > 0 else 0.0), y
+
+
 def linear_approximation(
     p: Problem,
     *,
@@ -324,9 +333,7 @@ def linear_approximation(
     for it in range(1, max_iter + 1):
         volume = to_elements(x)
         costs = _costs(p, volume)
-        y, least = _aon(p, costs)
-        current = _dot(costs, x)
-        rgap = (current - least) / current if current > 0 else 0.0
+        rgap, y = relative_gap(p, costs, x)
         objective = evaluate(p, x)[2]
         history.append((it, rgap, objective, step, time.perf_counter() - start))
         if progress is not None and progress(it, rgap) is False:
