@@ -208,3 +208,20 @@ def test_bottlenecks_json() -> None:
     assert all(a["utilization"] >= b["utilization"] for a, b in itertools.pairwise(ranks))
     assert all(b["shadow_price_usd_per_t"] >= 0 for b in ranks)
     assert data["unserved_t"] >= 0
+
+
+def test_assign_geojson_without_coordinates_writes_nothing(tntp_root: Path, tmp_path: Path) -> None:
+    flows, geo = tmp_path / "flows.csv", tmp_path / "map.geojson"
+    result = run("assign", "--tntp", str(tntp_root / "Anaheim"), "--flows", str(flows), "--geojson", str(geo))
+    assert result.returncode == 2 and "no node coordinates" in result.stderr
+    assert not flows.exists() and not geo.exists()
+
+
+def test_assign_embedded_geojson_has_the_corridor_links(tmp_path: Path) -> None:
+    geo = tmp_path / "flows.geojson"
+    result = run("assign", "--geojson", str(geo))
+    assert result.returncode == 0, result.stderr
+    features = json.loads(geo.read_text())["features"]
+    assert features and all(f["geometry"]["coordinates"][0] != f["geometry"]["coordinates"][1] for f in features)
+    ferry = [f for f in features if f["properties"]["link"] == "dry_bulk:kuryk-alat-ferry"]
+    assert ferry and ferry[0]["properties"]["flow"] > 0

@@ -398,6 +398,8 @@ def assign(
             flow_net = _scale_capacity(flow_net, capacity_scale)
     else:
         flow_net = _flow_network(network, demand, year, demand_scale=demand_scale, capacity_scale=capacity_scale)
+    if geojson is not None and flow_net.node_xy is None:
+        raise InvalidOptionError(f"Network {flow_net.name!r} has no node coordinates, so no map can be drawn")
     warmup()  # compiled kernels load before the clock starts
     bar, update = _progress_bar(gap)
     if bar is not None:

@@ -243,7 +243,10 @@ class AssignmentResult:
         }
 
     def to_geojson(self) -> dict[str, Any]:
-        """Links with flow, time, delay and v/c as GeoJSON LineStrings (needs node coordinates)."""
+        """Links with flow, time, delay and v/c as GeoJSON LineStrings (needs node coordinates).
+
+        Links whose ends share one position (stops at a place) are left out: their flows show on the elements.
+        """
         net = self.network
         if net.node_xy is None:
             from corridor.errors import InvalidOptionError
@@ -254,8 +257,8 @@ class AssignmentResult:
         xy = net.node_xy
         for i, row in enumerate(frame.to_dict(orient="records")):
             a, b = xy[net.tail[i]], xy[net.head[i]]
-            if not (np.isfinite(a).all() and np.isfinite(b).all()):
-                continue
+            if not (np.isfinite(a).all() and np.isfinite(b).all()) or np.array_equal(a, b):
+                continue  # no position, or a stop (transfer, border) that has no length on a map
             props = {
                 "link": row["link"],
                 "label": row["label"],
