@@ -75,6 +75,9 @@ def plot_convergence(result: AssignmentResult, path: str | Path, *, title: str |
     fig, ax = plt.subplots(figsize=(7, 4), dpi=120)
     try:
         ax.semilogy(history["iteration"], history["relative_gap"].clip(lower=1e-16), marker=".", lw=1.2)
+        from matplotlib.ticker import MaxNLocator
+
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("iteration")
         ax.set_ylabel("relative gap")
         ax.grid(True, which="both", alpha=0.3)
