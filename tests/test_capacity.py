@@ -91,11 +91,16 @@ def test_parallel_links_with_spare_capacity() -> None:
     assert "Optimal" in r.status
 
 
+@pytest.mark.parametrize("ipm", [False, True], ids=["simplex", "interior-point"])
 @pytest.mark.parametrize(("penalty", "expected_penalty"), [(None, 11.0), (100.0, 100.0)])
-def test_parallel_links_short_of_capacity(penalty: float | None, expected_penalty: float) -> None:
+def test_parallel_links_short_of_capacity(
+    penalty: float | None, expected_penalty: float, ipm: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # 30 from A to B but only 10 + 15 = 25 fit: 5 unserved at penalty P each. The unserved variable lies between
     # its bounds (0 < 5 < 30), so pi_B - pi_A = P, and each full link's price is what it saves over the penalty:
-    # lambda_1 = P - 1, lambda_2 = P - 2. Objective 10 x 1 + 15 x 2 + 5 P.
+    # lambda_1 = P - 1, lambda_2 = P - 2. Objective 10 x 1 + 15 x 2 + 5 P. Both solvers give these duals.
+    if ipm:
+        monkeypatch.setattr(capacity, "IPM_ABOVE", 0)
     r = capacitated_flow(parallel(10, 15), one_class(2, (0, 1, 30)), unserved_penalty=penalty)
     p = expected_penalty
     assert r.unserved_penalty == p
