@@ -50,7 +50,9 @@ def read_demand_csv(path: str | Path, network: Network, *, default_year: int = 2
     file = Path(path)
     name = file.name
     if not file.is_file():
-        raise DatasetError([Problem(str(file), None, None, "no such file")])
+        raise DatasetError(
+            [Problem(str(file), None, None, "no such file" if not file.exists() else "is not a regular file")]
+        )
     problems: list[Problem] = []
     rows: list[DemandRow] = []
     try:
