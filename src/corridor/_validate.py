@@ -16,6 +16,7 @@ from corridor.schema import (
     Capacity,
     Corridor,
     DatasetInfo,
+    Delay,
     DemandRecord,
     EmissionFactor,
     Link,
@@ -23,6 +24,7 @@ from corridor.schema import (
     Service,
     Source,
     Transfer,
+    Weather,
 )
 
 __all__ = ["TABLES", "RawTable", "Tables", "validate_tables"]
@@ -40,8 +42,10 @@ TABLES: dict[str, type[BaseModel]] = {
     "services.csv": Service,
     "capacities.csv": Capacity,
     "demand.csv": DemandRecord,
+    "weather.csv": Weather,
+    "delays.csv": Delay,
 }
-OPTIONAL_TABLES = frozenset({"services.csv", "capacities.csv", "demand.csv"})
+OPTIONAL_TABLES = frozenset({"services.csv", "capacities.csv", "demand.csv", "weather.csv", "delays.csv"})
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,8 @@ class Tables:
     services: tuple[Service, ...]
     capacities: tuple[Capacity, ...] = ()
     demand: tuple[DemandRecord, ...] = ()
+    weather: tuple[Weather, ...] = ()
+    delays: tuple[Delay, ...] = ()
 
 
 def _columns(model: type[BaseModel]) -> tuple[set[str], set[str]]:
@@ -162,6 +168,8 @@ def validate_tables(
     services = rows("services.csv", Service)
     capacities = rows("capacities.csv", Capacity)
     demand = rows("demand.csv", DemandRecord)
+    weather = rows("weather.csv", Weather)
+    delays = rows("delays.csv", Delay)
 
     for file, recs, what in (
         ("sources.csv", sources, "source"),
@@ -173,6 +181,8 @@ def validate_tables(
         ("services.csv", services, "service"),
         ("capacities.csv", capacities, "capacity element"),
         ("demand.csv", demand, "demand record"),
+        ("weather.csv", weather, "weather record"),
+        ("delays.csv", delays, "delay record"),
     ):
         _duplicates(file, ((line, rec.id) for line, rec in recs), what, problems)
 
@@ -199,6 +209,8 @@ def validate_tables(
             ("services.csv", services),
             ("capacities.csv", capacities),
             ("demand.csv", demand),
+            ("weather.csv", weather),
+            ("delays.csv", delays),
         ):
             for line, rec in recs:
                 for source in rec.source:
@@ -300,6 +312,7 @@ def validate_tables(
 
     _check_capacities(capacities, links, transfers, services, parsed_info, info_file, problems)
     _check_demand(demand, place_by_id, problems)
+    _check_variability(weather, delays, link_ids, problems)
 
     if problems or parsed_info is None:
         raise DatasetError(problems)
@@ -318,7 +331,54 @@ def validate_tables(
         services=strip(services),
         capacities=strip(capacities),
         demand=strip(demand),
+        weather=strip(weather),
+        delays=strip(delays),
     )
+
+
+def _check_variability(
+    weather: Sequence[tuple[int, Weather]],
+    delays: Sequence[tuple[int, Delay]],
+    link_ids: set[str],
+    problems: list[Problem],
+) -> None:
+    """Weather and delay rows name links that exist, and no link gets two rules for one month or one match."""
+    month_of: dict[tuple[str, str], int] = {}
+    for line, closure in weather:
+        for link_id in closure.links:
+            if link_id not in link_ids:
+                problems.append(Problem("weather.csv", line, "links", f"unknown link {link_id!r} (see links.csv)"))
+            for month in closure.months:
+                month_key = (link_id, month)
+                if month_key in month_of:
+                    problems.append(
+                        Problem(
+                            "weather.csv",
+                            line,
+                            "months",
+                            f"link {link_id!r} already has a closure rule for {month} (line {month_of[month_key]})",
+                        )
+                    )
+                month_of.setdefault(month_key, line)
+    match_of: dict[tuple[str, str, str], int] = {}
+    for line, rec in delays:
+        keys: list[tuple[str, str, str]]
+        for link_id in rec.links:
+            if link_id not in link_ids:
+                problems.append(Problem("delays.csv", line, "links", f"unknown link {link_id!r} (see links.csv)"))
+        keys = (
+            [("link", link_id, "") for link_id in rec.links]
+            if rec.links
+            else [("mode", mode, country) for mode in rec.modes for country in (rec.countries or [""])]
+        )
+        for key in keys:
+            if key in match_of:
+                what = f"link {key[1]!r}" if key[0] == "link" else f"mode {key[1]!r}"
+                if key[2]:
+                    what += f" in {key[2]}"
+                message = f"{what} already has a running-time factor (line {match_of[key]})"
+                problems.append(Problem("delays.csv", line, "id", message))
+            match_of.setdefault(key, line)
 
 
 def _check_capacities(

@@ -14,6 +14,7 @@ from corridor.schema import (
     Capacity,
     Corridor,
     DatasetInfo,
+    Delay,
     DemandRecord,
     EmissionFactor,
     Link,
@@ -21,6 +22,7 @@ from corridor.schema import (
     Service,
     Source,
     Transfer,
+    Weather,
 )
 
 if TYPE_CHECKING:
@@ -55,6 +57,8 @@ class Network:
     services: tuple[Service, ...] = ()
     capacities: tuple[Capacity, ...] = ()
     demand: tuple[DemandRecord, ...] = ()
+    weather: tuple[Weather, ...] = ()
+    delays: tuple[Delay, ...] = ()
     path: str | None = field(default=None, compare=False)
 
     @classmethod
@@ -71,6 +75,8 @@ class Network:
             services=tables.services,
             capacities=tables.capacities,
             demand=tables.demand,
+            weather=tables.weather,
+            delays=tables.delays,
             path=path,
         )
 
@@ -109,6 +115,14 @@ class Network:
     @cached_property
     def capacity_by_id(self) -> dict[str, Capacity]:
         return {capacity.id: capacity for capacity in self.capacities}
+
+    @cached_property
+    def transfer_by_id(self) -> dict[str, Transfer]:
+        return {transfer.id: transfer for transfer in self.transfers}
+
+    @cached_property
+    def service_by_id(self) -> dict[str, Service]:
+        return {service.id: service for service in self.services}
 
     @cached_property
     def demand_years(self) -> tuple[int, ...]:

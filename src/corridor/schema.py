@@ -20,9 +20,11 @@ __all__ = [
     "CARGOES",
     "COMMODITIES",
     "COUNTRIES",
+    "DISTRIBUTIONS",
     "ELEMENT_TYPES",
     "LAYERS",
     "MODES",
+    "MONTHS",
     "PASSAGES",
     "PLACE_KINDS",
     "TRANSFER_KINDS",
@@ -32,6 +34,7 @@ __all__ = [
     "Capacity",
     "Corridor",
     "DatasetInfo",
+    "Delay",
     "DemandRecord",
     "EmissionFactor",
     "Link",
@@ -39,6 +42,7 @@ __all__ = [
     "Service",
     "Source",
     "Transfer",
+    "Weather",
 ]
 
 #: Modes of transport and communication. ``sea`` is deep-sea, ``feeder`` short-sea, ``ferry`` ro-ro or rail ferry.
@@ -74,6 +78,10 @@ ELEMENT_TYPES = ("link", "transfer", "service")
 VDFS = ("bpr", "conical", "queue")
 #: Default (alpha, beta) of each delay function; the conical beta is derived from alpha, so it has none.
 VDF_DEFAULTS: dict[str, tuple[float, float | None]] = {"bpr": (0.15, 4.0), "conical": (4.0, None), "queue": (1.0, 0.95)}
+#: Distributions of a stochastic duration (formulas in docs/model.md, "Reliability").
+DISTRIBUTIONS = ("triangular", "lognormal", "uniform", "empirical")
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 #: The dataset.yaml key that converts a capacity unit into tonnes (tonnes need none).
 UNIT_PAYLOAD_KEYS = {"TEU": "payload_t_per_teu", "wagons": "payload_t_per_wagon", "trains": "payload_t_per_train"}
 
@@ -369,6 +377,10 @@ def _bool(value: object) -> object:
 
 
 StrList = Annotated[list[str], BeforeValidator(_split)]
+FloatList = Annotated[list[Annotated[float, Field(allow_inf_nan=False)]], BeforeValidator(_split)]
+Distribution = Annotated[
+    Literal["triangular", "lognormal", "uniform", "empirical"], BeforeValidator(lambda v: v or "triangular")
+]
 Id = Annotated[str, AfterValidator(_check_id)]
 OptFloat = Annotated[float | None, BeforeValidator(_blank_to_none)]
 #: A number read from a file that must be finite (NaN and infinity are rejected as such, not as "out of range").
@@ -561,6 +573,10 @@ class Transfer(_Record):
     commodities: StrList = []
     emission_factor: OptStr = None
     bidirectional: Flag = True
+    #: How the dwell varies from shipment to shipment (the reliability engine); triangular on low/typical/high.
+    distribution: Distribution = "triangular"
+    #: Observed dwell times in hours, for ``distribution = empirical``.
+    hours_samples: FloatList = []
 
     @field_validator("from_layer", "to_layer")
     @classmethod
@@ -581,6 +597,7 @@ class Transfer(_Record):
             )
         if self.from_layer == "gate" and self.to_layer == "gate":
             raise ValueError("to_layer: a transfer from gate to gate means nothing")
+        check_distribution(self.distribution, self.hours_low, self.hours_typical, self.hours_high, self.hours_samples)
         return self
 
 
@@ -594,17 +611,139 @@ class Service(_Record):
     capacity_unit: Literal["TEU", "t", "trains", "wagons"]
     max_wait_hours: OptFloat = Field(default=None, gt=0)
     weekdays: StrList = []
+    #: ``timetable``: departures at fixed times (``weekdays`` at ``departure_hour``, or evenly spaced from
+    #: Monday 00:00 UTC); ``when_full``: the vessel or train leaves when loaded, after ``max_wait_hours`` at most.
+    departs: Annotated[Literal["timetable", "when_full"], BeforeValidator(lambda v: v or "timetable")] = "timetable"
+    departure_hour: FiniteFloat = Field(default=0.0, ge=0, lt=24)
 
     @field_validator("weekdays")
     @classmethod
     def _weekdays(cls, value: list[str]) -> list[str]:
-        return _check_subset(value, ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"), "weekday")
+        _check_subset(value, WEEKDAYS, "weekday")
+        twice = sorted({v for v in value if value.count(v) > 1})
+        if twice:
+            raise ValueError(f"listed more than once: {', '.join(map(repr, twice))}")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Service:
+        if self.weekdays and len(self.weekdays) != self.departures_per_week:
+            raise ValueError(
+                f"weekdays: {len(self.weekdays)} weekday(s) listed but departures_per_week is "
+                f"{self.departures_per_week:g}; list one weekday per weekly departure"
+            )
+        if self.departs == "when_full" and self.weekdays:
+            raise ValueError("weekdays: a service that departs when full has no timetable")
+        if self.max_wait_hours is not None and self.departs != "when_full":
+            raise ValueError("max_wait_hours: applies to services that depart when full (set departs to when_full)")
+        return self
+
+    @property
+    def headway_hours(self) -> float:
+        """Mean hours between departures."""
+        return 168.0 / self.departures_per_week
 
     @property
     def expected_wait_hours(self) -> float:
         """Mean wait of cargo arriving at random: half the headway, capped by ``max_wait_hours``."""
         half_headway = 0.5 * 168.0 / self.departures_per_week
         return min(half_headway, self.max_wait_hours) if self.max_wait_hours is not None else half_headway
+
+
+def check_distribution(distribution: str, low: float, typical: float, high: float, samples: list[float]) -> None:
+    """The parameters a distribution needs (``ValueError`` naming the column otherwise)."""
+    if distribution == "empirical":
+        if not samples:
+            raise ValueError("hours_samples: an empirical distribution needs the observed values (e.g. 12;30;41)")
+        if min(samples) < 0:
+            raise ValueError(f"hours_samples: durations cannot be negative, got {min(samples):g}")
+    elif samples:
+        raise ValueError(f"hours_samples: only an empirical distribution uses samples, this one is {distribution}")
+    if distribution == "lognormal" and not low < typical < high:
+        raise ValueError(
+            f"distribution: a lognormal needs low < typical < high (typical is the median, high the 95th "
+            f"percentile), got {low:g}, {typical:g}, {high:g}"
+        )
+
+
+class Weather(_Record):
+    """Seasonal weather closures of a crossing: the chance that cargo finds it closed, and for how long.
+
+    ``closed_probability`` is the probability that a shipment reaching the crossing in one of ``months`` finds it
+    closed (the share of time it is closed); the closure then lasts ``hours_low``/``hours_typical``/``hours_high``
+    more hours (``distribution``). A held sailing leaves when the closure ends.
+    """
+
+    id: Id
+    links: StrList = Field(min_length=1)
+    months: StrList = Field(min_length=1)
+    closed_probability: FiniteFloat = Field(ge=0, le=1)
+    hours_low: FiniteFloat = Field(ge=0)
+    hours_typical: FiniteFloat = Field(ge=0)
+    hours_high: FiniteFloat = Field(ge=0)
+    distribution: Distribution = "triangular"
+    hours_samples: FloatList = []
+
+    @field_validator("months")
+    @classmethod
+    def _months(cls, value: list[str]) -> list[str]:
+        value = [v[:1].upper() + v[1:3].lower() for v in value]
+        _check_subset(value, MONTHS, "month")
+        twice = sorted({v for v in value if value.count(v) > 1})
+        if twice:
+            raise ValueError(f"listed more than once: {', '.join(map(repr, twice))}")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Weather:
+        _check_range(self, "hours_typical", "hours_low", "hours_high")
+        check_distribution(self.distribution, self.hours_low, self.hours_typical, self.hours_high, self.hours_samples)
+        return self
+
+
+class Delay(_Record):
+    """How running times vary: a factor on the scheduled running time of links by mode, country or id.
+
+    A row applies to the links it lists, or else to links of its ``modes`` whose two ends lie in ``countries``
+    (any country if empty). The most specific row wins: links, then modes with countries, then modes alone.
+    """
+
+    id: Id
+    modes: StrList = []
+    countries: StrList = []
+    links: StrList = []
+    factor_low: FiniteFloat = Field(gt=0)
+    factor_typical: FiniteFloat = Field(gt=0)
+    factor_high: FiniteFloat = Field(gt=0)
+    distribution: Distribution = "triangular"
+    hours_samples: FloatList = []
+
+    @field_validator("modes")
+    @classmethod
+    def _modes(cls, value: list[str]) -> list[str]:
+        return _check_subset(value, FREIGHT_MODES, "mode")
+
+    @field_validator("countries")
+    @classmethod
+    def _countries(cls, value: list[str]) -> list[str]:
+        return _check_subset(value, COUNTRIES, "country code")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Delay:
+        if not self.modes and not self.links:
+            raise ValueError("modes: give the modes or the links the factor applies to")
+        if self.links and (self.modes or self.countries):
+            raise ValueError("links: give either links, or modes (and countries), not both")
+        _check_range(self, "factor_typical", "factor_low", "factor_high")
+        if self.distribution == "empirical":
+            raise ValueError("distribution: running-time factors are triangular, lognormal or uniform")
+        check_distribution(self.distribution, self.factor_low, self.factor_typical, self.factor_high, [])
+        return self
+
+    @property
+    def specificity(self) -> int:
+        """2 for a row naming links, 1 for modes with countries, 0 for modes alone."""
+        return 2 if self.links else 1 if self.countries else 0
 
 
 class EmissionFactor(_Record):

@@ -1,0 +1,591 @@
+"""Transit-time reliability: an itinerary's stochastic stages, a vectorized Monte Carlo engine and its results.
+
+A route (from :func:`corridor.route`) becomes a :class:`Plan`: a sequence of stages, each a dwell at a transfer,
+a running time on a link (scheduled hours times a random factor), a wait for a scheduled service (timetable or
+"departs when full") or a weather closure of a crossing (by calendar month). :func:`simulate_plan` walks every
+sample through the stages from the departure instant, in numba, and returns the door-to-door time distribution
+with the contribution of each element to its variance. The formulas are in docs/model.md ("Reliability").
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from corridor.errors import InvalidOptionError
+
+if TYPE_CHECKING:
+    from corridor.network import Network
+    from corridor.results import Route
+    from corridor.schema import Service
+
+__all__ = [
+    "Duration",
+    "Plan",
+    "ReliabilityResult",
+    "Stage",
+    "Tally",
+    "combine_tallies",
+    "plan_route",
+    "simulate",
+    "simulate_chunks",
+    "simulate_plan",
+    "simulate_route",
+]
+
+#: Samples per chunk. Chunk ``i`` draws from ``SeedSequence(seed).spawn(...)[i]``, so a run gives the same
+#: samples however its chunks are spread over threads or Dask workers.
+CHUNK_SAMPLES = 1 << 15
+_Z95 = 1.6448536269514722
+MapTasks = Callable[[Callable[[Any], Any], Sequence[Any]], list[Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class Duration:
+    """A random duration (hours) or factor: ``distribution`` over ``low``/``typical``/``high`` or ``samples``.
+
+    triangular: mode ``typical``; lognormal: ``low`` + a lognormal whose median is ``typical - low`` and whose
+    95th percentile is ``high - low``; uniform: between ``low`` and ``high``; empirical: one of ``samples`` with
+    equal probability; constant: ``typical``.
+    """
+
+    distribution: Literal["triangular", "lognormal", "uniform", "empirical", "constant"]
+    low: float
+    typical: float
+    high: float
+    samples: tuple[float, ...] = ()
+
+    @classmethod
+    def constant(cls, value: float) -> Duration:
+        return cls("constant", value, value, value)
+
+    @property
+    def lognormal_parameters(self) -> tuple[float, float]:
+        """(mu, sigma) of the log of ``x - low`` for a lognormal."""
+        mu = math.log(self.typical - self.low)
+        return mu, (math.log(self.high - self.low) - mu) / _Z95
+
+    @property
+    def mean(self) -> float:
+        if self.distribution == "triangular":
+            return (self.low + self.typical + self.high) / 3.0
+        if self.distribution == "lognormal":
+            mu, sigma = self.lognormal_parameters
+            return self.low + math.exp(mu + 0.5 * sigma * sigma)
+        if self.distribution == "uniform":
+            return 0.5 * (self.low + self.high)
+        if self.distribution == "empirical":
+            return float(np.mean(self.samples))
+        return self.typical
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    """One stochastic step of an itinerary.
+
+    ``kind`` is ``dwell`` (a transfer: ``duration`` hours), ``run`` (a link: ``hours`` x ``duration`` factor),
+    ``wait`` (for ``service``'s next departure) or ``weather`` (a closure of ``link`` found with probability
+    ``closed_probability[month - 1]``, lasting ``duration`` more hours; before a service it holds that sailing).
+    """
+
+    kind: Literal["dwell", "run", "wait", "weather"]
+    element: str
+    place: str
+    duration: Duration
+    hours: float = 0.0
+    service: Service | None = None
+    closed_probability: tuple[float, ...] = ()
+    advance: bool = True
+
+    @property
+    def typical_hours(self) -> float:
+        """A rough typical duration, used only to centre the variance sums."""
+        if self.kind == "run":
+            return self.hours * self.duration.typical
+        if self.kind == "wait" and self.service is not None:
+            return self.service.expected_wait_hours
+        if self.kind == "weather":
+            return 0.0
+        return self.duration.typical
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The stages of one itinerary, compiled to arrays for the kernel."""
+
+    stages: tuple[Stage, ...]
+    route: Route | None = None
+
+    def __post_init__(self) -> None:
+        if not self.stages:
+            raise InvalidOptionError("An itinerary needs at least one stage.")
+
+    @cached_property
+    def arrays(self) -> dict[str, NDArray[Any]]:
+        from corridor import _reliability_kernels as rk
+
+        k = len(self.stages)
+        kinds = {"dwell": rk.STAGE_DWELL, "run": rk.STAGE_RUN, "wait": rk.STAGE_SERVICE, "weather": rk.STAGE_WEATHER}
+        dists = {
+            "constant": rk.DIST_CONSTANT,
+            "triangular": rk.DIST_TRIANGULAR,
+            "lognormal": rk.DIST_LOGNORMAL,
+            "uniform": rk.DIST_UNIFORM,
+            "empirical": rk.DIST_EMPIRICAL,
+        }
+        out: dict[str, NDArray[Any]] = {
+            "kind": np.zeros(k, np.int8),
+            "dist": np.zeros(k, np.int8),
+            "pa": np.zeros(k),
+            "pb": np.zeros(k),
+            "pc": np.zeros(k),
+            "scale": np.ones(k),
+            "column": np.zeros(k, np.int64),
+            "svc_mode": np.zeros(k, np.int8),
+            "svc_headway": np.ones(k),
+            "svc_anchor": np.zeros(k),
+            "svc_max_wait": np.full(k, np.inf),
+            "tt_offset": np.zeros(k, np.int64),
+            "tt_count": np.zeros(k, np.int64),
+            "wx_prob": np.zeros((k, 12)),
+            "advance": np.ones(k, np.bool_),
+            "shift": np.zeros(k),
+        }
+        weekly: list[float] = []
+        emp: list[float] = []
+        column = 0
+        for i, stage in enumerate(self.stages):
+            out["kind"][i] = kinds[stage.kind]
+            dur = stage.duration
+            out["dist"][i] = dists[dur.distribution]
+            if dur.distribution == "lognormal":
+                mu, sigma = dur.lognormal_parameters
+                out["pa"][i], out["pb"][i], out["pc"][i] = dur.low, mu, sigma
+            elif dur.distribution == "empirical":
+                out["pa"][i], out["pb"][i] = len(emp), len(dur.samples)
+                emp.extend(dur.samples)
+            elif dur.distribution == "constant":
+                out["pa"][i] = dur.typical
+            else:
+                out["pa"][i], out["pb"][i], out["pc"][i] = dur.low, dur.typical, dur.high
+            out["column"][i] = column
+            out["shift"][i] = stage.typical_hours
+            if stage.kind in ("dwell", "run"):
+                column += 1
+                out["scale"][i] = stage.hours if stage.kind == "run" else 1.0
+            elif stage.kind == "weather":
+                column += 2
+                out["wx_prob"][i] = stage.closed_probability
+                out["advance"][i] = stage.advance
+            else:
+                service = stage.service
+                assert service is not None
+                out["svc_headway"][i] = service.headway_hours
+                if service.departs == "when_full":
+                    out["svc_mode"][i] = rk.SVC_WHEN_FULL
+                    out["svc_max_wait"][i] = service.max_wait_hours or math.inf
+                    column += 1
+                elif service.weekdays:
+                    out["svc_mode"][i] = rk.SVC_WEEKLY
+                    hours = sorted(_WEEKDAY_INDEX[day] * 24.0 + service.departure_hour for day in service.weekdays)
+                    out["tt_offset"][i], out["tt_count"][i] = len(weekly), len(hours)
+                    weekly.extend(hours)
+                else:
+                    out["svc_mode"][i] = rk.SVC_REGULAR
+                    out["svc_anchor"][i] = rk.MONDAY_EPOCH_HOURS + service.departure_hour
+        out["weekly"] = np.asarray(weekly or [0.0])
+        out["emp"] = np.asarray(emp or [0.0])
+        out["n_uniforms"] = np.asarray([column])
+        return out
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(stage.element for stage in self.stages)
+
+
+_WEEKDAY_INDEX = {day: i for i, day in enumerate(("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"))}
+
+
+def _factor_of(network: Network, link_id: str) -> Duration:
+    """The running-time factor of a link: the most specific row of delays.csv that matches, else 1."""
+    link = network.link_by_id[link_id]
+    ends = {network.place_by_id[link.from_].country, network.place_by_id[link.to].country}
+    best = None
+    for rec in network.delays:
+        if rec.links:
+            matches = link_id in rec.links
+        else:
+            matches = link.mode in rec.modes and (not rec.countries or ends <= set(rec.countries))
+        if matches and (best is None or rec.specificity > best.specificity):
+            best = rec
+    if best is None:
+        return Duration.constant(1.0)
+    return Duration(best.distribution, best.factor_low, best.factor_typical, best.factor_high)
+
+
+def plan_route(network: Network, route: Route) -> Plan:
+    """The stochastic stages of a route of ``network``: dwell per transfer, wait per service, weather, running.
+
+    Raises
+    ------
+    InvalidOptionError
+        If the route names an element the network does not have (a route of another network).
+    """
+    stages: list[Stage] = []
+    for leg in route.legs:
+        if leg.kind == "stop":
+            for transfer_id in filter(None, leg.element.split("+")):
+                transfer = network.transfer_by_id.get(transfer_id)
+                if transfer is None:
+                    raise InvalidOptionError(f"The route's transfer {transfer_id!r} is not in this network.")
+                dwell = Duration(
+                    transfer.distribution,
+                    transfer.hours_low,
+                    transfer.hours_typical,
+                    transfer.hours_high,
+                    tuple(transfer.hours_samples),
+                )
+                stages.append(Stage("dwell", transfer.id, leg.from_place, dwell))
+            continue
+        link = network.link_by_id.get(leg.element)
+        if link is None:
+            raise InvalidOptionError(f"The route's link {leg.element!r} is not in this network.")
+        service = network.service_of_link.get(link.id)
+        for rec in network.weather:
+            if link.id in rec.links:
+                probability = tuple(rec.closed_probability if m in rec.months else 0.0 for m in _MONTHS)
+                closure = Duration(
+                    rec.distribution, rec.hours_low, rec.hours_typical, rec.hours_high, tuple(rec.hours_samples)
+                )
+                stages.append(
+                    Stage(
+                        "weather",
+                        f"{rec.id}@{link.id}",
+                        leg.from_place,
+                        closure,
+                        closed_probability=probability,
+                        advance=service is None,
+                    )
+                )
+        if service is not None:
+            stages.append(Stage("wait", service.id, leg.from_place, Duration.constant(0.0), service=service))
+        stages.append(Stage("run", link.id, leg.from_place, _factor_of(network, link.id), hours=link.link_hours))
+    return Plan(tuple(stages), route)
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+@dataclass(frozen=True)
+class Tally:
+    """What a batch of samples leaves: the door-to-door hours and the sums for the variance decomposition."""
+
+    hours: NDArray[np.float64]
+    sum_d: NDArray[np.float64]
+    sum_dt: NDArray[np.float64]
+    sum_t: NDArray[np.float64]
+
+
+def epoch_hours(instant: datetime) -> float:
+    """Hours since 1970-01-01 00:00 UTC (naive datetimes are taken as UTC)."""
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=UTC)
+    return instant.timestamp() / 3600.0
+
+
+def simulate_chunks(
+    plan: Plan, start_hours: float, seeds: Sequence[np.random.SeedSequence], sizes: Sequence[int]
+) -> Tally:
+    """Simulate the chunks with these seeds and sizes (a task of a run; pure, for threads or Dask workers)."""
+    from corridor._reliability_kernels import walk
+
+    arr = plan.arrays
+    k = len(plan.stages)
+    n_u = int(arr["n_uniforms"][0])
+    total = np.empty(int(sum(sizes)))
+    sum_d, sum_dt, sum_t = np.zeros(k), np.zeros(k), np.zeros(2)
+    start = 0
+    for seed, size in zip(seeds, sizes, strict=True):
+        rng = np.random.Generator(np.random.PCG64(seed))
+        uniforms = rng.random((size, max(n_u, 1)))
+        walk(
+            start_hours,
+            arr["kind"],
+            arr["dist"],
+            arr["pa"],
+            arr["pb"],
+            arr["pc"],
+            arr["scale"],
+            arr["column"],
+            arr["svc_mode"],
+            arr["svc_headway"],
+            arr["svc_anchor"],
+            arr["svc_max_wait"],
+            arr["tt_offset"],
+            arr["tt_count"],
+            arr["weekly"],
+            arr["wx_prob"],
+            arr["advance"],
+            arr["shift"],
+            arr["emp"],
+            uniforms,
+            total[start : start + size],
+            sum_d,
+            sum_dt,
+            sum_t,
+        )
+        start += size
+    return Tally(total, sum_d, sum_dt, sum_t)
+
+
+def combine_tallies(tallies: Iterable[Tally]) -> Tally:
+    """One tally from several, in order."""
+    items = list(tallies)
+    return Tally(
+        np.concatenate([t.hours for t in items]),
+        np.sum([t.sum_d for t in items], axis=0),
+        np.sum([t.sum_dt for t in items], axis=0),
+        np.sum([t.sum_t for t in items], axis=0),
+    )
+
+
+def _tasks(samples: int, seed: int, *, per_task: int) -> list[tuple[list[np.random.SeedSequence], list[int]]]:
+    n_chunks = -(-samples // CHUNK_SAMPLES)
+    seeds = np.random.SeedSequence(seed).spawn(n_chunks)
+    sizes = [min(CHUNK_SAMPLES, samples - i * CHUNK_SAMPLES) for i in range(n_chunks)]
+    step = max(1, per_task // CHUNK_SAMPLES)
+    return [(seeds[i : i + step], sizes[i : i + step]) for i in range(0, n_chunks, step)]
+
+
+@dataclass(frozen=True)
+class ReliabilityResult:
+    """The door-to-door time distribution of one itinerary."""
+
+    plan: Plan
+    depart: datetime
+    samples: int
+    seed: int
+    hours: NDArray[np.float64] = field(repr=False)
+    variance_shares: tuple[float, ...] = field(repr=False)
+    mean_stage_hours: tuple[float, ...] = field(repr=False)
+    deadline_days: float | None = None
+
+    @property
+    def route(self) -> Route | None:
+        return self.plan.route
+
+    @property
+    def corridor(self) -> str:
+        return self.plan.route.corridor if self.plan.route is not None else ""
+
+    @property
+    def days(self) -> NDArray[np.float64]:
+        return self.hours / 24.0
+
+    @property
+    def mean_days(self) -> float:
+        return float(self.hours.mean()) / 24.0
+
+    @property
+    def std_days(self) -> float:
+        return float(self.hours.std()) / 24.0
+
+    def percentile_days(self, q: float) -> float:
+        """The ``q``-th percentile (0-100) of the door-to-door days."""
+        return float(np.percentile(self.hours, q)) / 24.0
+
+    @property
+    def p50_days(self) -> float:
+        return self.percentile_days(50)
+
+    @property
+    def p90_days(self) -> float:
+        return self.percentile_days(90)
+
+    @property
+    def p95_days(self) -> float:
+        return self.percentile_days(95)
+
+    def on_time_probability(self, deadline_days: float | None = None) -> float | None:
+        """Share of samples that arrive within ``deadline_days`` of departure (None without a deadline)."""
+        deadline = self.deadline_days if deadline_days is None else deadline_days
+        if deadline is None:
+            return None
+        return float(np.mean(self.hours <= deadline * 24.0))
+
+    def tail_drivers(self, top: int | None = None) -> list[dict[str, Any]]:
+        """Elements by their share of the variance of the door-to-door time (the shares add up to 1).
+
+        The share of a stage is cov(stage, total) / var(total); a stage that shortens the others' waits (a late
+        train that catches the next ferry sooner) can have a negative share.
+        """
+        by_element: dict[str, dict[str, Any]] = {}
+        for stage, share, mean in zip(self.plan.stages, self.variance_shares, self.mean_stage_hours, strict=True):
+            row = by_element.setdefault(
+                stage.element,
+                {"element": stage.element, "share": 0.0, "kind": stage.kind, "place": stage.place, "mean_hours": 0.0},
+            )
+            row["share"] += share
+            row["mean_hours"] += mean
+        rows = sorted(by_element.values(), key=lambda r: -r["share"])
+        for row in rows:
+            row["share"] = round(row["share"], 4)
+            row["mean_hours"] = round(row["mean_hours"], 2)
+        return rows[:top] if top else rows
+
+    def histogram(self, bins: int = 60) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """(counts, edges) of the door-to-door days."""
+        counts, edges = np.histogram(self.days, bins=bins)
+        return counts.astype(np.float64), edges
+
+    def to_dict(self, *, top: int | None = None) -> dict[str, Any]:
+        route = self.plan.route
+        on_time = self.on_time_probability()
+        return {
+            "corridor": self.corridor,
+            "samples": self.samples,
+            "seed": self.seed,
+            "mean_days": round(self.mean_days, 3),
+            "p50_days": round(self.p50_days, 3),
+            "p90_days": round(self.p90_days, 3),
+            "p95_days": round(self.p95_days, 3),
+            "on_time_probability": None if on_time is None else round(on_time, 4),
+            "tail_drivers": self.tail_drivers(top),
+            "origin": route.origin if route else None,
+            "destination": route.destination if route else None,
+            "depart": self.depart.isoformat(),
+            "deadline_days": self.deadline_days,
+            "std_days": round(self.std_days, 3),
+            "min_days": round(float(self.hours.min()) / 24.0, 3),
+            "max_days": round(float(self.hours.max()) / 24.0, 3),
+            "expected_days": round(route.days, 3) if route else None,
+            "via": list(route.via) if route else [],
+        }
+
+
+def as_datetime(depart: date | datetime | str | None) -> datetime:
+    """A departure instant: a datetime, a date (00:00 UTC) or an ISO string; ``None`` for today 00:00 UTC."""
+    if depart is None:
+        return datetime.combine(datetime.now(UTC).date(), time(0), tzinfo=UTC)
+    if isinstance(depart, str):
+        try:
+            depart = datetime.fromisoformat(depart)
+        except ValueError:
+            raise InvalidOptionError(
+                f"Departure {depart!r} is not an ISO date or date-time (e.g. 2026-03-01 or 2026-03-01T08:00)."
+            ) from None
+    if not isinstance(depart, datetime):
+        depart = datetime.combine(depart, time(0))
+    return depart if depart.tzinfo is not None else depart.replace(tzinfo=UTC)
+
+
+def _check(samples: int, seed: int, deadline_days: float | None) -> None:
+    if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
+        raise InvalidOptionError(f"samples must be a positive whole number, got {samples!r}.")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise InvalidOptionError(f"seed must be a whole number >= 0, got {seed!r}.")
+    if deadline_days is not None and not (math.isfinite(deadline_days) and deadline_days > 0):
+        raise InvalidOptionError(
+            f"The deadline must be after the departure: a positive number of days, got {deadline_days!r}."
+        )
+
+
+def simulate_plan(
+    plan: Plan,
+    *,
+    depart: date | datetime | str | None = None,
+    samples: int = 100_000,
+    seed: int = 0,
+    deadline_days: float | None = None,
+    map_tasks: MapTasks | None = None,
+    samples_per_task: int = 1 << 18,
+) -> ReliabilityResult:
+    """Monte Carlo of one itinerary: ``samples`` shipments leaving at ``depart``, seeded and reproducible.
+
+    ``map_tasks(function, tasks)`` runs the tasks (lists of chunks) and returns their results in order: ``None``
+    runs them here, :func:`corridor.scaleout.dask_map` on a Dask cluster. The samples do not depend on it.
+    """
+    _check(samples, seed, deadline_days)
+    instant = as_datetime(depart)
+    start = epoch_hours(instant)
+    tasks = _tasks(samples, seed, per_task=samples_per_task)
+
+    def run(task: tuple[list[np.random.SeedSequence], list[int]]) -> Tally:
+        return simulate_chunks(plan, start, task[0], task[1])
+
+    results = map_tasks(run, tasks) if map_tasks is not None else [run(task) for task in tasks]
+    tally = combine_tallies(results)
+    return result_from_tally(plan, tally, depart=instant, samples=samples, seed=seed, deadline_days=deadline_days)
+
+
+def result_from_tally(
+    plan: Plan, tally: Tally, *, depart: datetime, samples: int, seed: int, deadline_days: float | None
+) -> ReliabilityResult:
+    n = float(len(tally.hours))
+    mean_t = tally.sum_t[0] / n
+    var_t = tally.sum_t[1] / n - mean_t * mean_t
+    shifts = plan.arrays["shift"]
+    mean_d = tally.sum_d / n
+    cov = tally.sum_dt / n - mean_d * mean_t
+    shares = cov / var_t if var_t > 1e-12 else np.zeros_like(cov)
+    return ReliabilityResult(
+        plan=plan,
+        depart=depart,
+        samples=samples,
+        seed=seed,
+        hours=tally.hours,
+        variance_shares=tuple(float(x) for x in shares),
+        mean_stage_hours=tuple(float(x) for x in mean_d + shifts),
+        deadline_days=deadline_days,
+    )
+
+
+def simulate_route(network: Network, route: Route, **options: Any) -> ReliabilityResult:
+    """Monte Carlo of a route of ``network`` (options as :func:`simulate_plan`)."""
+    return simulate_plan(plan_route(network, route), **options)
+
+
+def simulate(
+    network: Network,
+    origin: str,
+    destination: str,
+    *,
+    corridor: str | None = None,
+    cargo: str = "FEU",
+    avoid: Iterable[str] | str | None = None,
+    optimize: str = "generalized",
+    depart: date | datetime | str | None = None,
+    samples: int = 100_000,
+    seed: int = 0,
+    deadline_days: float | None = None,
+    map_tasks: MapTasks | None = None,
+) -> ReliabilityResult:
+    """The door-to-door time distribution of the best route from ``origin`` to ``destination``.
+
+    The route is the one :func:`corridor.route` picks (by ``optimize``, within ``corridor`` if given); its
+    stages are then simulated ``samples`` times from ``depart``.
+
+    Raises
+    ------
+    UnknownPlaceError, NoRouteError, InvalidOptionError
+    """
+    from corridor.routing import route as best_route
+
+    _check(samples, seed, deadline_days)
+    chosen = best_route(network, origin, destination, corridor=corridor, cargo=cargo, avoid=avoid, optimize=optimize)
+    return simulate_route(
+        network,
+        chosen,
+        depart=depart,
+        samples=samples,
+        seed=seed,
+        deadline_days=deadline_days,
+        map_tasks=map_tasks,
+    )
