@@ -13,6 +13,7 @@ from corridor.errors import DatasetError, Problem
 from corridor.schema import (
     FREIGHT_MODES,
     UNIT_PAYLOAD_KEYS,
+    Berth,
     Capacity,
     Corridor,
     DatasetInfo,
@@ -44,8 +45,9 @@ TABLES: dict[str, type[BaseModel]] = {
     "demand.csv": DemandRecord,
     "weather.csv": Weather,
     "delays.csv": Delay,
+    "berths.csv": Berth,
 }
-OPTIONAL_TABLES = frozenset({"services.csv", "capacities.csv", "demand.csv", "weather.csv", "delays.csv"})
+OPTIONAL_TABLES = frozenset({"services.csv", "capacities.csv", "demand.csv", "weather.csv", "delays.csv", "berths.csv"})
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,7 @@ class Tables:
     demand: tuple[DemandRecord, ...] = ()
     weather: tuple[Weather, ...] = ()
     delays: tuple[Delay, ...] = ()
+    berths: tuple[Berth, ...] = ()
 
 
 def _columns(model: type[BaseModel]) -> tuple[set[str], set[str]]:
@@ -170,6 +173,7 @@ def validate_tables(
     demand = rows("demand.csv", DemandRecord)
     weather = rows("weather.csv", Weather)
     delays = rows("delays.csv", Delay)
+    berths = rows("berths.csv", Berth)
 
     for file, recs, what in (
         ("sources.csv", sources, "source"),
@@ -183,6 +187,7 @@ def validate_tables(
         ("demand.csv", demand, "demand record"),
         ("weather.csv", weather, "weather record"),
         ("delays.csv", delays, "delay record"),
+        ("berths.csv", berths, "berth record"),
     ):
         _duplicates(file, ((line, rec.id) for line, rec in recs), what, problems)
 
@@ -211,6 +216,7 @@ def validate_tables(
             ("demand.csv", demand),
             ("weather.csv", weather),
             ("delays.csv", delays),
+            ("berths.csv", berths),
         ):
             for line, rec in recs:
                 for source in rec.source:
@@ -313,6 +319,20 @@ def validate_tables(
     _check_capacities(capacities, links, transfers, services, parsed_info, info_file, problems)
     _check_demand(demand, place_by_id, problems)
     _check_variability(weather, delays, link_ids, problems)
+    service_ids = {rec.id for _, rec in services}
+    served: dict[tuple[str, str], int] = {}
+    for line, berth in berths:
+        known("berths.csv", line, "place", berth.place, place_by_id, "place (see places.csv)")
+        for service_id in berth.services:
+            if known("berths.csv", line, "services", service_id, service_ids, "service (see services.csv)"):
+                if (berth.place, service_id) in served:
+                    first = served[(berth.place, service_id)]
+                    problems.append(
+                        Problem(
+                            "berths.csv", line, "services", f"{service_id!r} already has berths here (line {first})"
+                        )
+                    )
+                served.setdefault((berth.place, service_id), line)
 
     if problems or parsed_info is None:
         raise DatasetError(problems)
@@ -333,6 +353,7 @@ def validate_tables(
         demand=strip(demand),
         weather=strip(weather),
         delays=strip(delays),
+        berths=strip(berths),
     )
 
 

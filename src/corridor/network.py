@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from corridor.errors import UnknownPlaceError
 from corridor.schema import (
+    Berth,
     Capacity,
     Corridor,
     DatasetInfo,
@@ -59,6 +60,7 @@ class Network:
     demand: tuple[DemandRecord, ...] = ()
     weather: tuple[Weather, ...] = ()
     delays: tuple[Delay, ...] = ()
+    berths: tuple[Berth, ...] = ()
     path: str | None = field(default=None, compare=False)
 
     @classmethod
@@ -77,6 +79,7 @@ class Network:
             demand=tables.demand,
             weather=tables.weather,
             delays=tables.delays,
+            berths=tables.berths,
             path=path,
         )
 

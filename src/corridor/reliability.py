@@ -53,10 +53,10 @@ class Duration:
 
     triangular: mode ``typical``; lognormal: ``low`` + a lognormal whose median is ``typical - low`` and whose
     95th percentile is ``high - low``; uniform: between ``low`` and ``high``; empirical: one of ``samples`` with
-    equal probability; constant: ``typical``.
+    equal probability; constant: ``typical``; exponential (discrete-event models only): mean ``typical``.
     """
 
-    distribution: Literal["triangular", "lognormal", "uniform", "empirical", "constant"]
+    distribution: Literal["triangular", "lognormal", "uniform", "empirical", "constant", "exponential"]
     low: float
     typical: float
     high: float
@@ -83,7 +83,7 @@ class Duration:
             return 0.5 * (self.low + self.high)
         if self.distribution == "empirical":
             return float(np.mean(self.samples))
-        return self.typical
+        return self.typical  # constant, exponential
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +164,8 @@ class Plan:
         for i, stage in enumerate(self.stages):
             out["kind"][i] = kinds[stage.kind]
             dur = stage.duration
+            if dur.distribution not in dists:
+                raise InvalidOptionError(f"Stage {stage.element!r}: the engine has no {dur.distribution} durations.")
             out["dist"][i] = dists[dur.distribution]
             if dur.distribution == "lognormal":
                 mu, sigma = dur.lognormal_parameters

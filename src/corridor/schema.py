@@ -31,6 +31,7 @@ __all__ = [
     "UNIT_PAYLOAD_KEYS",
     "VDFS",
     "VDF_DEFAULTS",
+    "Berth",
     "Capacity",
     "Corridor",
     "DatasetInfo",
@@ -696,6 +697,26 @@ class Weather(_Record):
 
     @model_validator(mode="after")
     def _consistent(self) -> Weather:
+        _check_range(self, "hours_typical", "hours_low", "hours_high")
+        check_distribution(self.distribution, self.hours_low, self.hours_typical, self.hours_high, self.hours_samples)
+        return self
+
+
+class Berth(_Record):
+    """Vessel berths of a port for some services, and the hours a vessel spends at one per call."""
+
+    id: Id
+    place: str
+    services: StrList = Field(min_length=1)
+    berths: int = Field(ge=1)
+    hours_low: FiniteFloat = Field(ge=0)
+    hours_typical: FiniteFloat = Field(ge=0)
+    hours_high: FiniteFloat = Field(ge=0)
+    distribution: Distribution = "triangular"
+    hours_samples: FloatList = []
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Berth:
         _check_range(self, "hours_typical", "hours_low", "hours_high")
         check_distribution(self.distribution, self.hours_low, self.hours_typical, self.hours_high, self.hours_samples)
         return self
