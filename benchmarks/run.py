@@ -4,7 +4,8 @@ Run (the benchmark environment holds the peers, AequilibraE among them; see benc
 
     python3 -m venv .venv-bench
     .venv-bench/bin/pip install -c requirements.lock -e . -r benchmarks/requirements.txt
-    .venv-bench/bin/python benchmarks/run.py [--quick] [--only routing|assignment] [--tntp DIR] [--network NAME]
+    .venv-bench/bin/python benchmarks/run.py [--quick] [--only routing|assignment|reliability] [--tntp DIR]
+        [--network NAME]
 
 Routing:
 1. Cold start of `corridor compare Xian Duisburg` (a new process each time), against a bare `python -c pass`.
@@ -16,7 +17,10 @@ Routing:
 Equilibrium assignment (benchmarks/assignment.py): time to relative gaps 1e-4 and 1e-6 on the TNTP networks,
 corridor against AequilibraE.
 
-``--only`` reruns one part and keeps the other part's section of the existing report.
+Reliability (benchmarks/reliability.py): samples per second of the vectorized Monte Carlo engine against the SimPy
+reference model on the Xi'an–Duisburg middle route, and its throughput on a Dask LocalCluster of 1 and 2 workers.
+
+``--only`` reruns one part and keeps the other parts' sections of the existing report.
 """
 
 from __future__ import annotations
@@ -225,7 +229,7 @@ COMMAND = (
     "python3 -m venv .venv-bench && .venv-bench/bin/pip install -c requirements.lock -e . "
     "-r benchmarks/requirements.txt && .venv-bench/bin/python benchmarks/run.py"
 )
-SECTIONS = {"routing": "## Routing", "assignment": "## Equilibrium assignment"}
+SECTIONS = {"routing": "## Routing", "assignment": "## Equilibrium assignment", "reliability": "## Reliability"}
 
 
 def header() -> str:
@@ -246,8 +250,8 @@ def header() -> str:
             f"    {COMMAND}",
             "",
             "Ours and the peer always run on the same machine in the same run. Ratio = peer time / our time (above 1:",
-            "corridor is faster). `benchmarks/run.py --only routing` or `--only assignment` refreshes one section and",
-            "keeps the other.",
+            "corridor is faster). `benchmarks/run.py --only routing`, `--only assignment` or `--only reliability`",
+            "refreshes one section and keeps the others.",
             "",
             f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
             f"numpy {np.__version__}, scipy {scipy.__version__}, numba {numba.__version__}, networkx {nx.__version__}"
@@ -287,6 +291,18 @@ def routing_section(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def command_line(args: argparse.Namespace) -> str:
+    """The command of this run, as it would be typed at the repository root."""
+    python = Path(sys.executable)
+    shown = os.path.relpath(python, ROOT) if python.is_relative_to(ROOT) else str(python)
+    words = [shown, "benchmarks/run.py"]
+    if args.quick:
+        words.append("--quick")
+    if args.only:
+        words += ["--only", args.only]
+    return " ".join(words)
+
+
 def sections_of(text: str) -> dict[str, str]:
     """The sections of an existing report, by key of SECTIONS."""
     found: dict[str, str] = {}
@@ -299,8 +315,10 @@ def sections_of(text: str) -> dict[str, str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="Smaller grid, fewer repeats, two TNTP networks.")
-    parser.add_argument("--only", choices=sorted(SECTIONS), help="Run one part; keep the other's section.")
+    parser.add_argument(
+        "--quick", action="store_true", help="Smaller grid, fewer repeats, two TNTP networks, fewer samples."
+    )
+    parser.add_argument("--only", choices=sorted(SECTIONS), help="Run one part; keep the others' sections.")
     parser.add_argument(
         "--tntp",
         type=Path,
@@ -330,6 +348,10 @@ def main() -> None:
         networks = args.network or (["SiouxFalls", "Anaheim"] if args.quick else None)
         outcome = assignment.bench(args.tntp.resolve(), networks=networks, budget_s=args.budget)
         parts["assignment"] = assignment.report_section(outcome)
+    if args.only in (None, "reliability"):
+        import reliability
+
+        parts["reliability"] = reliability.report_section(reliability.bench(args.quick), command_line(args))
     missing = {key: f"{SECTIONS[key]}\n\nNot measured yet: `benchmarks/run.py --only {key}`.\n" for key in SECTIONS}
     text = header() + "\n" + "\n".join(parts.get(key, missing[key]) for key in SECTIONS)
     args.out.write_text(text, encoding="utf-8")

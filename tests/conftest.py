@@ -320,6 +320,56 @@ def with_flow_tables(tables: dict[str, Rows], info: dict[str, Any]) -> None:
     info["payload_t_per_wagon"] = {"value": 60, "source": ["toy"], "as_of": "2024"}
 
 
+def with_reliability_tables(tables: dict[str, Rows], info: dict[str, Any]) -> None:
+    """Add weather.csv, delays.csv and berths.csv to the toy tables: storms on the ferry C-D, rail delays."""
+    tables["weather.csv"] = [
+        {
+            "id": "storms",
+            "links": "cd",
+            "months": "Nov;Dec",
+            "closed_probability": 0.5,
+            "hours_low": 12,
+            "hours_typical": 24,
+            "hours_high": 72,
+            **PROV,
+        },
+    ]
+    tables["delays.csv"] = [
+        {"id": "rail", "modes": "rail", "factor_low": 0.9, "factor_typical": 1, "factor_high": 1.5, **PROV},
+        {
+            "id": "rail-ru",
+            "modes": "rail",
+            "countries": "RU",
+            "factor_low": 1,
+            "factor_typical": 1.2,
+            "factor_high": 2,
+            **PROV,
+        },
+    ]
+    tables["berths.csv"] = [
+        {
+            "id": "c-berths",
+            "place": "c",
+            "services": "ferry",
+            "berths": 2,
+            "hours_low": 4,
+            "hours_typical": 6,
+            "hours_high": 10,
+            **PROV,
+        },
+        {
+            "id": "d-berths",
+            "place": "d",
+            "services": "ferry",
+            "berths": 1,
+            "hours_low": 4,
+            "hours_typical": 6,
+            "hours_high": 10,
+            **PROV,
+        },
+    ]
+
+
 def toy_info() -> dict[str, Any]:
     q = {"source": ["toy"], "as_of": "2024"}
     return {

@@ -225,3 +225,92 @@ def test_assign_embedded_geojson_has_the_corridor_links(tmp_path: Path) -> None:
     assert features and all(f["geometry"]["coordinates"][0] != f["geometry"]["coordinates"][1] for f in features)
     ferry = [f for f in features if f["properties"]["link"] == "dry_bulk:kuryk-alat-ferry"]
     assert ferry and ferry[0]["properties"]["flow"] > 0
+
+
+# --- reliability: simulate and fleet ----------------------------------------------------------------------------
+
+
+def test_simulate_json_fields(tmp_path: Path) -> None:
+    plot = tmp_path / "days.png"
+    result = run(
+        "simulate", "Xian", "Duisburg", "--corridor", "middle", "--depart", "2026-03-01", "--samples", "20000",
+        "--seed", "4", "--deadline", "35", "--json", "--plot", str(plot),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["corridor"] == "middle" and data["samples"] == 20000 and data["seed"] == 4
+    for key in ("mean_days", "p50_days", "p90_days", "p95_days"):
+        assert isinstance(data[key], float)
+    assert data["p50_days"] <= data["p90_days"] <= data["p95_days"]
+    assert 0 <= data["on_time_probability"] <= 1
+    assert data["tail_drivers"] and {"element", "share"} <= set(data["tail_drivers"][0])
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    again = json.loads(run(
+        "simulate", "Xian", "Duisburg", "--corridor", "middle", "--depart", "2026-03-01", "--samples", "20000",
+        "--seed", "4", "--deadline", "35", "--json",
+    ).stdout)  # fmt: skip
+    assert again == data
+    no_deadline = json.loads(run("simulate", "Almaty", "Poti", "--samples", "2000", "--json").stdout)
+    assert no_deadline["on_time_probability"] is None
+
+
+def test_simulate_table_and_sweep() -> None:
+    table = run("simulate", "Xian", "Duisburg", "--corridor", "middle", "--samples", "5000", "--depart", "2026-11-10")
+    assert table.returncode == 0, table.stderr
+    assert "P90" in table.stdout and "drives the spread" in table.stdout
+    sweep = run(
+        "simulate", "Xian", "Duisburg", "--corridor", "middle", "--samples", "20000",
+        "--sweep-depart", "2026-06-01:2026-11-30:60", "--json",
+    )  # fmt: skip
+    assert sweep.returncode == 0, sweep.stderr
+    runs = json.loads(sweep.stdout)["runs"]
+    assert [r["depart"] for r in runs] == ["2026-06-01", "2026-07-31", "2026-09-29", "2026-11-28"]
+    assert runs[-1]["p90_days"] > runs[0]["p90_days"]  # November storms on the Caspian
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--deadline", "-3"], "must be after the departure"),
+        (["--depart", "2026-05-01", "--deadline", "2026-04-01"], "is not after the departure 2026-05-01"),
+        (["--deadline", "soon"], "neither a number of days nor an ISO date"),
+        (["--depart", "tomorrow"], "Departure 'tomorrow' is not an ISO date"),
+        (["--corridor", "polar"], "polar"),
+        (["--plot", "days.jpg"], "the plot is a .png file"),
+        (["--sweep-depart", "2026-01-01:2026-02-01"], "START:STOP:STEP_DAYS"),
+        (["--scheduler", "localhost"], "not of the form tcp://HOST:PORT"),
+        (["--samples", "0"], "Invalid value for '--samples'"),
+    ],
+)
+def test_simulate_bad_input(args: list[str], message: str) -> None:
+    result = run("simulate", "Xian", "Duisburg", "--samples", "1000", *args)
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_fleet_json() -> None:
+    result = run("fleet", "--volume-teu", "40000", "--replications", "2", "--days", "200", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["volume_teu"] == 40000 and data["meets_target"] is True
+    assert data["result"]["p90_wait_hours"] <= data["target_p90_wait_hours"]
+    assert data["ferries"] == min(c["ferries"] for c in data["candidates"] if c["p90_wait_hours"] <= 72)
+    fixed = json.loads(run("fleet", "--volume-teu", "40000", "--ferries", "12", "--days", "100", "--json").stdout)
+    assert fixed["ferries"] == 12 and [c["ferries"] for c in fixed["candidates"]] == [12]
+    table = run("fleet", "--volume-teu", "40000", "--days", "100", "--replications", "1")
+    assert table.returncode == 0 and "P90 wait h" in table.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--volume-teu", "-5"], "--volume-teu must be a positive number"),
+        (["--volume-teu", "1000", "--service", "nope"], "Unknown service 'nope'"),
+        (["--volume-teu", "1000", "--share", "1"], "one share per service"),
+        (["--volume-teu", "1000", "--target-p90-hours", "0"], "target wait must be a positive number"),
+    ],
+)
+def test_fleet_bad_input(args: list[str], message: str) -> None:
+    result = run("fleet", *args)
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 import corridor
-from conftest import with_flow_tables
+from conftest import with_flow_tables, with_reliability_tables
 from corridor.errors import DatasetError
 
 
@@ -262,3 +262,83 @@ def test_avoid_tokens_read_as_routing_reads_them(token: str) -> None:
     normalized = normalize_avoid_token(token)
     assert normalized in rules.countries | rules.passages | rules.modes
     assert parse_avoid(normalized) == rules
+
+
+def rel(*edits: Callable[[dict[str, Any], dict[str, Any]], None]) -> Callable[[dict[str, Any], dict[str, Any]], None]:
+    """The toy dataset with weather.csv, delays.csv and berths.csv, then ``edits``."""
+
+    def edit(tables: dict[str, Any], info: dict[str, Any]) -> None:
+        with_reliability_tables(tables, info)
+        for each in edits:
+            each(tables, info)
+
+    return edit
+
+
+RELIABILITY_CASES = [
+    (rel(set_cell("weather.csv", 0, "closed_probability", 1.5)), r"weather\.csv:2:closed_probability: .*less than or"),
+    (rel(set_cell("weather.csv", 0, "closed_probability", -0.1)), r"weather\.csv:2:closed_probability: .*greater"),
+    (
+        rel(set_cell("weather.csv", 0, "hours_low", 100)),
+        r"weather\.csv:2:hours_typical: need hours_low <= hours_typical <= hours_high, got 100\.0, 24\.0, 72\.0",
+    ),
+    (rel(set_cell("weather.csv", 0, "hours_low", -3)), r"weather\.csv:2:hours_low: .*greater than or equal to 0"),
+    (rel(set_cell("weather.csv", 0, "months", "Nov;Smarch")), r"weather\.csv:2:months: unknown month 'Smarch'"),
+    (rel(set_cell("weather.csv", 0, "links", "cd;zz")), r"weather\.csv:2:links: unknown link 'zz'"),
+    (
+        rel(duplicate_row("weather.csv", 0), set_cell("weather.csv", 1, "id", "again")),
+        r"weather\.csv:3:months: link 'cd' already has a closure rule for Nov \(line 2\)",
+    ),
+    (
+        rel(set_cell("weather.csv", 0, "distribution", "lognormal"), set_cell("weather.csv", 0, "hours_typical", 12)),
+        r"weather\.csv:2:distribution: a lognormal needs low < typical < high",
+    ),
+    (
+        rel(set_cell("weather.csv", 0, "distribution", "empirical")),
+        r"weather\.csv:2:hours_samples: an empirical distribution needs the observed values",
+    ),
+    (
+        rel(
+            set_cell("weather.csv", 0, "distribution", "empirical"), set_cell("weather.csv", 0, "hours_samples", "5;-2")
+        ),
+        r"weather\.csv:2:hours_samples: durations cannot be negative, got -2",
+    ),
+    (rel(set_cell("weather.csv", 0, "distribution", "gamma")), r"weather\.csv:2:distribution: 'gamma'"),
+    (rel(set_cell("delays.csv", 0, "factor_low", 0)), r"delays\.csv:2:factor_low: .*greater than 0"),
+    (rel(set_cell("delays.csv", 0, "factor_high", 0.95)), r"delays\.csv:2:factor_typical: need factor_low <="),
+    (rel(set_cell("delays.csv", 0, "modes", "")), r"delays\.csv:2:modes: give the modes or the links"),
+    (rel(set_cell("delays.csv", 0, "links", "ab")), r"delays\.csv:2:links: give either links, or modes"),
+    (rel(set_cell("delays.csv", 0, "modes", "teleport")), r"delays\.csv:2:modes: unknown mode 'teleport'"),
+    (
+        rel(set_cell("delays.csv", 1, "countries", "")),
+        r"delays\.csv:3:id: mode 'rail' already has a running-time factor \(line 2\)",
+    ),
+    (rel(set_cell("berths.csv", 0, "place", "zulu")), r"berths\.csv:2:place: unknown place 'zulu'"),
+    (rel(set_cell("berths.csv", 0, "services", "nope")), r"berths\.csv:2:services: unknown service 'nope'"),
+    (rel(set_cell("berths.csv", 0, "berths", 0)), r"berths\.csv:2:berths: .*greater than or equal to 1"),
+    # services.csv: timetables
+    (set_cell("services.csv", 0, "weekdays", "Mon;Thu"), r"services\.csv:2:weekdays: 2 weekday\(s\) listed but"),
+    (set_cell("services.csv", 0, "weekdays", "Mon;Mon"), r"services\.csv:2:weekdays: listed more than once"),
+    (set_cell("services.csv", 0, "max_wait_hours", 30), r"services\.csv:2:max_wait_hours: applies to services that"),
+    (set_cell("services.csv", 0, "departs", "sometimes"), r"services\.csv:2:departs: 'sometimes'"),
+    (set_cell("services.csv", 0, "departure_hour", 24), r"services\.csv:2:departure_hour: .*less than 24"),
+    (set_cell("services.csv", 0, "departures_per_week", -1), r"services\.csv:2:departures_per_week: .*greater than 0"),
+    (
+        set_cell("transfers.csv", 0, "distribution", "empirical"),
+        r"transfers\.csv:2:hours_samples: an empirical distribution needs",
+    ),
+]
+
+
+@pytest.mark.parametrize(("edit", "expected"), RELIABILITY_CASES)
+def test_reliability_table_problem_is_named(make_dataset: Callable[..., Path], edit: Any, expected: str) -> None:
+    with pytest.raises(DatasetError, match=expected):
+        corridor.load_network(make_dataset(edit))
+
+
+def test_reliability_tables_are_optional_and_load(make_dataset: Callable[..., Path]) -> None:
+    plain = corridor.load_network(make_dataset())
+    assert plain.weather == () and plain.delays == () and plain.berths == ()
+    net = corridor.load_network(make_dataset(rel()))
+    assert [w.id for w in net.weather] == ["storms"] and net.weather[0].months == ["Nov", "Dec"]
+    assert [d.specificity for d in net.delays] == [0, 1] and net.berths[0].berths == 2

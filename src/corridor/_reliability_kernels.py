@@ -46,32 +46,32 @@ _D = (7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e00, 3.7544
 
 @njit(cache=True, nogil=True)
 def norm_ppf(u: float) -> float:
-    """The standard normal quantile of ``u`` in (0, 1): Acklam's approximation and one Halley step."""
+    """The standard normal quantile of ``u`` in (0, 1): Acklam's approximation and one Halley step.
+
+    Computed on the lower half (``1 - u`` is exact for ``u >= 0.5``) so the upper tail keeps its accuracy.
+    """
     if u <= 0.0:
         return -np.inf
     if u >= 1.0:
         return np.inf
-    if u < 0.02425:
-        q = math.sqrt(-2.0 * math.log(u))
+    p = u if u <= 0.5 else 1.0 - u
+    if p < 0.02425:
+        q = math.sqrt(-2.0 * math.log(p))
         x = (((((_C[0] * q + _C[1]) * q + _C[2]) * q + _C[3]) * q + _C[4]) * q + _C[5]) / (
             (((_D[0] * q + _D[1]) * q + _D[2]) * q + _D[3]) * q + 1.0
         )
-    elif u > 1.0 - 0.02425:
-        q = math.sqrt(-2.0 * math.log(1.0 - u))
-        x = -(((((_C[0] * q + _C[1]) * q + _C[2]) * q + _C[3]) * q + _C[4]) * q + _C[5]) / (
-            (((_D[0] * q + _D[1]) * q + _D[2]) * q + _D[3]) * q + 1.0
-        )
     else:
-        q = u - 0.5
+        q = p - 0.5
         r = q * q
         x = (
             (((((_A[0] * r + _A[1]) * r + _A[2]) * r + _A[3]) * r + _A[4]) * r + _A[5])
             * q
             / (((((_B[0] * r + _B[1]) * r + _B[2]) * r + _B[3]) * r + _B[4]) * r + 1.0)
         )
-    e = 0.5 * math.erfc(-x / math.sqrt(2.0)) - u
+    e = 0.5 * math.erfc(-x / math.sqrt(2.0)) - p
     g = e * math.sqrt(2.0 * math.pi) * math.exp(0.5 * x * x)
-    refined: float = x - g / (1.0 + 0.5 * x * g)
+    x = x - g / (1.0 + 0.5 * x * g)
+    refined: float = x if u <= 0.5 else -x
     return refined
 
 

@@ -688,7 +688,9 @@ class Weather(_Record):
     @field_validator("months")
     @classmethod
     def _months(cls, value: list[str]) -> list[str]:
-        value = [v[:1].upper() + v[1:3].lower() for v in value]
+        full = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+                "november", "december")  # fmt: skip
+        value = [MONTHS[full.index(v.lower())] if v.lower() in full else v[:1].upper() + v[1:].lower() for v in value]
         _check_subset(value, MONTHS, "month")
         twice = sorted({v for v in value if value.count(v) > 1})
         if twice:
