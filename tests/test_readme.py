@@ -48,3 +48,12 @@ def test_readme_assignment_example_runs(tntp_root: Path, monkeypatch: object) ->
     from corridor.freight import passage_volumes
 
     assert passage_volumes(namespace["base"])["caspian"] == pytest.approx(4.5e6, rel=0.10)  # type: ignore[arg-type]
+
+
+def test_readme_reliability_example_runs() -> None:
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S)
+    assert len(blocks) >= 3
+    namespace: dict[str, object] = {}
+    exec(compile("import corridor\n" + blocks[2], str(README), "exec"), namespace)
+    result = namespace["result"]
+    assert result.corridor == "middle" and result.p50_days < result.p90_days  # type: ignore[attr-defined]

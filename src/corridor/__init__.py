@@ -22,6 +22,7 @@ __all__ = [
     "Leg",
     "Network",
     "NoRouteError",
+    "ReliabilityResult",
     "Route",
     "TrafficClass",
     "UnknownPlaceError",
@@ -37,6 +38,8 @@ __all__ = [
     "pareto",
     "passage_volumes",
     "route",
+    "simulate",
+    "simulate_route",
 ]
 
 _WHERE = {
@@ -46,6 +49,9 @@ _WHERE = {
     "FlowNetwork": "corridor.flownet",
     "TrafficClass": "corridor.flownet",
     "capacitated_flow": "corridor.capacity",
+    "simulate": "corridor.reliability",
+    "simulate_route": "corridor.reliability",
+    "ReliabilityResult": "corridor.reliability",
     "flow_network": "corridor.freight",
     "passage_volumes": "corridor.freight",
     "network_from_tntp": "corridor.io.tntp",
@@ -84,6 +90,7 @@ if TYPE_CHECKING:
     from corridor.io.csvfolder import network_from_csv
     from corridor.io.tntp import network_from_tntp, network_to_tntp
     from corridor.network import Network, load_network
+    from corridor.reliability import ReliabilityResult, simulate, simulate_route
     from corridor.results import Comparison, Leg, Route
     from corridor.routing import Avoid, alternatives, compare, pareto, route
 
