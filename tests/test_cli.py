@@ -280,6 +280,7 @@ def test_simulate_table_and_sweep() -> None:
         (["--sweep-depart", "2026-01-01:2026-02-01"], "START:STOP:STEP_DAYS"),
         (["--scheduler", "localhost"], "not of the form tcp://HOST:PORT"),
         (["--samples", "0"], "Invalid value for '--samples'"),
+        (["--in-process", "--workers", "2"], "--in-process cannot go with --workers or --scheduler"),
     ],
 )
 def test_simulate_bad_input(args: list[str], message: str) -> None:
@@ -297,7 +298,7 @@ def test_fleet_json() -> None:
     assert data["ferries"] == min(c["ferries"] for c in data["candidates"] if c["p90_wait_hours"] <= 72)
     fixed = json.loads(run("fleet", "--volume-teu", "40000", "--ferries", "12", "--days", "100", "--json").stdout)
     assert fixed["ferries"] == 12 and [c["ferries"] for c in fixed["candidates"]] == [12]
-    table = run("fleet", "--volume-teu", "40000", "--days", "100", "--replications", "1")
+    table = run("fleet", "--volume-teu", "40000", "--days", "100", "--replications", "1", "--in-process")
     assert table.returncode == 0 and "P90 wait h" in table.stdout
 
 

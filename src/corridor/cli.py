@@ -541,10 +541,11 @@ def bottlenecks(
 
 SchedulerOpt = Annotated[
     str | None,
-    typer.Option("--scheduler", help="A Dask scheduler (tcp://HOST:PORT); a LocalCluster if --workers is given."),
+    typer.Option("--scheduler", help="Run on the Dask scheduler at tcp://HOST:PORT instead of a LocalCluster."),
 ]
 WorkersOpt = Annotated[
-    int | None, typer.Option("--workers", help="Run on a Dask LocalCluster of this many worker processes.", min=1)
+    int | None,
+    typer.Option("--workers", help="Worker processes of the Dask LocalCluster (default: one per core).", min=1),
 ]
 
 
@@ -565,16 +566,28 @@ def _task_progress(label: str) -> tuple[Any, Any]:
     return bar, update
 
 
-class _Runner:
-    """Where tasks run: here (no Dask option given), or on Dask with a progress bar."""
+InProcessOpt = Annotated[
+    bool, typer.Option("--in-process", help="Run a sweep in this process instead of a Dask LocalCluster.")
+]
 
-    def __init__(self, scheduler: str | None, workers: int | None, label: str) -> None:
+
+class _Runner:
+    """Where tasks run: on Dask with a progress bar (a LocalCluster by default for sweeps), or here."""
+
+    def __init__(
+        self, scheduler: str | None, workers: int | None, label: str, *, sweep: bool = False, in_process: bool = False
+    ) -> None:
+        if in_process and (scheduler is not None or workers is not None):
+            from corridor.errors import InvalidOptionError
+
+            raise InvalidOptionError("--in-process cannot go with --workers or --scheduler.")
         self.scheduler, self.workers, self.label = scheduler, workers, label
+        self.local = in_process or (not sweep and scheduler is None and workers is None)
         self.map_tasks: Any = None
         self._stack: Any = None
 
     def __enter__(self) -> _Runner:
-        if self.scheduler is None and self.workers is None:
+        if self.local:
             return self
         from contextlib import ExitStack
 
@@ -703,6 +716,7 @@ def simulate(
     top: Annotated[int, typer.Option("--top", help="Tail drivers shown in the table.", min=1)] = 8,
     scheduler: SchedulerOpt = None,
     workers: WorkersOpt = None,
+    in_process: InProcessOpt = False,
     as_json: JsonOpt = False,
     network: NetworkOpt = None,
 ) -> None:
@@ -720,7 +734,7 @@ def simulate(
         raise InvalidOptionError(f"Cannot write {str(plot)!r}: the plot is a .png file")
     chosen = best_route(net, origin, destination, corridor=corridor, cargo=cargo, avoid=avoid, optimize=optimize)
     plan = plan_route(net, chosen)
-    with _Runner(scheduler, workers, "simulate") as runner:
+    with _Runner(scheduler, workers, "simulate", sweep=departures is not None, in_process=in_process) as runner:
         if departures is not None:
             rows = _sweep_departures(plan, departures, samples, seed, deadline_days, runner.map_tasks)
             if as_json:
@@ -850,6 +864,7 @@ def fleet(
     ] = "2026-01-01",
     scheduler: SchedulerOpt = None,
     workers: WorkersOpt = None,
+    in_process: InProcessOpt = False,
     as_json: JsonOpt = False,
     network: NetworkOpt = None,
 ) -> None:
@@ -867,7 +882,7 @@ def fleet(
     crossing = crossing_from_network(
         net, services=services, shares=share or None, teu_per_wagon=teu_per_wagon, batch_teu=batch_teu
     )
-    with _Runner(scheduler, workers, "fleet") as runner:
+    with _Runner(scheduler, workers, "fleet", sweep=ferries is None, in_process=in_process) as runner:
         result = size_fleet(
             crossing,
             volume_per_year=volume_teu,
