@@ -315,3 +315,38 @@ def test_fleet_bad_input(args: list[str], message: str) -> None:
     result = run("fleet", *args)
     assert result.returncode == 2
     assert message in result.stderr and "Traceback" not in result.stderr
+
+
+# --- scenarios ------------------------------------------------------------------------------------------------------
+
+
+def test_scenario_list_show_run_and_runs(tmp_path: Path) -> None:
+    store = f"sqlite:///{tmp_path / 'runs.sqlite'}"
+    listed = json.loads(run("scenario", "list", "--json").stdout)
+    assert {"base-2024", "roadmap-2027", "red-sea-closed"} <= {s["name"] for s in listed}
+    shown = json.loads(run("scenario", "show", "roadmap-2027", "--json").stdout)
+    assert "btk-5mt" in shown["bases"] and shown["changes"]
+    result = run("scenario", "run", "red-sea-closed", "--samples", "1200", "--store", store, "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["scenario"] == "red-sea-closed" and data["volumes_mt"]["maritime-suez"] == 0
+    assert "maritime-suez" not in data["p90_days"] and data["co2e_kt"] > 0
+    assert {"element", "utilization"} <= set(data["bottlenecks"][0])
+    runs = json.loads(run("scenario", "runs", "--store", store, "--json").stdout)
+    assert [r["id"] for r in runs] == [data["run_id"]]
+    table = run("scenario", "compare", "base-2024", "northern-closed", "--samples", "1200")
+    assert table.returncode == 0 and "northern-closed" in table.stdout and "P90" in table.stdout
+
+
+def test_scenario_that_fails_validation_stores_nothing(tmp_path: Path) -> None:
+    store = f"sqlite:///{tmp_path / 'runs.sqlite'}"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("title: Bad\nbase: base-2024\nset:\n  capacities/kuryk-port:\n    capacity_per_year: 6\n")
+    result = run("scenario", "run", str(bad), "--store", store, "--json")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "bad.yaml:5:set.capacities/kuryk-port.capacity_per_year" in result.stderr and "has no unit" in result.stderr
+    assert json.loads(run("scenario", "runs", "--store", store, "--json").stdout) == []
+    missing = run("scenario", "run", "no-such-plan", "--store", store)
+    assert missing.returncode == 2 and "Unknown scenario 'no-such-plan'" in missing.stderr
+    wrong = run("scenario", "run", "base-2024", "--store", "mysql://x@y/z")
+    assert wrong.returncode == 2 and "only sqlite and postgresql" in wrong.stderr

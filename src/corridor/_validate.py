@@ -319,6 +319,11 @@ def validate_tables(
     _check_capacities(capacities, links, transfers, services, parsed_info, info_file, problems)
     _check_demand(demand, place_by_id, problems)
     _check_variability(weather, delays, link_ids, problems)
+    for line, corridor_rec in corridors:
+        for cut_item in corridor_rec.cut:
+            kind, _, name = cut_item.partition(":")
+            if kind == "link" and name not in link_ids:
+                problems.append(Problem("corridors.csv", line, "cut", f"unknown link {name!r} (see links.csv)"))
     service_ids = {rec.id for _, rec in services}
     served: dict[tuple[str, str], int] = {}
     for line, berth in berths:

@@ -937,6 +937,197 @@ def _print_fleet(data: dict[str, Any], crossing: Any) -> None:
         console.print(f"No fleet tried meets the target; the largest ({data['ferries']}) is shown in the JSON.")
 
 
+scenario_app = typer.Typer(
+    name="scenario",
+    help="Scenarios: what tariffs, capacity, digital borders and disruptions do (see docs/scenarios.md).",
+    no_args_is_help=True,
+)
+app.add_typer(scenario_app)
+StoreOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--store", help="Results store URL (sqlite:///PATH or postgresql://...); default in the user data dir."
+    ),
+]
+
+
+@scenario_app.command("list")
+def scenario_list(as_json: JsonOpt = False, network: NetworkOpt = None) -> None:
+    """The built-in scenarios."""
+    from corridor.scenarios import library_names, load_scenario
+
+    net = _network(network)
+    rows: list[dict[str, Any]] = []
+    for name in library_names():
+        s = load_scenario(name, net)
+        rows.append(
+            {"name": s.name, "title": s.title, "base": list(s.bases), "year": s.year, "sources": list(s.sources)}
+        )
+    if as_json:
+        _print_json(rows)
+        return
+    from rich.table import Table
+
+    table = Table(title="Built-in scenarios (corridor scenario show NAME)")
+    for column in ("name", "base", "title"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(row["name"], ", ".join(row["base"]), row["title"])
+    _console().print(table)
+
+
+@scenario_app.command("show")
+def scenario_show(
+    scenario: Annotated[str, typer.Argument(help="A library name or a YAML file.")],
+    as_json: JsonOpt = False,
+    network: NetworkOpt = None,
+) -> None:
+    """A scenario resolved: every change with the scenario it comes from, closures and demand."""
+    from corridor.scenarios import load_scenario
+
+    s = load_scenario(scenario, _network(network))
+    data = s.to_dict()
+    if as_json:
+        _print_json(data)
+        return
+    console = _console()
+    console.print(f"{s.name}: {s.title}")
+    if s.description:
+        console.print(s.description.strip())
+    console.print(f"base: {', '.join(s.bases) or '-'}; year {s.year}; sources: {', '.join(s.sources)}")
+    from rich.table import Table
+
+    if s.changes:
+        table = Table(title="changes")
+        for column in ("element", "field", "value", "from"):
+            table.add_column(column)
+        for c in s.changes:
+            value = (
+                f"x {c.factor:g}"
+                if c.factor is not None
+                else f"{c.value:g}"
+                if isinstance(c.value, float)
+                else str(c.value)
+            )
+            table.add_row(f"{c.table}/{c.id}", c.column, value, c.origin)
+        console.print(table)
+    for c in data["closures"]:
+        what = ", ".join([*c["links"], *c["passages"], *c["countries"]])
+        console.print(f"closed: {what} from {c['from'] or 'start'} to {c['to'] or 'end'} ({c['origin']})")
+    if s.demand_scale != 1.0 or s.demand_od:
+        console.print(f"demand x {s.demand_scale:g}" + "".join(f"; {o}->{d} x {f:g}" for o, d, f in s.demand_od))
+
+
+@scenario_app.command("run")
+def scenario_run(
+    scenario: Annotated[str, typer.Argument(help="A library name or a YAML file.")],
+    samples: Annotated[int, typer.Option("--samples", help="Shipments simulated per corridor.", min=120)] = 24_000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.", min=0)] = 0,
+    store: StoreOpt = None,
+    no_store: Annotated[bool, typer.Option("--no-store", help="Do not save the run.")] = False,
+    as_json: JsonOpt = False,
+    network: NetworkOpt = None,
+) -> None:
+    """Run a scenario: volumes by corridor, P50/P90 days, cost, CO2e and bottlenecks; saved in the store."""
+    from corridor.runs import run_scenario
+    from corridor.scenarios import load_scenario
+    from corridor.store import Store
+
+    net = _network(network)
+    s = load_scenario(scenario, net)
+    target = None if no_store else Store(store)  # opened first: a bad store fails before the run
+    result = run_scenario(net, s, samples=samples, seed=seed)
+    run_id = target.save(result) if target is not None else None
+    data = result.to_dict()
+    data["run_id"] = run_id
+    data["store"] = target.shown if target is not None else None
+    if target is not None:
+        target.close()
+    if as_json:
+        _print_json(data)
+        return
+    _print_scenario_results([data])
+
+
+@scenario_app.command("compare")
+def scenario_compare(
+    scenarios: Annotated[list[str], typer.Argument(help="Scenarios (library names or files); the first is the base.")],
+    samples: Annotated[int, typer.Option("--samples", help="Shipments simulated per corridor.", min=120)] = 24_000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.", min=0)] = 0,
+    as_json: JsonOpt = False,
+    network: NetworkOpt = None,
+) -> None:
+    """Run several scenarios and show them side by side, with the change against the first."""
+    from corridor.runs import run_scenario
+    from corridor.scenarios import load_scenario
+
+    net = _network(network)
+    loaded = [load_scenario(name, net) for name in scenarios]  # all checked before any run
+    results = [run_scenario(net, s, samples=samples, seed=seed).to_dict() for s in loaded]
+    if as_json:
+        _print_json(results)
+        return
+    _print_scenario_results(results)
+
+
+@scenario_app.command("runs")
+def scenario_runs(
+    scenario: Annotated[str | None, typer.Option("--scenario", help="Only runs of this scenario.")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="Most runs listed.", min=1)] = 20,
+    offset: Annotated[int, typer.Option("--offset", help="Skip this many (newest first).", min=0)] = 0,
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Runs saved in the store, newest first."""
+    from corridor.store import Store
+
+    with Store(store) as target:
+        rows = target.list(scenario=scenario, limit=limit, offset=offset)
+    if as_json:
+        _print_json(rows)
+        return
+    from rich.table import Table
+
+    table = Table(title=f"Stored runs ({len(rows)} shown)")
+    for column in ("id", "scenario", "created", "version", "seed"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(row["id"], row["scenario"], row["created_at"][:19], row["version"], str(row["seed"]))
+    _console().print(table)
+
+
+def _print_scenario_results(results: list[dict[str, Any]]) -> None:
+    from rich.table import Table
+
+    console = _console()
+    base = results[0]
+    corridors = list(dict.fromkeys(c for r in results for c in r["volumes_mt"]))
+    table = Table(title="Volumes (Mt a year through each corridor) and Xi'an-Duisburg P90 days")
+    table.add_column("")
+    for r in results:
+        table.add_column(r["scenario"], justify="right")
+    for cid in corridors:
+        cells = []
+        for r in results:
+            v = r["volumes_mt"].get(cid)
+            delta = (
+                ""
+                if r is base or v is None or cid not in base["volumes_mt"]
+                else f" ({v - base['volumes_mt'][cid]:+.2f})"
+            )
+            cells.append("-" if v is None else f"{v:.2f}{delta}")
+        table.add_row(f"{cid} Mt", *cells)
+    for cid in corridors:
+        cells = [f"{r['p90_days'][cid]:.1f}" if cid in r["p90_days"] else "closed" for r in results]
+        table.add_row(f"{cid} P90 d", *cells)
+    table.add_row("CO2e kt", *[f"{r['co2e_kt']:,.0f}" for r in results])
+    table.add_row("top bottleneck", *[r["bottlenecks"][0]["element"] if r["bottlenecks"] else "-" for r in results])
+    console.print(table)
+    for r in results:
+        if r.get("run_id"):
+            console.print(f"saved run {r['run_id']} in {r['store']}")
+
+
 def main() -> None:
     """Entry point: run the app; errors of the user's making become a message and exit code 2."""
     from corridor.errors import CorridorError

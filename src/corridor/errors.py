@@ -11,7 +11,9 @@ __all__ = [
     "InvalidOptionError",
     "NoRouteError",
     "Problem",
+    "ScenarioError",
     "SolverError",
+    "StoreError",
     "UnknownPlaceError",
 ]
 
@@ -51,6 +53,14 @@ class DatasetError(ValueError, CorridorError):
         super().__init__("\n".join([head, *(f"  {p}" for p in self.problems)]))
 
 
+class ScenarioError(ValueError, CorridorError):
+    """A scenario file that cannot be applied; ``problems`` lists every problem with file, line and key."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        super().__init__("\n".join(["Scenario problems:", *(f"  {p}" for p in self.problems)]))
+
+
 class UnknownPlaceError(KeyError, CorridorError):
     """A place name that matches no place or alias of the network."""
 
@@ -75,3 +85,7 @@ class InvalidOptionError(ValueError, CorridorError):
 
 class SolverError(RuntimeError, CorridorError):
     """A solver stopped without an optimal solution (time limit, numerical trouble)."""
+
+
+class StoreError(RuntimeError, CorridorError):
+    """The results store cannot be reached, created or written."""

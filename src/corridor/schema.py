@@ -442,6 +442,20 @@ class Corridor(_Record):
     id: Id
     name: str = Field(min_length=1)
     description: str = ""
+    #: Where its volume is counted: ``passage:NAME`` or ``link:ID`` entries that every route of the corridor
+    #: crosses once (``passage:caspian`` for the Middle Corridor).
+    cut: StrList = []
+
+    @field_validator("cut")
+    @classmethod
+    def _cut(cls, value: list[str]) -> list[str]:
+        for item in value:
+            kind, _, name = item.partition(":")
+            if kind not in ("passage", "link") or not name:
+                raise ValueError(f"{item!r} is not passage:NAME or link:ID")
+            if kind == "passage":
+                _check_subset([name], PASSAGES, "passage")
+        return value
 
 
 class Place(_Record):

@@ -1,0 +1,239 @@
+"""Running a scenario: apply it, assign its demand, simulate its corridors' transit times; a typed result.
+
+A year with closures for part of it is run as intervals (each with the network of its days) and the results are
+weighted by the days of each. Volumes by corridor are the assigned tonnes through each corridor's cut
+(corridors.csv ``cut``); P90 days come from the reliability engine on the best route of each corridor between a
+reference pair of places, with departures spread over the months of the year.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from corridor.errors import InvalidOptionError, NoRouteError
+
+if TYPE_CHECKING:
+    from corridor.flowresults import AssignmentResult
+    from corridor.network import Network
+    from corridor.scenarios import Scenario
+
+__all__ = ["ScenarioResult", "corridor_volumes", "freight_co2e_kg", "run_scenario"]
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    """What a scenario run gives: volumes, transit times, cost, CO2e and bottlenecks, with its inputs."""
+
+    scenario: str
+    title: str
+    year: int
+    volumes_mt: dict[str, float]
+    p50_days: dict[str, float]
+    p90_days: dict[str, float]
+    cost_usd_per_feu: dict[str, float]
+    co2e_kt: float
+    bottlenecks: list[dict[str, Any]]
+    passages_mt: dict[str, float]
+    intervals: list[dict[str, Any]]
+    reference: tuple[str, str]
+    samples: int
+    seed: int
+    seconds: float
+    inputs: dict[str, Any] = field(default_factory=dict)
+    version: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "scenario": self.scenario,
+            "volumes_mt": self.volumes_mt,
+            "p90_days": self.p90_days,
+            "co2e_kt": self.co2e_kt,
+            "bottlenecks": self.bottlenecks,
+            "title": self.title,
+            "year": self.year,
+            "p50_days": self.p50_days,
+            "cost_usd_per_feu": self.cost_usd_per_feu,
+            "passages_mt": self.passages_mt,
+            "intervals": self.intervals,
+            "reference": {"origin": self.reference[0], "destination": self.reference[1]},
+            "samples": self.samples,
+            "seed": self.seed,
+            "seconds": round(self.seconds, 3),
+            "version": self.version,
+        }
+
+
+def corridor_volumes(result: AssignmentResult, network: Network) -> dict[str, float]:
+    """Tonnes a year through each corridor's cut (passages or links of corridors.csv ``cut``), both directions."""
+    from corridor._graph import ARC_LINK
+    from corridor.schema import PASSAGES
+
+    g = network.graph
+    base = np.asarray(result.network.meta["base_arc"])
+    is_link = g.kind[base] == ARC_LINK
+    link_index = {link.id: i for i, link in enumerate(network.links)}
+    out: dict[str, float] = {}
+    for corridor in network.corridors:
+        if not corridor.cut:
+            continue
+        mask = np.zeros(base.size, dtype=bool)
+        for item in corridor.cut:
+            kind, _, name = item.partition(":")
+            if kind == "passage":
+                mask |= is_link & g.passages[base, PASSAGES.index(name)]
+            elif name in link_index:
+                mask |= is_link & (g.link[base] == link_index[name])
+        out[corridor.id] = float(result.link_flow[mask].sum())
+    return out
+
+
+def freight_co2e_kg(result: AssignmentResult, network: Network) -> float:
+    """Well-to-wheel kg CO2e a year of the assigned freight (tonnes on every arc x the arc's factor per tonne)."""
+    from corridor.costs import parse_cargo
+    from corridor.emissions import WTW, arc_co2e_kg
+    from corridor.freight import CARGO_OF
+
+    g = network.graph
+    info = network.info
+    used: tuple[str, ...] = tuple(result.network.meta["commodities"])  # type: ignore[arg-type]
+    e0 = g.n_arcs
+    total = 0.0
+    for j, commodity in enumerate(used):
+        quantity = 1.0 / info.payload_t_per_feu.value if commodity == "container" else 1.0
+        per_tonne = arc_co2e_kg(g, parse_cargo(CARGO_OF[commodity], info, quantity=quantity), scope=WTW)
+        total += float(np.dot(result.link_flow[j * e0 : (j + 1) * e0], np.nan_to_num(per_tonne)))
+    return total
+
+
+def _intervals(scenario: Scenario, year: int) -> list[tuple[date, date]]:
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    cuts = {first, last + timedelta(days=1)}
+    for closure in scenario.closures:
+        for day, shift in ((closure.start, 0), (closure.end, 1)):
+            if day is not None:
+                moved = day + timedelta(days=shift)
+                if first < moved <= last:
+                    cuts.add(moved)
+    edges = sorted(cuts)
+    return [(a, b - timedelta(days=1)) for a, b in itertools.pairwise(edges)]
+
+
+def run_scenario(
+    network: Network,
+    scenario: Scenario,
+    *,
+    reference: tuple[str, str] = ("Xian", "Duisburg"),
+    samples: int = 24_000,
+    seed: int = 0,
+    gap: float = 1e-4,
+    algorithm: str = "bfw",
+) -> ScenarioResult:
+    """Apply ``scenario`` to ``network`` and run it (see the module docstring).
+
+    Raises
+    ------
+    ScenarioError, InvalidOptionError, UnknownPlaceError
+    """
+    import corridor
+    from corridor.assignment import assign
+    from corridor.freight import flow_network, passage_volumes
+    from corridor.reliability import plan_route, simulate_plan
+    from corridor.routing import compare
+    from corridor.scenarios import apply_scenario
+
+    if samples < 120:
+        raise InvalidOptionError(f"samples must be at least 120 (ten a month), got {samples}.")
+    started = time.perf_counter()
+    year = scenario.year or (network.demand_years[-1] if network.demand_years else None)
+    if year is None:
+        raise InvalidOptionError("The scenario has no year and the dataset no demand table.")
+    network.place(reference[0])
+    network.place(reference[1])
+    spans = _intervals(scenario, year)
+    days_total = sum((b - a).days + 1 for a, b in spans)
+    volumes: dict[str, float] = {}
+    passages: dict[str, float] = {}
+    co2e = 0.0
+    element_use: dict[str, list[float]] = {}
+    hours: dict[str, list[np.ndarray]] = {}
+    costs: dict[str, float] = {}
+    cost_weight: dict[str, float] = {}
+    described: list[dict[str, Any]] = []
+    seeds = np.random.SeedSequence(seed).spawn(len(spans))
+    for (start, end), child in zip(spans, seeds, strict=True):
+        weight = ((end - start).days + 1) / days_total
+        net = apply_scenario(network, scenario, on=start + (end - start) / 2)
+        if net.demand_of_year(year):
+            result = assign(flow_network(net, year=year), algorithm=algorithm, gap=gap)
+            for cid, tonnes in corridor_volumes(result, net).items():
+                volumes[cid] = volumes.get(cid, 0.0) + weight * tonnes
+            for name, tonnes in passage_volumes(result).items():
+                passages[name] = passages.get(name, 0.0) + weight * tonnes
+            co2e += weight * freight_co2e_kg(result, net)
+            frame = result.bottlenecks()
+            for element, vc, delay in zip(frame["element"], frame["vc"], frame["delay"], strict=True):
+                use = element_use.setdefault(str(element), [0.0, 0.0])
+                use[0] += weight * float(vc)
+                use[1] += weight * float(delay)
+        try:
+            comparison = compare(net, *reference)
+        except NoRouteError:
+            comparison = None
+        months = _month_starts(start, end)
+        n_each = max(10, round(samples * weight / len(months)))
+        for route in comparison.options if comparison else ():
+            plan = plan_route(net, route)
+            for k, day in enumerate(months):
+                run = simulate_plan(plan, depart=day, samples=n_each, seed=int(child.generate_state(1)[0]) + k)
+                hours.setdefault(route.corridor, []).append(run.hours)
+            costs[route.corridor] = costs.get(route.corridor, 0.0) + weight * route.cost_usd
+            cost_weight[route.corridor] = cost_weight.get(route.corridor, 0.0) + weight
+        described.append(
+            {
+                "from": start.isoformat(),
+                "to": end.isoformat(),
+                "weight": round(weight, 4),
+                "closed_links": sorted(set(network.link_by_id) - set(net.link_by_id)),
+            }
+        )
+    p50 = {cid: round(float(np.percentile(np.concatenate(h), 50)) / 24, 3) for cid, h in hours.items()}
+    p90 = {cid: round(float(np.percentile(np.concatenate(h), 90)) / 24, 3) for cid, h in hours.items()}
+    ranked = sorted(element_use.items(), key=lambda item: -item[1][0])[:10]
+    bottlenecks = [{"element": e, "utilization": round(u[0], 4), "delay_hours": round(u[1], 2)} for e, u in ranked]
+    return ScenarioResult(
+        scenario=scenario.name,
+        title=scenario.title,
+        year=year,
+        volumes_mt={cid: round(v / 1e6, 4) for cid, v in volumes.items()},
+        p50_days=p50,
+        p90_days=p90,
+        cost_usd_per_feu={cid: round(costs[cid] / cost_weight[cid], 2) for cid in costs},
+        co2e_kt=round(co2e / 1e6, 3),
+        bottlenecks=bottlenecks,
+        passages_mt={k: round(v / 1e6, 4) for k, v in passages.items()},
+        intervals=described,
+        reference=(network.place(reference[0]).name, network.place(reference[1]).name),
+        samples=samples,
+        seed=seed,
+        seconds=time.perf_counter() - started,
+        inputs=scenario.to_dict(),
+        version=corridor.__version__,
+    )
+
+
+def _month_starts(start: date, end: date) -> Sequence[datetime]:
+    """The 15th of every month from ``start`` to ``end`` (or ``start`` for a span shorter than that)."""
+    out = []
+    day = date(start.year, start.month, 15)
+    while day <= end:
+        if day >= start:
+            out.append(datetime(day.year, day.month, day.day, tzinfo=UTC))
+        day = date(day.year + (day.month == 12), day.month % 12 + 1, 15)
+    return out or [datetime(start.year, start.month, start.day, tzinfo=UTC)]
