@@ -15,9 +15,11 @@ def test_base_2024_against_published_volume(eurasia: Network) -> None:
     result = run_scenario(eurasia, load_scenario("base-2024", eurasia), samples=2400)
     data = result.to_dict()
     assert {"scenario", "volumes_mt", "p90_days", "co2e_kt", "bottlenecks"} <= set(data)
-    assert set(data["volumes_mt"]) == {"middle", "northern", "maritime-suez", "maritime-cape", "southern-iran"}
-    assert data["volumes_mt"]["middle"] == pytest.approx(4.5, rel=0.10)  # published 2024: 4.5 Mt
-    assert data["volumes_mt"]["middle"] == pytest.approx(data["passages_mt"]["caspian"])
+    assert set(data["volumes_mt"]) == {"middle", "northern", "maritime-suez", "maritime-cape", "southern-iran", "other"}
+    assert data["volumes_mt"]["middle"] == pytest.approx(4.5, rel=0.03)  # calibrated to the published 4.5 Mt
+    # every Middle Corridor tonne crosses the Caspian; trips no single corridor covers may too
+    caspian = data["passages_mt"]["caspian"]
+    assert data["volumes_mt"]["middle"] <= caspian <= data["volumes_mt"]["middle"] + data["volumes_mt"]["other"] + 0.01
     assert data["p90_days"]["northern"] < data["p90_days"]["middle"] < data["p90_days"]["maritime-cape"]
     assert data["co2e_kt"] > 0
     utilization = [b["utilization"] for b in data["bottlenecks"]]

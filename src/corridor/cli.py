@@ -79,6 +79,10 @@ def _write_atomic(path: Path, text: str) -> None:
         raise
 
 
+def _write_text(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")
+
+
 def _money(value: float) -> str:
     return f"{value:,.0f}"
 
@@ -937,6 +941,76 @@ def _print_fleet(data: dict[str, Any], crossing: Any) -> None:
         console.print(f"No fleet tried meets the target; the largest ({data['ferries']}) is shown in the JSON.")
 
 
+@app.command()
+def calibrate(
+    theta: Annotated[float, typer.Option("--theta", help="Cost sensitivity of the logit, per USD a tonne.")] = 0.02,
+    kind: Annotated[str, typer.Option("--kind", help="mnl (multinomial) or nested logit.")] = "mnl",
+    nest_scale: Annotated[float, typer.Option("--nest-scale", help="Scale of the nests (nested logit), 0-1.")] = 0.5,
+    write: Annotated[
+        bool, typer.Option("--write", help="Save the model as choice.yaml in the dataset folder.")
+    ] = False,
+    as_json: JsonOpt = False,
+    network: NetworkOpt = None,
+) -> None:
+    """Calibrate corridor choice to the Middle Corridor's published volumes; print the fit and elasticities."""
+    from corridor.choice import CALIBRATION_TARGETS
+    from corridor.choice import calibrate as run
+    from corridor.errors import InvalidOptionError
+
+    if kind not in ("mnl", "nested"):
+        raise InvalidOptionError(f"--kind {kind!r}: valid: mnl, nested.")
+    net = _network(network)
+    result = run(net, theta=theta, kind=kind, nest_scale=nest_scale)  # type: ignore[arg-type]
+    data = result.to_dict()
+    data["targets_mt"] = {str(y): v / 1e6 for y, v in CALIBRATION_TARGETS.items()}
+    if write:
+        import yaml
+
+        from corridor.io.flows import write_atomic
+
+        assert net.path is not None
+        target = Path(net.path) / "choice.yaml"
+        header = (
+            "# Corridor choice model of this dataset, written by `corridor calibrate --write"
+            + (f" --theta {theta:g}" if theta != 0.02 else "")
+            + (f" --kind {kind}" if kind != "mnl" else "")
+            + "`.\n# theta is an assumption (per USD a tonne); the Middle Corridor constant is fitted to the last\n"
+            + "# year's published volume; the other years are out-of-sample checks. See docs/model.md.\n"
+        )
+        text = header + yaml.safe_dump(data, sort_keys=False)
+        write_atomic(target, lambda tmp: _write_text(tmp, text))
+        data["written"] = str(target)
+    if as_json:
+        _print_json(data)
+        return
+    from rich.table import Table
+
+    console = _console()
+    model = data["model"]
+    console.print(f"{kind} logit, theta {model['theta']:g} per USD a tonne; constants {model['asc']}")
+    table = Table(title="Middle Corridor volume, Mt")
+    for column in ("year", "published", "modelled", "error"):
+        table.add_column(column, justify="right")
+    for row in data["fit"]:
+        fitted = " (fitted)" if row["fitted"] else ""
+        table.add_row(
+            str(row["year"]),
+            f"{row['observed_mt']:g}",
+            f"{row['modelled_mt']:.2f}",
+            f"{row['error_pct']:+.1f}%{fitted}",
+        )
+    console.print(table)
+    el = Table(title="Elasticities of volume to a 10% rise of corridor-specific cost (last year)")
+    for column in ("corridor", "own", "Middle's volume (cross)"):
+        el.add_column(column, justify="right")
+    for cid, value in data["elasticities"].items():
+        cross = data["cross_elasticities"].get(cid)
+        el.add_row(cid, f"{value:.3f}", "-" if cross is None else f"{cross:.3f}")
+    console.print(el)
+    if write:
+        console.print(f"written {data['written']}")
+
+
 scenario_app = typer.Typer(
     name="scenario",
     help="Scenarios: what tariffs, capacity, digital borders and disruptions do (see docs/scenarios.md).",
@@ -1117,7 +1191,7 @@ def _print_scenario_results(results: list[dict[str, Any]]) -> None:
             )
             cells.append("-" if v is None else f"{v:.2f}{delta}")
         table.add_row(f"{cid} Mt", *cells)
-    for cid in corridors:
+    for cid in dict.fromkeys(c for r in results for c in r["p90_days"]):
         cells = [f"{r['p90_days'][cid]:.1f}" if cid in r["p90_days"] else "closed" for r in results]
         table.add_row(f"{cid} P90 d", *cells)
     table.add_row("CO2e kt", *[f"{r['co2e_kt']:,.0f}" for r in results])

@@ -438,6 +438,46 @@ def compare(
     )
 
 
+def corridor_paths(
+    network: Network,
+    origin: str,
+    destination: str,
+    *,
+    cargo: str = "FEU",
+    quantity: float = 1.0,
+    avoid: Avoid | Iterable[str] | str | None = None,
+    optimize: Objective | str = "generalized",
+) -> dict[str, tuple[NDArray[np.int64], Route]]:
+    """The best route of every corridor that has one, with its arcs of the virtual network (for flow models).
+
+    A trip that no single corridor covers gets its best route overall under the key ``other``.
+    """
+    _check_objective(optimize)
+    q = _prepare(
+        network,
+        origin,
+        destination,
+        cargo=cargo,
+        quantity=quantity,
+        avoid=avoid,
+        value_of_time_usd_per_hour=None,
+        carbon_price_usd_per_t=None,
+    )
+    base = q.weights(optimize)
+    out: dict[str, tuple[NDArray[np.int64], Route]] = {}
+    for cid in network.corridor_ids:
+        weights = base.copy()
+        weights[q.restricted(cid)] = np.inf
+        arcs = shortest_path_arcs(q.graph.indptr, q.graph.head, weights, q.source, q.target)
+        if arcs is not None:
+            out[cid] = (np.asarray(arcs, dtype=np.int64), _build_route(q, arcs, cid))
+    if not out:  # no single corridor covers the trip: the best route overall, as "other"
+        arcs = shortest_path_arcs(q.graph.indptr, q.graph.head, base, q.source, q.target)
+        if arcs is not None:
+            out["other"] = (np.asarray(arcs, dtype=np.int64), _build_route(q, arcs, None))
+    return out
+
+
 def pareto(
     network: Network,
     origin: str,

@@ -16,10 +16,12 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from corridor.errors import InvalidOptionError, NoRouteError
 
 if TYPE_CHECKING:
+    from corridor.choice import ChoiceModel
     from corridor.flowresults import AssignmentResult
     from corridor.network import Network
     from corridor.scenarios import Scenario
@@ -48,6 +50,7 @@ class ScenarioResult:
     seconds: float
     inputs: dict[str, Any] = field(default_factory=dict)
     version: str = ""
+    choice: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -67,6 +70,7 @@ class ScenarioResult:
             "seed": self.seed,
             "seconds": round(self.seconds, 3),
             "version": self.version,
+            "choice": self.choice,
         }
 
 
@@ -112,6 +116,45 @@ def freight_co2e_kg(result: AssignmentResult, network: Network) -> float:
     return total
 
 
+def chosen_commodities(network: Network) -> tuple[str, ...]:
+    from corridor.schema import COMMODITIES
+
+    return COMMODITIES
+
+
+def _passages(network: Network, link_flow: NDArray[np.float64]) -> dict[str, float]:
+    """Tonnes through each passage from flows on the commodity-copied virtual network."""
+    from corridor._graph import ARC_LINK
+    from corridor.schema import PASSAGES
+
+    g = network.graph
+    e0 = g.n_arcs
+    per_arc = link_flow.reshape(-1, e0).sum(axis=0)
+    is_link = g.kind == ARC_LINK
+    out = {}
+    for i, name in enumerate(PASSAGES):
+        total = float(per_arc[is_link & g.passages[:, i]].sum())
+        if total > 0:
+            out[name] = total
+    return out
+
+
+def _co2e_kg(network: Network, link_flow: NDArray[np.float64], used: tuple[str, ...]) -> float:
+    from corridor.costs import parse_cargo
+    from corridor.emissions import WTW, arc_co2e_kg
+    from corridor.freight import CARGO_OF
+
+    g = network.graph
+    info = network.info
+    e0 = g.n_arcs
+    total = 0.0
+    for j, commodity in enumerate(used):
+        quantity = 1.0 / info.payload_t_per_feu.value if commodity == "container" else 1.0
+        per_tonne = arc_co2e_kg(g, parse_cargo(CARGO_OF[commodity], info, quantity=quantity), scope=WTW)
+        total += float(np.dot(link_flow[j * e0 : (j + 1) * e0], np.nan_to_num(per_tonne)))
+    return total
+
+
 def _intervals(scenario: Scenario, year: int) -> list[tuple[date, date]]:
     first, last = date(year, 1, 1), date(year, 12, 31)
     cuts = {first, last + timedelta(days=1)}
@@ -132,8 +175,8 @@ def run_scenario(
     reference: tuple[str, str] = ("Xian", "Duisburg"),
     samples: int = 24_000,
     seed: int = 0,
-    gap: float = 1e-4,
-    algorithm: str = "bfw",
+    model: ChoiceModel | None = None,
+    market_samples: int = 1000,
 ) -> ScenarioResult:
     """Apply ``scenario`` to ``network`` and run it (see the module docstring).
 
@@ -142,8 +185,7 @@ def run_scenario(
     ScenarioError, InvalidOptionError, UnknownPlaceError
     """
     import corridor
-    from corridor.assignment import assign
-    from corridor.freight import flow_network, passage_volumes
+    from corridor.choice import build_markets, equilibrium, load_choice_model
     from corridor.reliability import plan_route, simulate_plan
     from corridor.routing import compare
     from corridor.scenarios import apply_scenario
@@ -166,22 +208,27 @@ def run_scenario(
     costs: dict[str, float] = {}
     cost_weight: dict[str, float] = {}
     described: list[dict[str, Any]] = []
+    iterations: list[int] = []
+    gaps: list[float] = []
+    model = load_choice_model(network) if model is None else model
     seeds = np.random.SeedSequence(seed).spawn(len(spans))
     for (start, end), child in zip(spans, seeds, strict=True):
         weight = ((end - start).days + 1) / days_total
         net = apply_scenario(network, scenario, on=start + (end - start) / 2)
         if net.demand_of_year(year):
-            result = assign(flow_network(net, year=year), algorithm=algorithm, gap=gap)
-            for cid, tonnes in corridor_volumes(result, net).items():
+            markets = build_markets(net, year, samples=market_samples, seed=int(child.generate_state(1)[0]))
+            chosen = equilibrium(net, markets, model, year=year)
+            for cid, tonnes in chosen.volumes_t.items():
                 volumes[cid] = volumes.get(cid, 0.0) + weight * tonnes
-            for name, tonnes in passage_volumes(result).items():
+            for name, tonnes in _passages(net, chosen.link_flow).items():
                 passages[name] = passages.get(name, 0.0) + weight * tonnes
-            co2e += weight * freight_co2e_kg(result, net)
-            frame = result.bottlenecks()
-            for element, vc, delay in zip(frame["element"], frame["vc"], frame["delay"], strict=True):
-                use = element_use.setdefault(str(element), [0.0, 0.0])
-                use[0] += weight * float(vc)
-                use[1] += weight * float(delay)
+            co2e += weight * _co2e_kg(net, chosen.link_flow, chosen_commodities(net))
+            for row in chosen.bottlenecks(len(chosen.element_ids)):
+                use = element_use.setdefault(str(row["element"]), [0.0, 0.0])
+                use[0] += weight * float(row["utilization"])
+                use[1] += weight * float(row["delay_hours"])
+            iterations.append(chosen.iterations)
+            gaps.append(chosen.gap)
         try:
             comparison = compare(net, *reference)
         except NoRouteError:
@@ -225,6 +272,7 @@ def run_scenario(
         seconds=time.perf_counter() - started,
         inputs=scenario.to_dict(),
         version=corridor.__version__,
+        choice={**model.to_dict(), "iterations": iterations, "gap": [round(g, 6) for g in gaps]},
     )
 
 

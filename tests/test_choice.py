@@ -1,0 +1,107 @@
+"""Corridor choice: logit formulas, equilibrium with congestion, calibration to published volumes."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import yaml
+
+import corridor
+from conftest import with_flow_tables
+from corridor.choice import ChoiceModel, build_markets, calibrate, equilibrium, load_choice_model
+from corridor.errors import InvalidOptionError
+from corridor.network import Network
+
+
+def test_multinomial_logit_and_iia() -> None:
+    model = ChoiceModel(theta=0.1, asc={"b": 0.5})
+    p = model.probabilities(["a", "b", "c"], np.array([10.0, 12.0, 15.0]))
+    v = np.array([-1.0, 0.5 - 1.2, -1.5])
+    assert p == pytest.approx(np.exp(v) / np.exp(v).sum())
+    two = model.probabilities(["a", "b"], np.array([10.0, 12.0]))
+    assert p[0] / p[1] == pytest.approx(two[0] / two[1])  # independence of irrelevant alternatives
+
+
+def test_nested_logit_matches_the_formula() -> None:
+    model = ChoiceModel(theta=0.1, kind="nested", nests={"land": ("a", "b"), "sea": ("c",)}, nest_scale=0.5)
+    costs = np.array([10.0, 12.0, 11.0])
+    p = model.probabilities(["a", "b", "c"], costs)
+    v = -0.1 * costs
+    iv_land = 0.5 * math.log(math.exp(v[0] / 0.5) + math.exp(v[1] / 0.5))
+    p_land = math.exp(iv_land) / (math.exp(iv_land) + math.exp(v[2]))
+    within = math.exp(v[0] / 0.5) / (math.exp(v[0] / 0.5) + math.exp(v[1] / 0.5))
+    assert p[0] == pytest.approx(p_land * within) and p.sum() == pytest.approx(1.0)
+    # a nest scale of 1 is the multinomial logit
+    flat = ChoiceModel(theta=0.1, kind="nested", nests={"land": ("a", "b"), "sea": ("c",)}, nest_scale=1.0)
+    assert flat.probabilities(["a", "b", "c"], costs) == pytest.approx(
+        ChoiceModel(theta=0.1).probabilities(["a", "b", "c"], costs)
+    )
+
+
+@pytest.mark.parametrize(
+    ("kw", "message"),
+    [
+        ({"theta": 0}, "theta must be a positive"),
+        ({"kind": "probit"}, "Unknown choice model"),
+        ({"nest_scale": 1.5}, "nest scale"),
+    ],
+)
+def test_bad_models_are_named(kw: dict[str, Any], message: str) -> None:
+    with pytest.raises(InvalidOptionError, match=message):
+        ChoiceModel(**kw)
+
+
+def _toy(make_dataset: Callable[..., Path], scale: float) -> Network:
+    def edit(tables: dict[str, Any], info: dict[str, Any]) -> None:
+        with_flow_tables(tables, info)
+        for row in tables["demand.csv"]:
+            row["tonnes_per_year"] = row["tonnes_per_year"] * scale
+            row.pop("tonnes_low", None)
+            row.pop("tonnes_high", None)
+
+    return corridor.load_network(make_dataset(edit))
+
+
+def test_congestion_moves_tonnes_to_the_other_corridor(make_dataset: Callable[..., Path]) -> None:
+    model = ChoiceModel(theta=0.01)
+    shares = []
+    for scale in (1, 20):
+        net = _toy(make_dataset, scale)
+        markets = build_markets(net, 2024, samples=200)
+        result = equilibrium(net, markets, model, year=2024)
+        total = sum(m.tonnes for m in markets)
+        assert sum(result.volumes_t.values()) == pytest.approx(total)
+        # the row avoiding Russia has corridor x only
+        captive = next(m for m in markets if len(m.alternatives) == 1)
+        assert [a.corridor for a in captive.alternatives] == ["x"]
+        free = next(m for m in markets if len(m.alternatives) == 2)
+        shares.append(
+            dict(zip([a.corridor for a in free.alternatives], result.shares[markets.index(free)], strict=True))
+        )
+    # twenty times the demand congests the ferry and the port of corridor x: its share falls
+    assert shares[1]["x"] < shares[0]["x"] - 0.05
+
+
+def test_calibration_hits_its_target_on_the_toy(make_dataset: Callable[..., Path]) -> None:
+    net = _toy(make_dataset, 1)
+    result = calibrate(net, targets={2024: 90_000}, corridor="x", theta=0.01, samples=200)
+    assert result.fit[-1]["modelled_mt"] == pytest.approx(0.09, rel=1e-3) and result.fit[-1]["fitted"]
+    assert result.elasticities["x"] < 0 and result.elasticities["y"] < 0
+    assert result.cross_elasticities["y"] > 0  # dearer y sends tonnes to x
+
+
+def test_stored_model_reproduces_its_calibration(eurasia: Network) -> None:
+    stored = yaml.safe_load((Path(eurasia.path or "") / "choice.yaml").read_text(encoding="utf-8"))
+    model = load_choice_model(eurasia)
+    assert model.to_dict() == stored["model"]
+    fresh = calibrate(eurasia, theta=model.theta)
+    assert fresh.model.asc["middle"] == pytest.approx(model.asc["middle"], rel=1e-6)
+    assert fresh.to_dict()["fit"] == stored["fit"]
+    assert fresh.fit[-1]["modelled_mt"] == pytest.approx(4.5, rel=1e-3)
+    result = equilibrium(eurasia, build_markets(eurasia, 2024), model, year=2024)
+    assert max(b["utilization"] for b in result.bottlenecks()) < 1.0
