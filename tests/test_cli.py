@@ -350,3 +350,32 @@ def test_scenario_that_fails_validation_stores_nothing(tmp_path: Path) -> None:
     assert missing.returncode == 2 and "Unknown scenario 'no-such-plan'" in missing.stderr
     wrong = run("scenario", "run", "base-2024", "--store", "mysql://x@y/z")
     assert wrong.returncode == 2 and "only sqlite and postgresql" in wrong.stderr
+
+
+def test_scenario_sweep_on_a_local_cluster(tmp_path: Path) -> None:
+    store = f"sqlite:///{tmp_path / 'runs.sqlite'}"
+    args = ["scenario", "sweep", "base-2024", "--param", "capacities/kuryk-port.capacity_per_year=2Mt:6Mt:2Mt"]
+    result = run(*args, "--samples", "600", "--workers", "2", "--store", store, "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert [r["value"] for r in data["runs"]] == [2e6, 4e6, 6e6]
+    assert data["runs"][0]["scenario"] == "base-2024[capacities/kuryk-port.capacity_per_year=2e+06]"
+    # a smaller Kuryk port carries less across the Caspian
+    assert data["runs"][0]["volumes_mt"]["middle"] < data["runs"][2]["volumes_mt"]["middle"]
+    here = json.loads(run(*args, "--samples", "600", "--in-process", "--no-store", "--json").stdout)
+    assert [r["volumes_mt"] for r in here["runs"]] == [r["volumes_mt"] for r in data["runs"]]
+    assert len(json.loads(run("scenario", "runs", "--store", store, "--json").stdout)) == 3
+
+
+@pytest.mark.parametrize(
+    ("param", "message"),
+    [
+        ("capacities/kuryk-port.capacity_per_year=4:8:1", "'4' has no unit; give one of: t, kt, Mt"),
+        ("capacities/kuryk.capacity_per_year=4Mt:8Mt:1Mt", "unknown element 'capacities/kuryk'; closest: kuryk-port"),
+        ("demand.scale=2:1:0.5", "need STOP >= START and STEP > 0"),
+        ("demand.scale", "use PATH=START:STOP:STEP"),
+    ],
+)
+def test_scenario_sweep_bad_param(param: str, message: str) -> None:
+    result = run("scenario", "sweep", "base-2024", "--param", param, "--in-process", "--no-store")
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr

@@ -1144,6 +1144,76 @@ def scenario_compare(
     _print_scenario_results(results)
 
 
+@scenario_app.command("sweep")
+def scenario_sweep(
+    scenario: Annotated[str, typer.Argument(help="A library name or a YAML file.")],
+    param: Annotated[
+        str,
+        typer.Option(
+            "--param",
+            help="PATH=START:STOP:STEP: TABLE/ID.FIELD with units (capacities/kuryk-port.capacity_per_year="
+            "4Mt:8Mt:1Mt) or demand.scale=1:2:0.25.",
+        ),
+    ],
+    samples: Annotated[int, typer.Option("--samples", help="Shipments simulated per corridor.", min=120)] = 6_000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (the same for every value).", min=0)] = 0,
+    store: StoreOpt = None,
+    no_store: Annotated[bool, typer.Option("--no-store", help="Do not save the runs.")] = False,
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = None,
+    in_process: InProcessOpt = False,
+    as_json: JsonOpt = False,
+    network: NetworkOpt = None,
+) -> None:
+    """Run a scenario once per value of one parameter, on Dask (a LocalCluster by default), with a progress bar."""
+    from corridor.runs import run_scenario
+    from corridor.scenarios import apply_scenario, load_scenario, parse_sweep_parameter
+    from corridor.store import Store
+
+    net = _network(network)
+    base = load_scenario(scenario, net)
+    sweep = parse_sweep_parameter(param, net)
+    variants = [sweep.apply(base, value) for value in sweep.values]
+    for variant in variants:  # every value is checked before anything runs
+        apply_scenario(net, variant)
+    target = None if no_store else Store(store)
+
+    def one(variant: Any) -> Any:
+        return run_scenario(net, variant, samples=samples, seed=seed)
+
+    with _Runner(scheduler, workers, "sweep", sweep=True, in_process=in_process) as runner:
+        results = runner.map_tasks(one, variants) if runner.map_tasks is not None else [one(v) for v in variants]
+    rows = []
+    for value, result in zip(sweep.values, results, strict=True):
+        data = result.to_dict()
+        data["value"] = value
+        data["run_id"] = target.save(result) if target is not None else None
+        rows.append(data)
+    if target is not None:
+        target.close()
+    if as_json:
+        _print_json({"scenario": base.name, "param": sweep.path, "runs": rows})
+        return
+    from rich.table import Table
+
+    table = Table(title=f"{base.name}: sweep of {sweep.path}")
+    corridors = list(dict.fromkeys(c for r in rows for c in r["volumes_mt"]))
+    table.add_column(sweep.path, justify="right")
+    for cid in corridors:
+        table.add_column(f"{cid} Mt", justify="right")
+    table.add_column("middle P90 d", justify="right")
+    table.add_column("top bottleneck (v/c)")
+    for r in rows:
+        top = r["bottlenecks"][0] if r["bottlenecks"] else None
+        table.add_row(
+            f"{r['value']:g}",
+            *[f"{r['volumes_mt'].get(c, 0):.2f}" for c in corridors],
+            f"{r['p90_days'].get('middle', float('nan')):.1f}",
+            f"{top['element']} ({top['utilization']:.2f})" if top else "-",
+        )
+    _console().print(table)
+
+
 @scenario_app.command("runs")
 def scenario_runs(
     scenario: Annotated[str | None, typer.Option("--scenario", help="Only runs of this scenario.")] = None,
