@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from corridor.errors import InvalidOptionError
-from corridor.reliability import Duration
+from corridor.reliability import Duration, draw_duration
 
 if TYPE_CHECKING:
     from corridor.network import Network
@@ -79,21 +79,6 @@ class Crossing:
         """Offered load of the fleet: volume over what ``ferries`` full vessels carry in a year of round trips."""
         carried = ferries * self.capacity_units * HOURS_PER_YEAR / self.mean_cycle_hours
         return volume_per_year / carried
-
-
-def _draw(rng: np.random.Generator, d: Duration) -> float:
-    if d.distribution == "constant" or (d.distribution in ("triangular", "uniform") and d.low == d.high):
-        return d.typical if d.distribution == "constant" else d.low
-    if d.distribution == "triangular":
-        return float(rng.triangular(d.low, d.typical, d.high))
-    if d.distribution == "lognormal":
-        mu, sigma = d.lognormal_parameters
-        return d.low + float(rng.lognormal(mu, sigma))
-    if d.distribution == "uniform":
-        return float(rng.uniform(d.low, d.high))
-    if d.distribution == "exponential":
-        return float(rng.exponential(d.typical))
-    return float(rng.choice(np.asarray(d.samples)))
 
 
 @dataclass(frozen=True)
@@ -255,7 +240,7 @@ def _run(
                 continue
             if p < 1:
                 yield env.timeout(float(rng.exponential(mean_closure * (1 - p) / p)))
-            closure = _draw(rng, lane.closure_hours)
+            closure = draw_duration(rng, lane.closure_hours)
             port.closed_until = env.now + closure
             yield env.timeout(closure)
 
@@ -290,7 +275,7 @@ def _run(
                     loaded += port.take(crossing.capacity_units - loaded, parts)
                 shares["idle_loading"] += counted(t_berth, env.now)
                 t1 = env.now
-                yield env.timeout(_draw(rng, lane.handling_hours))
+                yield env.timeout(draw_duration(rng, lane.handling_hours))
                 shares["handling"] += counted(t1, env.now)
                 yield from hold(port)
                 port._account()
@@ -303,14 +288,14 @@ def _run(
                     waits.append(sailed - arrival)
                     weights.append(units)
             t2 = env.now
-            yield env.timeout(_draw(rng, lane.sail_hours))
+            yield env.timeout(draw_duration(rng, lane.sail_hours))
             shares["sailing"] += counted(t2, env.now)
             t3 = env.now
             with dest.berth.request() as req:
                 yield req
                 shares["berth_queue"] += counted(t3, env.now)
                 t4 = env.now
-                yield env.timeout(_draw(rng, crossing.destination_handling_hours))
+                yield env.timeout(draw_duration(rng, crossing.destination_handling_hours))
                 shares["handling"] += counted(t4, env.now)
                 dest._account()
             # Back to the origin with the most cargo not yet claimed by vessels on their way there.
@@ -321,7 +306,7 @@ def _run(
             origins[home].heading += 1
             yield from hold(origins[home])
             t5 = env.now
-            yield env.timeout(_draw(rng, crossing.lanes[home].sail_hours))
+            yield env.timeout(draw_duration(rng, crossing.lanes[home].sail_hours))
             shares["sailing"] += counted(t5, env.now)
 
     def reset_at_warmup() -> Generator[Any, Any, None]:

@@ -33,6 +33,7 @@ __all__ = [
     "Stage",
     "Tally",
     "combine_tallies",
+    "draw_duration",
     "plan_route",
     "simulate",
     "simulate_chunks",
@@ -84,6 +85,23 @@ class Duration:
         if self.distribution == "empirical":
             return float(np.mean(self.samples))
         return self.typical  # constant, exponential
+
+
+def draw_duration(rng: np.random.Generator, duration: Duration) -> float:
+    """One draw of ``duration`` with NumPy's own samplers (the discrete-event models; the engine uses inverse CDFs)."""
+    d = duration
+    if d.distribution == "constant" or (d.distribution in ("triangular", "uniform") and d.low == d.high):
+        return d.typical if d.distribution == "constant" else d.low
+    if d.distribution == "triangular":
+        return float(rng.triangular(d.low, d.typical, d.high))
+    if d.distribution == "lognormal":
+        mu, sigma = d.lognormal_parameters
+        return d.low + float(rng.lognormal(mu, sigma))
+    if d.distribution == "uniform":
+        return float(rng.uniform(d.low, d.high))
+    if d.distribution == "exponential":
+        return float(rng.exponential(d.typical))
+    return float(rng.choice(np.asarray(d.samples)))
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,8 @@
-"""Running a scenario: apply it, assign its demand, simulate its corridors' transit times; a typed result.
+"""Running a scenario: apply it, split its demand between corridors, simulate their transit times; a typed result.
 
 A year with closures for part of it is run as intervals (each with the network of its days) and the results are
-weighted by the days of each. Volumes by corridor are the assigned tonnes through each corridor's cut
-(corridors.csv ``cut``); P90 days come from the reliability engine on the best route of each corridor between a
+weighted by the days of each. Volumes by corridor are the tonnes that choose each corridor at equilibrium
+(``corridor.choice``); P90 days come from the reliability engine on the best route of each corridor between a
 reference pair of places, with departures spread over the months of the year.
 """
 
@@ -22,11 +22,10 @@ from corridor.errors import InvalidOptionError, NoRouteError
 
 if TYPE_CHECKING:
     from corridor.choice import ChoiceModel
-    from corridor.flowresults import AssignmentResult
     from corridor.network import Network
     from corridor.scenarios import Scenario
 
-__all__ = ["ScenarioResult", "corridor_volumes", "freight_co2e_kg", "run_scenario"]
+__all__ = ["ScenarioResult", "run_scenario"]
 
 
 @dataclass(frozen=True)
@@ -72,48 +71,6 @@ class ScenarioResult:
             "version": self.version,
             "choice": self.choice,
         }
-
-
-def corridor_volumes(result: AssignmentResult, network: Network) -> dict[str, float]:
-    """Tonnes a year through each corridor's cut (passages or links of corridors.csv ``cut``), both directions."""
-    from corridor._graph import ARC_LINK
-    from corridor.schema import PASSAGES
-
-    g = network.graph
-    base = np.asarray(result.network.meta["base_arc"])
-    is_link = g.kind[base] == ARC_LINK
-    link_index = {link.id: i for i, link in enumerate(network.links)}
-    out: dict[str, float] = {}
-    for corridor in network.corridors:
-        if not corridor.cut:
-            continue
-        mask = np.zeros(base.size, dtype=bool)
-        for item in corridor.cut:
-            kind, _, name = item.partition(":")
-            if kind == "passage":
-                mask |= is_link & g.passages[base, PASSAGES.index(name)]
-            elif name in link_index:
-                mask |= is_link & (g.link[base] == link_index[name])
-        out[corridor.id] = float(result.link_flow[mask].sum())
-    return out
-
-
-def freight_co2e_kg(result: AssignmentResult, network: Network) -> float:
-    """Well-to-wheel kg CO2e a year of the assigned freight (tonnes on every arc x the arc's factor per tonne)."""
-    from corridor.costs import parse_cargo
-    from corridor.emissions import WTW, arc_co2e_kg
-    from corridor.freight import CARGO_OF
-
-    g = network.graph
-    info = network.info
-    used: tuple[str, ...] = tuple(result.network.meta["commodities"])  # type: ignore[arg-type]
-    e0 = g.n_arcs
-    total = 0.0
-    for j, commodity in enumerate(used):
-        quantity = 1.0 / info.payload_t_per_feu.value if commodity == "container" else 1.0
-        per_tonne = arc_co2e_kg(g, parse_cargo(CARGO_OF[commodity], info, quantity=quantity), scope=WTW)
-        total += float(np.dot(result.link_flow[j * e0 : (j + 1) * e0], np.nan_to_num(per_tonne)))
-    return total
 
 
 def chosen_commodities(network: Network) -> tuple[str, ...]:

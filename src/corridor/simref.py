@@ -17,27 +17,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from corridor.reliability import Duration, Plan, Stage, as_datetime, epoch_hours
+from corridor.reliability import Plan, Stage, as_datetime, draw_duration, epoch_hours
 
 __all__ = ["simulate_reference"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _FIRST_MONDAY = datetime(1970, 1, 5, tzinfo=UTC)
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-
-def _draw(rng: np.random.Generator, duration: Duration) -> float:
-    kind = duration.distribution
-    if kind == "constant" or (kind in ("triangular", "uniform") and duration.low == duration.high):
-        return duration.typical if kind == "constant" else duration.low
-    if kind == "triangular":
-        return float(rng.triangular(duration.low, duration.typical, duration.high))
-    if kind == "lognormal":
-        mu, sigma = duration.lognormal_parameters
-        return duration.low + float(rng.lognormal(mu, sigma))
-    if kind == "uniform":
-        return float(rng.uniform(duration.low, duration.high))
-    return float(rng.choice(np.asarray(duration.samples)))
 
 
 def _instant(hours: float) -> datetime:
@@ -77,13 +63,13 @@ def _shipment(env: Any, plan: Plan, rng: np.random.Generator) -> Gen[Any, Any, N
     port = _Port()
     for stage in plan.stages:
         if stage.kind == "dwell":
-            yield env.timeout(_draw(rng, stage.duration))
+            yield env.timeout(draw_duration(rng, stage.duration))
         elif stage.kind == "run":
-            yield env.timeout(stage.hours * _draw(rng, stage.duration))
+            yield env.timeout(stage.hours * draw_duration(rng, stage.duration))
         elif stage.kind == "weather":
             month = _instant(env.now).month
             if rng.random() < stage.closed_probability[month - 1]:
-                remaining = _draw(rng, stage.duration)
+                remaining = draw_duration(rng, stage.duration)
                 if stage.advance:
                     yield env.timeout(remaining)
                 else:
