@@ -373,6 +373,7 @@ def test_scenario_sweep_on_a_local_cluster(tmp_path: Path) -> None:
         ("capacities/kuryk-port.capacity_per_year=4:8:1", "'4' has no unit; give one of: t, kt, Mt"),
         ("capacities/kuryk.capacity_per_year=4Mt:8Mt:1Mt", "unknown element 'capacities/kuryk'; closest: kuryk-port"),
         ("demand.scale=2:1:0.5", "need STOP >= START and STEP > 0"),
+        ("demand.scale=-1:1:0.5", "values must be >= 0, got START -1"),
         ("demand.scale", "use PATH=START:STOP:STEP"),
     ],
 )

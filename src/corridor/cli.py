@@ -778,7 +778,9 @@ def _sweep_departures(
         }
 
     tasks = list(zip(departures, seeds, strict=True))
-    results: list[dict[str, Any]] = map_tasks(one, tasks) if map_tasks is not None else [one(t) for t in tasks]
+    from corridor.scaleout import run_tasks
+
+    results: list[dict[str, Any]] = run_tasks(one, tasks, map_tasks)
     return results
 
 
@@ -1167,6 +1169,7 @@ def scenario_sweep(
 ) -> None:
     """Run a scenario once per value of one parameter, on Dask (a LocalCluster by default), with a progress bar."""
     from corridor.runs import run_scenario
+    from corridor.scaleout import run_tasks
     from corridor.scenarios import apply_scenario, load_scenario, parse_sweep_parameter
     from corridor.store import Store
 
@@ -1182,7 +1185,7 @@ def scenario_sweep(
         return run_scenario(net, variant, samples=samples, seed=seed)
 
     with _Runner(scheduler, workers, "sweep", sweep=True, in_process=in_process) as runner:
-        results = runner.map_tasks(one, variants) if runner.map_tasks is not None else [one(v) for v in variants]
+        results = run_tasks(one, variants, runner.map_tasks)
     rows = []
     for value, result in zip(sweep.values, results, strict=True):
         data = result.to_dict()

@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 
 from corridor.errors import InvalidOptionError
 from corridor.reliability import Duration, draw_duration
+from corridor.scaleout import run_tasks
 
 if TYPE_CHECKING:
     from corridor.network import Network
@@ -410,7 +411,7 @@ def simulate_crossing(
     def one(s: np.random.SeedSequence) -> CrossingResult:
         return _run(crossing, volume_per_year, ferries, days, warmup_days, instant, s)
 
-    results = map_tasks(one, seeds) if map_tasks is not None else [one(s) for s in seeds]
+    results = run_tasks(one, seeds, map_tasks)
     return _pool(results)
 
 
@@ -488,7 +489,7 @@ def size_fleet(
     def one(task: tuple[int, np.random.SeedSequence]) -> CrossingResult:
         return _run(crossing, volume_per_year, task[0], days, warmup_days, instant, task[1])
 
-    results = map_tasks(one, tasks) if map_tasks is not None else [one(t) for t in tasks]
+    results = run_tasks(one, tasks, map_tasks)
     candidates = tuple(_pool(results[i * replications : (i + 1) * replications]) for i in range(len(stable)))
     chosen = next((c for c in candidates if c.wait_percentile_hours(90) <= target_p90_wait_hours), None)
     if chosen is None and candidates:

@@ -540,7 +540,9 @@ def simulate_plan(
     def run(task: tuple[list[np.random.SeedSequence], list[int]]) -> Tally:
         return simulate_chunks(plan, start, task[0], task[1])
 
-    results = map_tasks(run, tasks) if map_tasks is not None else [run(task) for task in tasks]
+    from corridor.scaleout import run_tasks
+
+    results = run_tasks(run, tasks, map_tasks)
     tally = combine_tallies(results)
     return result_from_tally(plan, tally, depart=instant, samples=samples, seed=seed, deadline_days=deadline_days)
 

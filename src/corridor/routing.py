@@ -381,6 +381,13 @@ def route(
     return _build_route(q, arcs, corridor)
 
 
+def _best_in_corridor(q: _Query, base: NDArray[np.float64], corridor: str | None) -> list[int] | None:
+    """Arcs of the least-weight route within ``corridor`` (anywhere for None), or None if there is none."""
+    weights = base.copy()
+    weights[q.restricted(corridor)] = np.inf
+    return shortest_path_arcs(q.graph.indptr, q.graph.head, weights, q.source, q.target)
+
+
 def compare(
     network: Network,
     origin: str,
@@ -417,13 +424,11 @@ def compare(
     found: list[tuple[float, Route]] = []
     unavailable: dict[str, str] = {}
     for cid in wanted:
-        weights = base.copy()
-        weights[q.restricted(cid)] = np.inf
-        arcs = shortest_path_arcs(q.graph.indptr, q.graph.head, weights, q.source, q.target)
+        arcs = _best_in_corridor(q, base, cid)
         if arcs is None:
             unavailable[cid] = str(_no_route(q, avoid, cid))
             continue
-        found.append((float(weights[arcs].sum()), _build_route(q, arcs, cid)))
+        found.append((float(base[arcs].sum()), _build_route(q, arcs, cid)))
     if not found:
         raise _no_route(q, avoid, None)
     found.sort(key=lambda item: item[0])
@@ -466,13 +471,11 @@ def corridor_paths(
     base = q.weights(optimize)
     out: dict[str, tuple[NDArray[np.int64], Route]] = {}
     for cid in network.corridor_ids:
-        weights = base.copy()
-        weights[q.restricted(cid)] = np.inf
-        arcs = shortest_path_arcs(q.graph.indptr, q.graph.head, weights, q.source, q.target)
+        arcs = _best_in_corridor(q, base, cid)
         if arcs is not None:
             out[cid] = (np.asarray(arcs, dtype=np.int64), _build_route(q, arcs, cid))
     if not out:  # no single corridor covers the trip: the best route overall, as "other"
-        arcs = shortest_path_arcs(q.graph.indptr, q.graph.head, base, q.source, q.target)
+        arcs = _best_in_corridor(q, base, None)
         if arcs is not None:
             out["other"] = (np.asarray(arcs, dtype=np.int64), _build_route(q, arcs, None))
     return out

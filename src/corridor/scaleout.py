@@ -15,7 +15,7 @@ from typing import Any
 
 from corridor.errors import InvalidOptionError
 
-__all__ = ["dask_client", "dask_map"]
+__all__ = ["dask_client", "dask_map", "run_tasks"]
 
 _ADDRESS = re.compile(r"^(tcp|tls|inproc|ucx)://[^\s/]+(:\d+)?/?$")
 
@@ -90,3 +90,10 @@ def dask_map(client: Any, *, progress: Callable[[int, int], None] | None = None)
         return results
 
     return run
+
+
+def run_tasks(
+    function: Callable[[Any], Any], tasks: Sequence[Any], map_tasks: Callable[..., list[Any]] | None = None
+) -> list[Any]:
+    """``map_tasks(function, tasks)``, or the tasks one after the other here when it is None."""
+    return map_tasks(function, tasks) if map_tasks is not None else [function(task) for task in tasks]

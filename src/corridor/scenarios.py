@@ -1057,6 +1057,8 @@ def parse_sweep_parameter(text: str, network: Network, *, max_values: int = 200)
         raise InvalidOptionError(f"--param {path}: {error}") from None
     if not step > 0 or stop < start:
         raise InvalidOptionError(f"--param {path}: need STOP >= START and STEP > 0.")
+    if start < 0:
+        raise InvalidOptionError(f"--param {path}: values must be >= 0, got START {start:g}.")
     count = math.floor((stop - start) / step + 1e-9) + 1
     if count > max_values:
         raise InvalidOptionError(f"--param {path}: {count} values; at most {max_values} (use a larger step).")
