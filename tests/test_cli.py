@@ -352,6 +352,54 @@ def test_scenario_that_fails_validation_stores_nothing(tmp_path: Path) -> None:
     assert wrong.returncode == 2 and "only sqlite and postgresql" in wrong.stderr
 
 
+def test_scenario_run_report(tmp_path: Path) -> None:
+    out = tmp_path / "reports" / "red-sea"
+    result = run("scenario", "run", "red-sea-closed", "--samples", "600", "--no-store", "--report", str(out), "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["report"] == {"markdown": str(out / "report.md"), "html": str(out / "report.html"), "base": "base-2024"}
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert md.startswith("# Scenario red-sea-closed against base-2024")
+    assert f"| {data['volumes_mt']['middle']:,.2f} |" in md
+    assert sorted(p.name for p in (out / "figures").iterdir()) == [
+        "bottlenecks.svg",
+        "cost.svg",
+        "transit.svg",
+        "volumes.svg",
+    ]
+    assert "data:image/svg+xml;base64," in (out / "report.html").read_text(encoding="utf-8")
+    against = run(
+        "scenario",
+        "run",
+        "red-sea-closed",
+        "--samples",
+        "600",
+        "--no-store",
+        "--report",
+        str(out),
+        "--against",
+        "northern-closed",
+    )
+    assert against.returncode == 0 and "northern-closed" in against.stdout
+    assert "against northern-closed" in (out / "report.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--report", "FILE"], "exists and is not a folder"),
+        (["--against", "base-2024"], "--against needs --report DIR"),
+        (["--report", "DIR", "--against", "no-such-plan"], "Unknown scenario 'no-such-plan'"),
+    ],
+)
+def test_scenario_run_report_bad_input(tmp_path: Path, args: list[str], message: str) -> None:
+    (tmp_path / "FILE").write_text("x")
+    args = [str(tmp_path / a) if a in {"FILE", "DIR"} else a for a in args]
+    result = run("scenario", "run", "alat-expansion", "--samples", "600", "--no-store", *args)
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "DIR").exists()
+
+
 def test_scenario_sweep_on_a_local_cluster(tmp_path: Path) -> None:
     store = f"sqlite:///{tmp_path / 'runs.sqlite'}"
     args = ["scenario", "sweep", "base-2024", "--param", "capacities/kuryk-port.capacity_per_year=2Mt:6Mt:2Mt"]

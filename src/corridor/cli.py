@@ -62,6 +62,21 @@ def _print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
+def _stage(path: Path, text: str) -> str:
+    """Write ``text`` to a temporary file beside ``path`` (with the permissions a new file gets) and return its name."""
+    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return tmp
+
+
 def _write_atomic(path: Path, text: str) -> None:
     """Write a whole file or nothing: a temporary file in the same folder, renamed into place."""
     folder = path.parent if str(path.parent) else Path(".")
@@ -69,10 +84,8 @@ def _write_atomic(path: Path, text: str) -> None:
         from corridor.errors import InvalidOptionError
 
         raise InvalidOptionError(f"Cannot write {str(path)!r}: folder {str(folder)!r} does not exist")
-    handle, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = _stage(path, text)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -1101,28 +1114,91 @@ def scenario_run(
     seed: Annotated[int, typer.Option("--seed", help="Random seed.", min=0)] = 0,
     store: StoreOpt = None,
     no_store: Annotated[bool, typer.Option("--no-store", help="Do not save the run.")] = False,
+    report: Annotated[
+        Path | None,
+        typer.Option(
+            "--report",
+            help="Write report.md, report.html (self-contained) and figures/*.svg to this folder, the scenario "
+            "against its base (which is run too).",
+        ),
+    ] = None,
+    against: Annotated[
+        str | None,
+        typer.Option("--against", help="With --report: compare with this scenario (name or file) instead of the base."),
+    ] = None,
     as_json: JsonOpt = False,
     network: NetworkOpt = None,
 ) -> None:
     """Run a scenario: volumes by corridor, P50/P90 days, cost, CO2e and bottlenecks; saved in the store."""
+    from corridor.errors import InvalidOptionError
     from corridor.runs import run_scenario
     from corridor.scenarios import load_scenario
     from corridor.store import Store
 
     net = _network(network)
     s = load_scenario(scenario, net)
+    if against is not None and report is None:
+        raise InvalidOptionError("--against needs --report DIR")
+    reference = None
+    if report is not None:
+        _check_output_dir(report)
+        reference = load_scenario(against, net) if against is not None else s.comparison_base()
     target = None if no_store else Store(store)  # opened first: a bad store fails before the run
     result = run_scenario(net, s, samples=samples, seed=seed)
+    base_data = run_scenario(net, reference, samples=samples, seed=seed).to_dict() if reference else None
     run_id = target.save(result) if target is not None else None
     data = result.to_dict()
     data["run_id"] = run_id
     data["store"] = target.shown if target is not None else None
     if target is not None:
         target.close()
+    if report is not None:
+        from corridor.report import build_report
+
+        built = build_report(
+            data,
+            base_data,
+            scenario=s.to_dict(),
+            corridor_names={c.id: c.name for c in net.corridors},
+            source_titles={k: v.title for k, v in net.source_by_id.items()},
+        )
+        written = _write_report(report, built)
+        data["report"] = {"markdown": str(written[0]), "html": str(written[1]), "base": built.base}
     if as_json:
         _print_json(data)
         return
-    _print_scenario_results([data])
+    _print_scenario_results([data] if base_data is None else [base_data, data])
+    if report is not None:
+        _console().print(f"report: {data['report']['html']} and {data['report']['markdown']}")
+
+
+def _check_output_dir(folder: Path) -> None:
+    from corridor.errors import InvalidOptionError
+
+    if folder.exists() and not folder.is_dir():
+        raise InvalidOptionError(f"--report {folder}: exists and is not a folder")
+    parent = folder if folder.exists() else next((p for p in folder.parents if p.exists()), Path("."))
+    if not os.access(parent, os.W_OK):
+        raise InvalidOptionError(f"--report {folder}: {parent} is not writable")
+
+
+def _write_report(folder: Path, built: Any) -> tuple[Path, Path]:
+    """Write every file beside its final name first, then move them in: no reader sees a half-written file."""
+    figures = folder / "figures"
+    figures.mkdir(parents=True, exist_ok=True)
+    files = {folder / "report.md": built.markdown, folder / "report.html": built.html}
+    files.update({figures / f"{name}.svg": svg for name, svg in built.figures.items()})
+    staged = []
+    try:
+        for path, text in files.items():
+            staged.append((_stage(path, text), path))
+    except BaseException:
+        for tmp, _ in staged:
+            Path(tmp).unlink(missing_ok=True)
+        raise
+    for tmp, path in staged:
+        os.replace(tmp, path)
+    return folder / "report.md", folder / "report.html"
 
 
 @scenario_app.command("compare")

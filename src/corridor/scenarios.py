@@ -236,6 +236,33 @@ class Scenario:
     document: Mapping[str, Any] = field(default_factory=dict)
     #: every scenario up the tree (this one included) and the ancestors of each
     lineage: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    #: the resolved scenarios named by ``base``, in order
+    parents: tuple[Scenario, ...] = field(default=(), repr=False, compare=False)
+
+    def comparison_base(self) -> Scenario | None:
+        """The scenario this one is reported against: its base, or for several bases their nearest common one.
+
+        ``None`` for a scenario without a base (such as ``base-2024``) or whose bases share no ancestor.
+        """
+        if len(self.parents) == 1:
+            return self.parents[0]
+        if not self.parents:
+            return None
+        candidates: dict[str, Scenario] = {}
+        stack = list(self.parents)
+        while stack:
+            s = stack.pop()
+            candidates.setdefault(s.name, s)
+            stack.extend(s.parents)
+        common = [
+            s
+            for name, s in candidates.items()
+            if all(name == p.name or name in p.lineage.get(p.name, frozenset()) for p in self.parents)
+        ]
+        if not common:
+            return None
+        # the nearest: the common ancestor that has the most ancestors of its own
+        return max(common, key=lambda s: len(s.lineage.get(s.name, frozenset())))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -612,6 +639,7 @@ def _load(path: Path, net: Network, chain: tuple[str, ...]) -> Scenario:
         path=file,
         document=doc,
         lineage=lineage,
+        parents=tuple(inherited),
     )
 
 

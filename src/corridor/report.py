@@ -1,0 +1,567 @@
+"""Scenario reports: a run against its base as Markdown and a self-contained HTML page with SVG charts."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+#: one colour per corridor, the same in every chart (ColorBrewer Dark2, colour-blind safe in pairs)
+CORRIDOR_COLORS: Mapping[str, str] = {
+    "middle": "#d95f02",
+    "northern": "#7570b3",
+    "southern-iran": "#e7298a",
+    "maritime-suez": "#1b9e77",
+    "maritime-cape": "#66a61e",
+    "other": "#999999",
+}
+_FALLBACK_COLORS = ("#e6ab02", "#a6761d", "#666666", "#1f78b4", "#b2df8a")
+_BASE_ALPHA = 0.35
+TOP_BOTTLENECKS = 8
+
+
+@dataclass(frozen=True)
+class Report:
+    """A scenario report: ``markdown`` (which links the figures as ``figures/NAME.svg``), ``html`` (figures embedded)
+    and the figures themselves as SVG text by name."""
+
+    scenario: str
+    base: str | None
+    markdown: str
+    html: str
+    figures: Mapping[str, str] = field(default_factory=dict)
+    headline: tuple[str, ...] = ()
+
+
+def _color(cid: str, order: Sequence[str]) -> str:
+    if cid in CORRIDOR_COLORS:
+        return CORRIDOR_COLORS[cid]
+    return _FALLBACK_COLORS[order.index(cid) % len(_FALLBACK_COLORS)]
+
+
+def _pct(new: float, old: float) -> str:
+    if old == 0:
+        return "new" if new else "0%"
+    return f"{100 * (new - old) / old:+.1f}%"
+
+
+def _num(value: float | None, digits: int = 2) -> str:
+    return "–" if value is None else f"{value:,.{digits}f}"
+
+
+def _delta(new: float | None, old: float | None, digits: int = 2) -> str:
+    if new is None or old is None:
+        return ""
+    return f"{new - old:+,.{digits}f}"
+
+
+def build_report(
+    result: Mapping[str, Any],
+    base: Mapping[str, Any] | None = None,
+    *,
+    scenario: Mapping[str, Any] | None = None,
+    corridor_names: Mapping[str, str] | None = None,
+    source_titles: Mapping[str, str] | None = None,
+) -> Report:
+    """Report a scenario run (``ScenarioResult.to_dict()``) against the run of its base.
+
+    Parameters
+    ----------
+    result, base
+        Run results as dictionaries (as printed by ``corridor scenario run --json`` or kept in the store); without
+        ``base`` the report describes the run alone.
+    scenario
+        ``Scenario.to_dict()``: what the scenario changes, listed in the report.
+    corridor_names, source_titles
+        Display names of corridors and titles of sources, by id.
+    """
+    names = dict(corridor_names or {})
+    corridors = list(dict.fromkeys([*result["volumes_mt"], *((base or {}).get("volumes_mt") or {})]))
+    figures = {
+        "volumes": _volumes_svg(result, base, corridors, names),
+        "transit": _transit_svg(result, base, corridors, names),
+        "bottlenecks": _bottlenecks_svg(result, base),
+        "cost": _cost_svg(result, base, corridors, names),
+    }
+    headline = _headline(result, base, names)
+    md = _markdown(result, base, scenario, corridors, names, source_titles or {}, headline)
+    page = _html(result, base, scenario, corridors, names, source_titles or {}, headline, figures)
+    return Report(
+        scenario=str(result["scenario"]),
+        base=None if base is None else str(base["scenario"]),
+        markdown=md,
+        html=page,
+        figures=figures,
+        headline=tuple(headline),
+    )
+
+
+# --- words ---------------------------------------------------------------------------------------------------------
+
+
+def _headline(result: Mapping[str, Any], base: Mapping[str, Any] | None, names: Mapping[str, str]) -> list[str]:
+    """A few sentences a reader takes away: the corridor that gains most, transit time, CO2e, the top bottleneck."""
+    vol, p90 = result["volumes_mt"], result["p90_days"]
+    lines: list[str] = []
+    if base is None:
+        ranked = sorted(((v, c) for c, v in vol.items() if c != "other"), reverse=True)
+        lines.append(
+            "Volumes: "
+            + ", ".join(f"{names.get(c, c)} {v:.2f} Mt" for v, c in ranked)
+            + " a year (all modelled flows)."
+        )
+        if "middle" in p90:
+            lines.append(
+                f"Middle Corridor {_ref(result)}: P50 {result['p50_days']['middle']:.1f} days, "
+                f"P90 {p90['middle']:.1f} days."
+            )
+    else:
+        bvol, bp90 = base["volumes_mt"], base["p90_days"]
+        if "middle" in vol and "middle" in bvol:
+            lines.append(
+                f"Middle Corridor: {bvol['middle']:.2f} → {vol['middle']:.2f} Mt a year "
+                f"({_pct(vol['middle'], bvol['middle'])})."
+            )
+        changes = sorted(
+            ((vol.get(c, 0.0) - bvol.get(c, 0.0), c) for c in dict.fromkeys([*vol, *bvol]) if c != "other"),
+            key=lambda t: abs(t[0]),
+            reverse=True,
+        )
+        movers = [f"{names.get(c, c)} {d:+.2f} Mt" for d, c in changes if abs(d) >= 0.005 and c != "middle"][:3]
+        if movers:
+            lines.append("Largest other shifts: " + ", ".join(movers) + ".")
+        if "middle" in p90 and "middle" in bp90:
+            lines.append(
+                f"Middle Corridor P90 {_ref(result)}: {bp90['middle']:.1f} → {p90['middle']:.1f} days "
+                f"({p90['middle'] - bp90['middle']:+.1f})."
+            )
+        closed = [c for c in bp90 if c not in p90]
+        if closed:
+            lines.append("Closed in this scenario: " + ", ".join(names.get(c, c) for c in closed) + ".")
+        lines.append(
+            f"CO2e of all modelled flows: {base['co2e_kt']:,.0f} → {result['co2e_kt']:,.0f} kt "
+            f"({_pct(result['co2e_kt'], base['co2e_kt'])})."
+        )
+    if result["bottlenecks"]:
+        top = result["bottlenecks"][0]
+        lines.append(f"Top bottleneck: {top['element']} at {100 * top['utilization']:.0f}% of capacity.")
+    return lines
+
+
+def _ref(result: Mapping[str, Any]) -> str:
+    ref = result.get("reference") or {}
+    return f"{ref.get('origin', '?')}–{ref.get('destination', '?')}"
+
+
+def _corridor_rows(
+    result: Mapping[str, Any], base: Mapping[str, Any] | None, corridors: Sequence[str], names: Mapping[str, str]
+) -> tuple[list[str], list[list[str]]]:
+    total = sum(result["volumes_mt"].values()) or 1.0
+    if base is None:
+        header = ["corridor", "Mt a year", "share", "P50 days", "P90 days", "USD per FEU"]
+    else:
+        header = ["corridor", "base Mt", "Mt", "change", "share", "P50 days", "P90 days (base)", "USD per FEU (base)"]
+    rows = []
+    for cid in corridors:
+        v = result["volumes_mt"].get(cid)
+        p50, p90 = result["p50_days"].get(cid), result["p90_days"].get(cid)
+        cost = result["cost_usd_per_feu"].get(cid)
+        share = "–" if v is None else f"{100 * v / total:.1f}%"
+        closed = cid != "other" and p90 is None
+        p50s = "closed" if closed else _num(p50, 1) if cid != "other" else "–"
+        if base is None:
+            rows.append([names.get(cid, cid), _num(v), share, p50s, _num(p90, 1), _num(cost, 0)])
+            continue
+        bv = base["volumes_mt"].get(cid)
+        bp90, bcost = base["p90_days"].get(cid), base["cost_usd_per_feu"].get(cid)
+        rows.append(
+            [
+                names.get(cid, cid),
+                _num(bv),
+                _num(v),
+                _delta(v, bv) + (f" ({_pct(v or 0.0, bv)})" if bv else ""),
+                share,
+                p50s,
+                ("closed" if closed else _num(p90, 1)) + ("" if bp90 is None else f" ({bp90:.1f})"),
+                _num(cost, 0) + ("" if bcost is None else f" ({bcost:,.0f})"),
+            ]
+        )
+    return header, rows
+
+
+def _bottleneck_rows(result: Mapping[str, Any], base: Mapping[str, Any] | None) -> tuple[list[str], list[list[str]]]:
+    before = {b["element"]: b for b in (base or {}).get("bottlenecks", [])}
+    header = ["element", "utilization", "delay hours"] + (["base utilization"] if base is not None else [])
+    rows = []
+    for b in result["bottlenecks"][:TOP_BOTTLENECKS]:
+        row = [b["element"], f"{100 * b['utilization']:.0f}%", _num(b.get("delay_hours"), 1)]
+        if base is not None:
+            old = before.get(b["element"])
+            row.append("–" if old is None else f"{100 * old['utilization']:.0f}%")
+        rows.append(row)
+    return header, rows
+
+
+def _change_rows(scenario: Mapping[str, Any] | None) -> list[str]:
+    if not scenario:
+        return []
+    out = []
+    for c in scenario.get("changes", []):
+        value = f"× {c['factor']:g}" if c.get("factor") is not None else _value(c["value"])
+        out.append(f"{c['element']}.{c['column']} = {value} ({c['from']})")
+    out += [f"added {a['table']}/{a['id']} ({a['from']})" for a in scenario.get("adds", [])]
+    out += [f"removed {r['element']} ({r['from']})" for r in scenario.get("removes", [])]
+    for c in scenario.get("closures", []):
+        what = ", ".join([*c["links"], *c["passages"], *c["countries"]])
+        out.append(f"closed {what} from {c['from'] or 'start'} to {c['to'] or 'end'} ({c['origin']})")
+    if scenario.get("demand_scale", 1.0) != 1.0:
+        out.append(f"demand × {scenario['demand_scale']:g}")
+    out += [f"demand {o}→{d} × {f:g}" for o, d, f in scenario.get("demand_od", [])]
+    return out
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer() and abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _provenance(result: Mapping[str, Any]) -> list[str]:
+    choice = result.get("choice") or {}
+    asc = ", ".join(f"{k} {v:+.3f}" for k, v in (choice.get("asc") or {}).items())
+    gaps = choice.get("gap") or []
+    return [
+        f"corridor {result.get('version', '?')}; year {result['year']}; seed {result['seed']}; "
+        f"{result['samples']:,} shipments simulated per corridor; run time {result.get('seconds', 0):.1f} s",
+        f"choice: {choice.get('kind', '?')} logit, θ = {choice.get('theta', '?')} per USD, ASC {asc or '–'}; "
+        f"equilibrium gap {max(gaps) if gaps else float('nan'):.3f} "
+        f"after {', '.join(str(i) for i in choice.get('iterations', []))} iterations",
+        "run "
+        + (str(result.get("run_id")) if result.get("run_id") else "not stored")
+        + (f" in {result['store']}" if result.get("store") else ""),
+    ]
+
+
+def _md_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _title(result: Mapping[str, Any], base: Mapping[str, Any] | None) -> str:
+    return f"Scenario {result['scenario']}" + ("" if base is None else f" against {base['scenario']}")
+
+
+def _markdown(
+    result: Mapping[str, Any],
+    base: Mapping[str, Any] | None,
+    scenario: Mapping[str, Any] | None,
+    corridors: Sequence[str],
+    names: Mapping[str, str],
+    sources: Mapping[str, str],
+    headline: Sequence[str],
+) -> str:
+    out = [f"# {_title(result, base)}", "", f"*{result.get('title', '')}*", ""]
+    if scenario and scenario.get("description"):
+        out += [scenario["description"].strip(), ""]
+    out += [f"- {line}" for line in headline] + [""]
+    out += ["## Volumes, transit times and cost by corridor", ""]
+    out += [
+        f"Volumes are tonnes a year on each corridor's flows; transit times are {_ref(result)} door to door "
+        "(P50 and P90 of the simulated distribution); cost is the through cost of one FEU on that route.",
+        "",
+    ]
+    out += [_md_table(*_corridor_rows(result, base, corridors, names)), ""]
+    out += ["![Volumes by corridor](figures/volumes.svg)", "", "![Transit time](figures/transit.svg)", ""]
+    out += ["![Cost per FEU](figures/cost.svg)", ""]
+    co2 = f"{result['co2e_kt']:,.0f} kt CO2e a year (well-to-wheel, all modelled flows)"
+    if base is not None:
+        co2 += f", against {base['co2e_kt']:,.0f} kt in {base['scenario']} ({_pct(result['co2e_kt'], base['co2e_kt'])})"
+    out += ["## Emissions", "", co2 + ".", ""]
+    out += ["## Bottlenecks", "", "Utilization is the assigned flow over capacity at equilibrium.", ""]
+    out += [_md_table(*_bottleneck_rows(result, base)), "", "![Bottlenecks](figures/bottlenecks.svg)", ""]
+    intervals = result.get("intervals") or []
+    if len(intervals) > 1:
+        out += ["## Periods", "", _md_table(*_interval_rows(intervals)), ""]
+    changes = _change_rows(scenario)
+    if changes:
+        out += ["## What the scenario changes", ""] + [f"- {c}" for c in changes] + [""]
+    srcs = (scenario or {}).get("sources") or []
+    if srcs:
+        out += ["## Sources", ""] + [f"- `{s}`: {sources.get(s, '')}" for s in srcs] + [""]
+    out += ["## Run", ""] + [f"- {line}" for line in _provenance(result)] + [""]
+    return "\n".join(out)
+
+
+def _interval_rows(intervals: Sequence[Mapping[str, Any]]) -> tuple[list[str], list[list[str]]]:
+    return ["from", "to", "share of the year", "closed links"], [
+        [str(i["from"]), str(i["to"]), f"{100 * i['weight']:.0f}%", ", ".join(i["closed_links"]) or "–"]
+        for i in intervals
+    ]
+
+
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:1100px;margin:2rem auto;
+padding:0 1rem;color:#222;line-height:1.45}
+h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ddd}
+.sub{color:#555;margin-top:0}.headline{background:#f6f6f3;border-left:4px solid #d95f02;padding:.6rem 1rem}
+.headline li{margin:.2rem 0}
+table{border-collapse:collapse;margin:.6rem 0;font-size:.92rem;display:block;overflow-x:auto}
+th,td{padding:.25rem .6rem;border-bottom:1px solid #e4e4e4;text-align:right}
+th:first-child,td:first-child{text-align:left}
+th{background:#fafafa}.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(460px,100%),1fr));gap:1rem}
+figure{margin:0}figure img{width:100%;height:auto}figcaption{font-size:.85rem;color:#555}
+.swatch{display:inline-block;width:.8em;height:.8em;border-radius:2px;margin-right:.35em;vertical-align:-1px}
+.small{font-size:.85rem;color:#555}
+"""
+
+
+def _html_table(header: Sequence[str], rows: Sequence[Sequence[str]], swatches: Sequence[str] | None = None) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = []
+    for i, row in enumerate(rows):
+        cells = [html.escape(c) for c in row]
+        if swatches is not None:
+            cells[0] = f'<span class="swatch" style="background:{swatches[i]}"></span>{cells[0]}'
+        body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _img(svg: str, alt: str, caption: str) -> str:
+    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    return (
+        f'<figure><img alt="{html.escape(alt)}" src="data:image/svg+xml;base64,{data}">'
+        f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+    )
+
+
+def _html(
+    result: Mapping[str, Any],
+    base: Mapping[str, Any] | None,
+    scenario: Mapping[str, Any] | None,
+    corridors: Sequence[str],
+    names: Mapping[str, str],
+    sources: Mapping[str, str],
+    headline: Sequence[str],
+    figures: Mapping[str, str],
+) -> str:
+    title = _title(result, base)
+    parts = [
+        "<!doctype html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
+        f"<h1>{html.escape(title)}</h1>",
+        f'<p class="sub">{html.escape(str(result.get("title", "")))}</p>',
+    ]
+    if scenario and scenario.get("description"):
+        parts.append(f"<p>{html.escape(scenario['description'].strip())}</p>")
+    parts.append('<ul class="headline">' + "".join(f"<li>{html.escape(h)}</li>" for h in headline) + "</ul>")
+    parts.append("<h2>Volumes, transit times and cost by corridor</h2>")
+    parts.append(
+        '<div class="grid">'
+        + _img(figures["volumes"], "Volumes by corridor", "Mt a year by corridor; pale bars: the base")
+        + _img(figures["transit"], "Transit time", f"{_ref(result)} door to door: P50 to P90 days")
+        + "</div>"
+    )
+    header, rows = _corridor_rows(result, base, corridors, names)
+    parts.append(_html_table(header, rows, [_color(c, corridors) for c in corridors]))
+    parts.append('<div class="grid">' + _img(figures["cost"], "Cost per FEU", "Through cost of one FEU, USD"))
+    parts.append(
+        _img(figures["bottlenecks"], "Bottlenecks", "Utilization at equilibrium (flow / capacity); pale: the base")
+        + "</div>"
+    )
+    co2 = f"{result['co2e_kt']:,.0f} kt CO2e a year (well-to-wheel, all modelled flows)"
+    if base is not None:
+        co2 += f", against {base['co2e_kt']:,.0f} kt in {base['scenario']} ({_pct(result['co2e_kt'], base['co2e_kt'])})"
+    parts += ["<h2>Emissions</h2>", f"<p>{html.escape(co2)}.</p>"]
+    parts += ["<h2>Bottlenecks</h2>", _html_table(*_bottleneck_rows(result, base))]
+    intervals = result.get("intervals") or []
+    if len(intervals) > 1:
+        parts += ["<h2>Periods</h2>", _html_table(*_interval_rows(intervals))]
+    changes = _change_rows(scenario)
+    if changes:
+        parts += ["<h2>What the scenario changes</h2>", "<ul>"]
+        parts += [f"<li>{html.escape(c)}</li>" for c in changes] + ["</ul>"]
+    srcs = (scenario or {}).get("sources") or []
+    if srcs:
+        parts += ["<h2>Sources</h2>", '<ul class="small">']
+        parts += [f"<li><code>{html.escape(s)}</code>: {html.escape(sources.get(s, ''))}</li>" for s in srcs]
+        parts.append("</ul>")
+    parts += ["<h2>Run</h2>", '<ul class="small">']
+    parts += [f"<li>{html.escape(line)}</li>" for line in _provenance(result)] + ["</ul>", "</body></html>", ""]
+    return "\n".join(parts)
+
+
+# --- charts --------------------------------------------------------------------------------------------------------
+
+
+def _figure(width: float, height: float) -> Any:
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), layout="constrained")
+    return fig
+
+
+def _svg(fig: Any) -> str:
+    import matplotlib
+
+    buffer = io.StringIO()
+    with matplotlib.rc_context({"svg.hashsalt": "corridor", "svg.fonttype": "none"}):
+        fig.savefig(buffer, format="svg", metadata={"Date": None})
+    return buffer.getvalue()
+
+
+def _style(ax: Any) -> None:
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(labelsize=9)
+
+
+def _volumes_svg(
+    result: Mapping[str, Any], base: Mapping[str, Any] | None, corridors: Sequence[str], names: Mapping[str, str]
+) -> str:
+    """Horizontal bars per corridor; corridors of very different size get their own panel so Middle stays legible."""
+    vol = result["volumes_mt"]
+    bvol = (base or {}).get("volumes_mt") or {}
+    big = max([*vol.values(), *bvol.values(), 0.0])
+    cutoff = big / 5
+    groups = [
+        [c for c in corridors if max(vol.get(c, 0.0), bvol.get(c, 0.0)) < cutoff],
+        [c for c in corridors if max(vol.get(c, 0.0), bvol.get(c, 0.0)) >= cutoff],
+    ]
+    groups = [g for g in groups if g]
+    fig = _figure(6.0, 0.5 + 0.42 * len(corridors) + 0.3 * len(groups))
+    axes = fig.subplots(len(groups), 1, height_ratios=[len(g) for g in groups], squeeze=False)[:, 0]
+    for ax, group in zip(axes, groups, strict=True):
+        y = list(range(len(group)))[::-1]
+        colors = [_color(c, corridors) for c in group]
+        if base is not None:
+            ax.barh(
+                [v + 0.2 for v in y],
+                [bvol.get(c, 0.0) for c in group],
+                height=0.38,
+                color=colors,
+                alpha=_BASE_ALPHA,
+                label=f"base ({base['scenario']})",
+            )
+        values = [vol.get(c, 0.0) for c in group]
+        ax.barh(
+            [v - (0.2 if base is not None else 0) for v in y],
+            values,
+            height=0.38 if base is not None else 0.6,
+            color=colors,
+            label=str(result["scenario"]),
+        )
+        top = max([*values, *(bvol.get(c, 0.0) for c in group), 1e-9])
+        for yy, v, c in zip(y, values, group, strict=True):
+            label = f"{v:.2f}"
+            if base is not None and c in bvol:
+                label += f" ({v - bvol[c]:+.2f})"
+            ax.text(v + top * 0.01, yy - (0.2 if base is not None else 0), label, va="center", fontsize=8)
+        ax.set_yticks(y, [names.get(c, c) for c in group])
+        ax.set_xlim(0, top * 1.28)
+        _style(ax)
+    axes[-1].set_xlabel("Mt a year", fontsize=9)
+    if base is not None:
+        axes[0].legend(fontsize=8, loc="lower right", frameon=False)
+    return _svg(fig)
+
+
+def _transit_svg(
+    result: Mapping[str, Any], base: Mapping[str, Any] | None, corridors: Sequence[str], names: Mapping[str, str]
+) -> str:
+    group = [c for c in corridors if c in result["p90_days"] or c in ((base or {}).get("p90_days") or {})]
+    fig = _figure(6.0, 0.7 + 0.45 * max(len(group), 1))
+    ax = fig.subplots()
+    y = list(range(len(group)))[::-1]
+    for yy, c in zip(y, group, strict=True):
+        color = _color(c, corridors)
+        if base is not None and c in base["p90_days"]:
+            ax.plot(
+                [base["p50_days"][c], base["p90_days"][c]],
+                [yy + 0.18] * 2,
+                color=color,
+                alpha=_BASE_ALPHA,
+                linewidth=6,
+                solid_capstyle="butt",
+            )
+        if c in result["p90_days"]:
+            p50, p90 = result["p50_days"][c], result["p90_days"][c]
+            ax.plot([p50, p90], [yy - 0.1] * 2, color=color, linewidth=6, solid_capstyle="butt")
+            ax.plot([p50], [yy - 0.1], marker="|", color="black", markersize=10)
+            ax.text(p90 + 0.6, yy - 0.1, f"{p50:.1f}–{p90:.1f} d", va="center", fontsize=8)
+        else:
+            ax.text(1, yy, "closed", va="center", fontsize=8, color="#a00")
+    ax.set_yticks(y, [names.get(c, c) for c in group])
+    ax.set_xlim(0, None)
+    ax.margins(x=0.15)
+    ax.set_xlabel("days door to door (bar: P50 to P90; pale: base)", fontsize=9)
+    _style(ax)
+    return _svg(fig)
+
+
+def _cost_svg(
+    result: Mapping[str, Any], base: Mapping[str, Any] | None, corridors: Sequence[str], names: Mapping[str, str]
+) -> str:
+    group = [
+        c for c in corridors if c in result["cost_usd_per_feu"] or c in ((base or {}).get("cost_usd_per_feu") or {})
+    ]
+    fig = _figure(6.0, 0.7 + 0.4 * max(len(group), 1))
+    ax = fig.subplots()
+    y = list(range(len(group)))[::-1]
+    colors = [_color(c, corridors) for c in group]
+    if base is not None:
+        ax.barh(
+            [v + 0.2 for v in y],
+            [base["cost_usd_per_feu"].get(c, 0.0) for c in group],
+            height=0.38,
+            color=colors,
+            alpha=_BASE_ALPHA,
+        )
+    values = [result["cost_usd_per_feu"].get(c, 0.0) for c in group]
+    ax.barh(
+        [v - (0.2 if base is not None else 0) for v in y],
+        values,
+        height=0.38 if base is not None else 0.6,
+        color=colors,
+    )
+    for yy, v in zip(y, values, strict=True):
+        ax.text(v * 1.01, yy - (0.2 if base is not None else 0), f"{v:,.0f}", va="center", fontsize=8)
+    ax.set_yticks(y, [names.get(c, c) for c in group])
+    ax.margins(x=0.15)
+    ax.set_xlabel("USD per FEU", fontsize=9)
+    _style(ax)
+    return _svg(fig)
+
+
+def _bottlenecks_svg(result: Mapping[str, Any], base: Mapping[str, Any] | None) -> str:
+    rows = result["bottlenecks"][:TOP_BOTTLENECKS]
+    before = {b["element"]: b["utilization"] for b in (base or {}).get("bottlenecks", [])}
+    fig = _figure(6.0, 0.7 + 0.38 * max(len(rows), 1))
+    ax = fig.subplots()
+    y = list(range(len(rows)))[::-1]
+    util = [b["utilization"] for b in rows]
+    colors = ["#b2182b" if u >= 0.9 else "#ef8a62" if u >= 0.75 else "#67a9cf" for u in util]
+    if base is not None:
+        ax.barh(
+            [v + 0.2 for v in y],
+            [before.get(b["element"], 0.0) for b in rows],
+            height=0.38,
+            color="#888",
+            alpha=_BASE_ALPHA,
+        )
+    ax.barh(
+        [v - (0.2 if base is not None else 0) for v in y], util, height=0.38 if base is not None else 0.6, color=colors
+    )
+    for yy, u in zip(y, util, strict=True):
+        ax.text(u + 0.01, yy - (0.2 if base is not None else 0), f"{100 * u:.0f}%", va="center", fontsize=8)
+    ax.axvline(1.0, color="#444", linewidth=0.8, linestyle="--")
+    ax.set_yticks(y, [b["element"] for b in rows])
+    ax.set_xlim(0, max([1.1, *util, *before.values()]) * 1.08)
+    ax.set_xlabel("utilization (flow / capacity)", fontsize=9)
+    _style(ax)
+    return _svg(fig)
