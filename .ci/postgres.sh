@@ -11,7 +11,7 @@ DATA="$(mktemp -d /tmp/corridor-pg.XXXXXX)"
 chown postgres:postgres "$DATA"
 runuser -u postgres -- "$BIN/initdb" -D "$DATA" -U postgres --auth=trust -E UTF8 >/dev/null
 runuser -u postgres -- "$BIN/pg_ctl" -D "$DATA" -l "$DATA/server.log" -w \
-  -o "-p $PORT -k $DATA -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
+  -o "-p $PORT -k $DATA -c listen_addresses=127.0.0.1 -c fsync=${CORRIDOR_PG_FSYNC:-off}" start >/dev/null
 runuser -u postgres -- "$BIN/createdb" -h 127.0.0.1 -p "$PORT" -U postgres corridor_test
 echo "export CORRIDOR_TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1:$PORT/corridor_test"
 echo "export CORRIDOR_PG_STOP='runuser -u postgres -- $BIN/pg_ctl -D $DATA -m fast stop'"

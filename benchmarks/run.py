@@ -4,8 +4,8 @@ Run (the benchmark environment holds the peers, AequilibraE among them; see benc
 
     python3 -m venv .venv-bench
     .venv-bench/bin/pip install -c requirements.lock -e . -r benchmarks/requirements.txt
-    .venv-bench/bin/python benchmarks/run.py [--quick] [--only routing|assignment|reliability] [--tntp DIR]
-        [--network NAME]
+    .venv-bench/bin/python benchmarks/run.py [--quick] [--only routing|assignment|reliability|scenarios]
+        [--tntp DIR] [--network NAME] [--postgres URL]
 
 Routing:
 1. Cold start of `corridor compare Xian Duisburg` (a new process each time), against a bare `python -c pass`.
@@ -19,6 +19,10 @@ corridor against AequilibraE.
 
 Reliability (benchmarks/reliability.py): samples per second of the vectorized Monte Carlo engine against the SimPy
 reference model on the Xi'an–Duisburg middle route, and its throughput on a Dask LocalCluster of 1 and 2 workers.
+
+Scenarios (benchmarks/scenarios.py): scenario runs per minute on the embedded network; a sweep in this process
+against a Dask LocalCluster of 1 and 2 workers; results-store writes and reads on SQLite and PostgreSQL against
+the raw drivers.
 
 ``--only`` reruns one part and keeps the other parts' sections of the existing report.
 """
@@ -229,7 +233,12 @@ COMMAND = (
     "python3 -m venv .venv-bench && .venv-bench/bin/pip install -c requirements.lock -e . "
     "-r benchmarks/requirements.txt && .venv-bench/bin/python benchmarks/run.py"
 )
-SECTIONS = {"routing": "## Routing", "assignment": "## Equilibrium assignment", "reliability": "## Reliability"}
+SECTIONS = {
+    "routing": "## Routing",
+    "assignment": "## Equilibrium assignment",
+    "reliability": "## Reliability",
+    "scenarios": "## Scenarios",
+}
 
 
 def header() -> str:
@@ -250,8 +259,8 @@ def header() -> str:
             f"    {COMMAND}",
             "",
             "Ours and the peer always run on the same machine in the same run. Ratio = peer time / our time (above 1:",
-            "corridor is faster). `benchmarks/run.py --only routing`, `--only assignment` or `--only reliability`",
-            "refreshes one section and keeps the others.",
+            "corridor is faster). `benchmarks/run.py --only routing`, `--only assignment`, `--only reliability` or",
+            "`--only scenarios` refreshes one section and keeps the others.",
             "",
             f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
             f"numpy {np.__version__}, scipy {scipy.__version__}, numba {numba.__version__}, networkx {nx.__version__}"
@@ -335,6 +344,12 @@ def main() -> None:
     parser.add_argument(
         "--budget", type=float, default=300.0, metavar="SECONDS", help="Longest single assignment run (300)."
     )
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="PostgreSQL server for the store benchmark (default: $CORRIDOR_TEST_POSTGRES_URL, else a throwaway "
+        "server started by .ci/postgres.sh).",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
     args = parser.parse_args()
 
@@ -352,6 +367,11 @@ def main() -> None:
         import reliability
 
         parts["reliability"] = reliability.report_section(reliability.bench(args.quick), command_line(args))
+    if args.only in (None, "scenarios"):
+        import scenarios
+
+        outcome_s = scenarios.bench(args.quick, postgres=args.postgres)
+        parts["scenarios"] = scenarios.report_section(outcome_s, command_line(args))
     missing = {key: f"{SECTIONS[key]}\n\nNot measured yet: `benchmarks/run.py --only {key}`.\n" for key in SECTIONS}
     text = header() + "\n" + "\n".join(parts.get(key, missing[key]) for key in SECTIONS)
     args.out.write_text(text, encoding="utf-8")
