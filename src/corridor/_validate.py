@@ -20,7 +20,12 @@ from corridor.schema import (
     Delay,
     DemandRecord,
     EmissionFactor,
+    FiberLink,
+    FiberNode,
+    FiberRtt,
     Link,
+    OilLink,
+    OilNode,
     Place,
     Service,
     Source,
@@ -46,8 +51,17 @@ TABLES: dict[str, type[BaseModel]] = {
     "weather.csv": Weather,
     "delays.csv": Delay,
     "berths.csv": Berth,
+    "oil_nodes.csv": OilNode,
+    "oil_links.csv": OilLink,
+    "fiber_nodes.csv": FiberNode,
+    "fiber_links.csv": FiberLink,
+    "fiber_rtt.csv": FiberRtt,
 }
-OPTIONAL_TABLES = frozenset({"services.csv", "capacities.csv", "demand.csv", "weather.csv", "delays.csv", "berths.csv"})
+LAYER_TABLES = frozenset({"oil_nodes.csv", "oil_links.csv", "fiber_nodes.csv", "fiber_links.csv", "fiber_rtt.csv"})
+OPTIONAL_TABLES = (
+    frozenset({"services.csv", "capacities.csv", "demand.csv", "weather.csv", "delays.csv", "berths.csv"})
+    | LAYER_TABLES
+)
 
 
 @dataclass(frozen=True)
@@ -76,6 +90,11 @@ class Tables:
     weather: tuple[Weather, ...] = ()
     delays: tuple[Delay, ...] = ()
     berths: tuple[Berth, ...] = ()
+    oil_nodes: tuple[OilNode, ...] = ()
+    oil_links: tuple[OilLink, ...] = ()
+    fiber_nodes: tuple[FiberNode, ...] = ()
+    fiber_links: tuple[FiberLink, ...] = ()
+    fiber_rtt: tuple[FiberRtt, ...] = ()
 
 
 def _columns(model: type[BaseModel]) -> tuple[set[str], set[str]]:
@@ -174,6 +193,11 @@ def validate_tables(
     weather = rows("weather.csv", Weather)
     delays = rows("delays.csv", Delay)
     berths = rows("berths.csv", Berth)
+    oil_nodes = rows("oil_nodes.csv", OilNode)
+    oil_links = rows("oil_links.csv", OilLink)
+    fiber_nodes = rows("fiber_nodes.csv", FiberNode)
+    fiber_links = rows("fiber_links.csv", FiberLink)
+    fiber_rtt = rows("fiber_rtt.csv", FiberRtt)
 
     for file, recs, what in (
         ("sources.csv", sources, "source"),
@@ -188,6 +212,11 @@ def validate_tables(
         ("weather.csv", weather, "weather record"),
         ("delays.csv", delays, "delay record"),
         ("berths.csv", berths, "berth record"),
+        ("oil_nodes.csv", oil_nodes, "oil node"),
+        ("oil_links.csv", oil_links, "oil link"),
+        ("fiber_nodes.csv", fiber_nodes, "fiber node"),
+        ("fiber_links.csv", fiber_links, "fiber link"),
+        ("fiber_rtt.csv", fiber_rtt, "round-trip record"),
     ):
         _duplicates(file, ((line, rec.id) for line, rec in recs), what, problems)
 
@@ -217,6 +246,11 @@ def validate_tables(
             ("weather.csv", weather),
             ("delays.csv", delays),
             ("berths.csv", berths),
+            ("oil_nodes.csv", oil_nodes),
+            ("oil_links.csv", oil_links),
+            ("fiber_nodes.csv", fiber_nodes),
+            ("fiber_links.csv", fiber_links),
+            ("fiber_rtt.csv", fiber_rtt),
         ):
             for line, rec in recs:
                 for source in rec.source:
@@ -339,6 +373,7 @@ def validate_tables(
                     )
                 served.setdefault((berth.place, service_id), line)
 
+    _check_layers(oil_nodes, oil_links, fiber_nodes, fiber_links, fiber_rtt, place_by_id, known)
     if problems or parsed_info is None:
         raise DatasetError(problems)
 
@@ -359,7 +394,42 @@ def validate_tables(
         weather=strip(weather),
         delays=strip(delays),
         berths=strip(berths),
+        oil_nodes=strip(oil_nodes),
+        oil_links=strip(oil_links),
+        fiber_nodes=strip(fiber_nodes),
+        fiber_links=strip(fiber_links),
+        fiber_rtt=strip(fiber_rtt),
     )
+
+
+def _check_layers(
+    oil_nodes: Sequence[tuple[int, OilNode]],
+    oil_links: Sequence[tuple[int, OilLink]],
+    fiber_nodes: Sequence[tuple[int, FiberNode]],
+    fiber_links: Sequence[tuple[int, FiberLink]],
+    fiber_rtt: Sequence[tuple[int, FiberRtt]],
+    place_by_id: Mapping[str, Any],
+    known: Any,
+) -> None:
+    """References of the oil and data layers: their nodes, and the freight network's places they sit at."""
+    for file, nodes in (("oil_nodes.csv", oil_nodes), ("fiber_nodes.csv", fiber_nodes)):
+        for line, node in nodes:
+            if node.place is not None:
+                known(file, line, "place", node.place, place_by_id, "place (see places.csv)")
+    oil_ids = {node.id for _, node in oil_nodes}
+    for line, link in oil_links:
+        known("oil_links.csv", line, "from", link.from_, oil_ids, "oil node (see oil_nodes.csv)")
+        known("oil_links.csv", line, "to", link.to, oil_ids, "oil node (see oil_nodes.csv)")
+    fiber_ids = {node.id for _, node in fiber_nodes}
+    for line, fiber in fiber_links:
+        known("fiber_links.csv", line, "from", fiber.from_, fiber_ids, "fiber node (see fiber_nodes.csv)")
+        known("fiber_links.csv", line, "to", fiber.to, fiber_ids, "fiber node (see fiber_nodes.csv)")
+    vias = {fiber.via for _, fiber in fiber_links if fiber.via}
+    for line, rtt in fiber_rtt:
+        known("fiber_rtt.csv", line, "from", rtt.from_, fiber_ids, "fiber node (see fiber_nodes.csv)")
+        known("fiber_rtt.csv", line, "to", rtt.to, fiber_ids, "fiber node (see fiber_nodes.csv)")
+        if rtt.via is not None:
+            known("fiber_rtt.csv", line, "via", rtt.via, vias, "via (a label of fiber_links.csv)")
 
 
 def _check_variability(

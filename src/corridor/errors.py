@@ -14,6 +14,7 @@ __all__ = [
     "ScenarioError",
     "SolverError",
     "StoreError",
+    "UnknownElementError",
     "UnknownPlaceError",
 ]
 
@@ -70,6 +71,13 @@ class UnknownPlaceError(KeyError, CorridorError):
         hint = f" Closest: {', '.join(self.closest)}." if self.closest else ""
         what = f"Place name {name!r} {reason}." if reason else f"Unknown place {name!r}.{hint}"
         super().__init__(f"{what} See `corridor places`.")
+
+    def __str__(self) -> str:  # KeyError would repr() the message
+        return str(self.args[0])
+
+
+class UnknownElementError(KeyError, CorridorError):
+    """A name that matches no element of a layer (field, terminal, hub, link, system); the message lists choices."""
 
     def __str__(self) -> str:  # KeyError would repr() the message
         return str(self.args[0])

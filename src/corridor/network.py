@@ -18,7 +18,12 @@ from corridor.schema import (
     Delay,
     DemandRecord,
     EmissionFactor,
+    FiberLink,
+    FiberNode,
+    FiberRtt,
     Link,
+    OilLink,
+    OilNode,
     Place,
     Service,
     Source,
@@ -61,6 +66,11 @@ class Network:
     weather: tuple[Weather, ...] = ()
     delays: tuple[Delay, ...] = ()
     berths: tuple[Berth, ...] = ()
+    oil_nodes: tuple[OilNode, ...] = ()
+    oil_links: tuple[OilLink, ...] = ()
+    fiber_nodes: tuple[FiberNode, ...] = ()
+    fiber_links: tuple[FiberLink, ...] = ()
+    fiber_rtt: tuple[FiberRtt, ...] = ()
     path: str | None = field(default=None, compare=False)
 
     @classmethod
@@ -80,6 +90,11 @@ class Network:
             weather=tables.weather,
             delays=tables.delays,
             berths=tables.berths,
+            oil_nodes=tables.oil_nodes,
+            oil_links=tables.oil_links,
+            fiber_nodes=tables.fiber_nodes,
+            fiber_links=tables.fiber_links,
+            fiber_rtt=tables.fiber_rtt,
             path=path,
         )
 

@@ -52,6 +52,11 @@ TABLE_ATTR = {
     "sources": "sources",
     "corridors": "corridors",
     "emission_factors": "emission_factors",
+    "oil_nodes": "oil_nodes",
+    "oil_links": "oil_links",
+    "fiber_nodes": "fiber_nodes",
+    "fiber_links": "fiber_links",
+    "fiber_rtt": "fiber_rtt",
 }
 
 # --- units ---------------------------------------------------------------------------------------------------------

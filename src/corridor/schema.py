@@ -22,9 +22,14 @@ __all__ = [
     "COUNTRIES",
     "DISTRIBUTIONS",
     "ELEMENT_TYPES",
+    "FIBER_KINDS",
+    "FIBER_REGIONS",
+    "FIBER_STATUS",
     "LAYERS",
     "MODES",
     "MONTHS",
+    "OIL_MODES",
+    "OIL_NODE_KINDS",
     "PASSAGES",
     "PLACE_KINDS",
     "TRANSFER_KINDS",
@@ -38,7 +43,12 @@ __all__ = [
     "Delay",
     "DemandRecord",
     "EmissionFactor",
+    "FiberLink",
+    "FiberNode",
+    "FiberRtt",
     "Link",
+    "OilLink",
+    "OilNode",
     "Place",
     "Service",
     "Source",
@@ -68,6 +78,11 @@ PASSAGES = (
 PLACE_KINDS = ("city", "terminal", "port", "border", "hub", "field")
 TRANSFER_KINDS = ("transshipment", "gauge_change", "port_handling", "border", "terminal")
 COMMODITIES = ("container", "dry_bulk", "liquid_bulk")
+OIL_NODE_KINDS = ("field", "junction", "terminal", "market")
+OIL_MODES = ("pipeline", "tanker", "rail")
+FIBER_KINDS = ("terrestrial", "submarine")
+FIBER_STATUS = ("operational", "planned", "proposed")
+FIBER_REGIONS = ("europe", "turkiye", "caucasus", "central-asia", "russia", "middle-east", "south-asia", "east-asia")
 #: Cargo units a query may ask for, and the commodity each one travels as.
 CARGOES = {"FEU": "container", "TEU": "container", "t": "dry_bulk", "liquid": "liquid_bulk"}
 TARIFF_UNITS = ("FEU", "TEU", "t")
@@ -1012,3 +1027,169 @@ class DatasetInfo(BaseModel):
         key = UNIT_PAYLOAD_KEYS.get(unit)
         quantity = getattr(self, key) if key else None
         return None if quantity is None else float(quantity.value)
+
+
+# --- layers: crude oil and data, on the places of the same network ---------------------------------------------------
+
+
+def _country_code(value: str) -> str:
+    if value not in COUNTRIES:
+        raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 country code (e.g. KZ, AZ, GE)")
+    return value
+
+
+class OilNode(_Record):
+    """A node of the crude-oil layer: a field (with its production), a junction, an export terminal or a market.
+
+    ``place`` names the freight network's place at the same spot (Aktau, Batumi, ...), when there is one.
+    """
+
+    id: Id
+    name: str = Field(min_length=1)
+    aliases: StrList = []
+    kind: Literal["field", "junction", "terminal", "market"]
+    country: str
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    place: OptStr = None
+    production_mt: OptFiniteFloat = Field(default=None, ge=0)
+    production_low_mt: OptFiniteFloat = Field(default=None, ge=0)
+    production_high_mt: OptFiniteFloat = Field(default=None, ge=0)
+    throughput_mt: OptFiniteFloat = Field(default=None, ge=0)
+    fee_usd_per_t: FiniteFloat = Field(default=0.0, ge=0)
+
+    _country = field_validator("country")(classmethod(lambda cls, v: _country_code(v)))
+
+    @model_validator(mode="after")
+    def _consistent(self) -> OilNode:
+        if self.kind == "field" and self.production_mt is None:
+            raise ValueError("production_mt: a field needs its production (Mt a year)")
+        if self.kind != "field" and self.production_mt is not None:
+            raise ValueError(f"production_mt: only fields produce, this is a {self.kind}")
+        if self.production_mt is not None:
+            _check_range(self, "production_mt", "production_low_mt", "production_high_mt")
+        return self
+
+
+class OilLink(_Record):
+    """A leg of the crude-oil layer: a pipeline, a tanker crossing or rail tank cars, one way, with the capacity
+    open to the crude modelled (``capacity_mt`` less ``other_use_mt``) and the tariff per tonne."""
+
+    id: Id
+    from_: str = Field(alias="from")
+    to: str
+    mode: Literal["pipeline", "tanker", "rail"]
+    system: str = Field(min_length=1)
+    distance_km: FiniteFloat = Field(gt=0)
+    days: OptFiniteFloat = Field(default=None, ge=0)
+    capacity_mt: FiniteFloat = Field(ge=0)
+    capacity_low_mt: OptFiniteFloat = Field(default=None, ge=0)
+    capacity_high_mt: OptFiniteFloat = Field(default=None, ge=0)
+    other_use_mt: FiniteFloat = Field(default=0.0, ge=0)
+    tariff_usd_per_t: FiniteFloat = Field(ge=0)
+    tariff_low_usd_per_t: OptFiniteFloat = Field(default=None, ge=0)
+    tariff_high_usd_per_t: OptFiniteFloat = Field(default=None, ge=0)
+    tariff_as_of: OptStr = None
+    countries: StrList = Field(min_length=1)
+    feeder: Flag = False
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True, populate_by_name=True)
+
+    @field_validator("countries")
+    @classmethod
+    def _countries(cls, value: list[str]) -> list[str]:
+        return _check_subset(value, COUNTRIES, "country code")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> OilLink:
+        _check_range(self, "capacity_mt", "capacity_low_mt", "capacity_high_mt")
+        _check_range(self, "tariff_usd_per_t", "tariff_low_usd_per_t", "tariff_high_usd_per_t")
+        if self.other_use_mt > self.capacity_mt:
+            raise ValueError(f"other_use_mt: {self.other_use_mt} is more than capacity_mt {self.capacity_mt}")
+        if self.from_ == self.to:
+            raise ValueError(f"to: a link cannot start and end at {self.to!r}")
+        return self
+
+    @property
+    def open_mt(self) -> float:
+        """Capacity open to the crude modelled: capacity less what other shippers use."""
+        return self.capacity_mt - self.other_use_mt
+
+
+class FiberNode(_Record):
+    """A node of the data layer: an interconnection hub, a cable landing point or a junction of terrestrial routes."""
+
+    id: Id
+    name: str = Field(min_length=1)
+    aliases: StrList = []
+    kind: Literal["hub", "landing", "junction"]
+    region: Literal[
+        "europe", "turkiye", "caucasus", "central-asia", "russia", "middle-east", "south-asia", "east-asia"
+    ]
+    country: str
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    place: OptStr = None
+
+    _country = field_validator("country")(classmethod(lambda cls, v: _country_code(v)))
+
+
+class FiberLink(_Record):
+    """A fiber section between two nodes (both ways): its system, length (given, or great-circle distance times
+    ``route_factor``), capacity, status and the equipment delay one way."""
+
+    id: Id
+    from_: str = Field(alias="from")
+    to: str
+    system: str = Field(min_length=1)
+    kind: Literal["terrestrial", "submarine"]
+    via: OptStr = None
+    length_km: OptFiniteFloat = Field(default=None, gt=0)
+    route_factor: OptFiniteFloat = Field(default=None, ge=1)
+    capacity_tbps: FiniteFloat = Field(ge=0)
+    status: Literal["operational", "planned", "proposed"]
+    ready: OptStr = None
+    countries: StrList = Field(min_length=1)
+    equipment_ms: FiniteFloat = Field(default=0.1, ge=0)
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True, populate_by_name=True)
+
+    @field_validator("countries")
+    @classmethod
+    def _countries(cls, value: list[str]) -> list[str]:
+        return _check_subset(value, COUNTRIES, "country code")
+
+    @field_validator("ready")
+    @classmethod
+    def _ready(cls, value: str | None) -> str | None:
+        if value is not None and not _DATE.match(value):
+            raise ValueError(f"{value!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> FiberLink:
+        if self.length_km is None and self.route_factor is None:
+            raise ValueError("length_km: give length_km, or route_factor to scale the great-circle distance")
+        if self.from_ == self.to:
+            raise ValueError(f"to: a link cannot start and end at {self.to!r}")
+        return self
+
+
+class FiberRtt(_Record):
+    """A published round-trip time between two nodes of the data layer: what the latency model is checked against."""
+
+    id: Id
+    from_: str = Field(alias="from")
+    to: str
+    rtt_ms: FiniteFloat = Field(gt=0)
+    rtt_low_ms: OptFiniteFloat = Field(default=None, gt=0)
+    rtt_high_ms: OptFiniteFloat = Field(default=None, gt=0)
+    via: OptStr = None
+    path: OptStr = None
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> FiberRtt:
+        _check_range(self, "rtt_ms", "rtt_low_ms", "rtt_high_ms")
+        return self
