@@ -357,6 +357,7 @@ _TOP_KEYS = {
     "close",
     "demand",
     "policies",
+    "requires",
 }
 _POLICIES = {"unified_tariff", "fee_cut", "digital_border"}
 
@@ -445,6 +446,20 @@ def _load(path: Path, net: Network, chain: tuple[str, ...]) -> Scenario:
             bad(str(error), "base", *([i] if isinstance(base_field, list) else []))
             continue
         inherited.append(_load(base_path, net, (*chain, key)))
+
+    requires = doc.get("requires") or []
+    if not isinstance(requires, list):
+        bad("requires: a list of elements TABLE/ID that must be in the network (e.g. fiber_links/caspian-main)")
+        requires = []
+    for i, ref in enumerate(requires):
+        table, _, rid = str(ref).partition("/")
+        if table not in TABLE_ATTR or rid not in _records_of(net, table):
+            bad(
+                f"needs {ref!r}, which this network does not have"
+                + (" (the data layer: fiber_nodes.csv, fiber_links.csv)" if table.startswith("fiber") else ""),
+                "requires",
+                i,
+            )
 
     sources = doc.get("sources") or []
     if not isinstance(sources, list):

@@ -1123,9 +1123,7 @@ class FiberNode(_Record):
     name: str = Field(min_length=1)
     aliases: StrList = []
     kind: Literal["hub", "landing", "junction"]
-    region: Literal[
-        "europe", "turkiye", "caucasus", "central-asia", "russia", "middle-east", "south-asia", "east-asia"
-    ]
+    region: Literal["europe", "turkiye", "caucasus", "central-asia", "russia", "middle-east", "south-asia", "east-asia"]
     country: str
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)

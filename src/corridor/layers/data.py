@@ -195,8 +195,9 @@ def _end(network: Network, name: str) -> tuple[str, list[str]]:
     """A region (all its nodes) or one hub: a label and the node ids."""
     key = name.strip().casefold()
     regions = sorted({n.region for n in network.fiber_nodes})
-    if key in regions:
-        return key, [n.id for n in network.fiber_nodes if n.region == key]
+    if key in regions:  # a region's hubs: where its traffic is exchanged
+        hubs = [n.id for n in network.fiber_nodes if n.region == key and n.kind == "hub"]
+        return key, hubs or [n.id for n in network.fiber_nodes if n.region == key]
     try:
         node = _hub(network, name)
     except UnknownElementError as error:
@@ -444,7 +445,7 @@ def _best_rtt(
 
 
 def _cut_ids(network: Network, element: str) -> tuple[str, tuple[str, ...]]:
-    """Sections that cutting ``element`` (a section id, a system, or a node) removes."""
+    """Sections that cutting ``element`` (a section id, a system, a way such as ``Russia``, or a node) removes."""
     text = element.strip()
     by_id = {link.id: link for link in network.fiber_links}
     if text in by_id:
@@ -453,6 +454,10 @@ def _cut_ids(network: Network, element: str) -> tuple[str, tuple[str, ...]]:
     if text.casefold() in systems:
         name = systems[text.casefold()]
         return name, tuple(link.id for link in network.fiber_links if link.system == name)
+    vias = {link.via.casefold(): link.via for link in network.fiber_links if link.via}
+    if text.casefold() in vias:
+        way = vias[text.casefold()]
+        return way, tuple(link.id for link in network.fiber_links if link.via == way)
     try:
         node = _hub(network, text)
     except UnknownElementError:
@@ -526,8 +531,10 @@ def rtt_checks(network: Network, *, status: str = "operational") -> list[dict[st
     out = []
     for rec in network.fiber_rtt:
         result = latency(network, rec.from_, rec.to, status=status, alternatives=20)
-        match = [r for r in result.routes if rec.via is None or rec.via in r.via.split(" + ")]
-        route = match[0] if match else result.routes[0]
+        # the route of that way alone if there is one, else the fastest that uses it
+        exact = [r for r in result.routes if rec.via is not None and r.via == rec.via]
+        using = [r for r in result.routes if rec.via is None or rec.via in r.via.split(" + ")]
+        route = (exact or using or list(result.routes))[0]
         out.append(
             {
                 "id": rec.id,
