@@ -133,6 +133,12 @@ def test_caspian_line_adds_a_way_avoiding_russia(eurasia: Network) -> None:
     assert "Trans-Caspian" in after.routes[0].via and "Trans-Caspian" not in before.routes[0].via
     cut = resilience(eurasia, cut=["caspian-main"])
     assert cut.cuts[0].capacity_after_tbps < cut.cuts[0].capacity_before_tbps
+    # Menger: as many section-disjoint paths as sections in a minimum cut, with or without Russia
+    for avoid in ([], ["RU"]):
+        result = resilience(eurasia, "Almaty", "Frankfurt", avoid=avoid)
+        assert len(result.disjoint_paths) == len(result.min_cut) >= 2
+        used = [link for p in result.disjoint_paths for link in p.links]
+        assert len(used) == len(set(used))
 
 
 def test_digital_corridor_needs_the_fiber_layer(make_dataset: Callable[..., Path], tmp_path: Path) -> None:

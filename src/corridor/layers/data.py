@@ -404,28 +404,34 @@ def _min_cut(sections: Sequence[FiberLink], a: Sequence[str], b: Sequence[str], 
 def _disjoint_paths(
     sections: Sequence[FiberLink], a: Sequence[str], b: Sequence[str], nodes: Mapping[str, FiberNode]
 ) -> list[FiberRoute]:
-    """Decompose a maximum unit flow into section-disjoint paths."""
-    value, (_graph, flow) = _max_flow(sections, a, b, unit=True)
-    if value <= 0:
+    """Most section-disjoint paths between the ends (networkx ``edge_disjoint_paths`` on a graph with a node per
+    section and direction, and as many entry and exit arcs at each end hub as it has sections)."""
+    import networkx as nx
+
+    g = nx.DiGraph()
+    degree: dict[str, int] = {}
+    for link in sections:
+        for u, v, d in ((link.from_, link.to, "+"), (link.to, link.from_, "-")):
+            g.add_edge(u, ("s", link.id, d))
+            g.add_edge(("s", link.id, d), v)
+        for end in (link.from_, link.to):
+            degree[end] = degree.get(end, 0) + 1
+    for n in a:
+        for i in range(degree.get(n, 0)):
+            g.add_edge(_S, ("in", n, i))
+            g.add_edge(("in", n, i), n)
+    for n in b:
+        for i in range(degree.get(n, 0)):
+            g.add_edge(n, ("out", n, i))
+            g.add_edge(("out", n, i), _T)
+    if _S not in g or _T not in g or not nx.has_path(g, _S, _T):
         return []
     links = {link.id: link for link in sections}
-    left = {u: {v: f for v, f in targets.items() if f > 1e-9} for u, targets in flow.items()}
     routes = []
-    for _ in range(round(value)):
-        path, node, seen = [], _S, set()
-        while node != _T:
-            nxt = next(iter(left[node]), None)
-            if nxt is None or nxt in seen:
-                break
-            seen.add(nxt)
-            left[node][nxt] -= 1
-            if left[node][nxt] <= 1e-9:
-                del left[node][nxt]
-            path.append(nxt)
-            node = nxt
-        else:
-            hops = [p if not isinstance(p, tuple) else ("s", p[1]) for p in path[:-1]]
-            routes.append(_route(hops, links, nodes))
+    for path in nx.edge_disjoint_paths(g, _S, _T):
+        hops = [(("s", p[1]) if p[0] == "s" else None) if isinstance(p, tuple) else p for p in path]
+        hops = [h for h in hops if h is not None]
+        routes.append(_route(hops, links, nodes))
     return sorted(routes, key=lambda r: r.rtt_ms)
 
 
