@@ -245,6 +245,13 @@ def _provenance(result: Mapping[str, Any]) -> list[str]:
     ]
 
 
+def _co2_sentence(result: Mapping[str, Any], base: Mapping[str, Any] | None) -> str:
+    co2 = f"{result['co2e_kt']:,.0f} kt CO2e a year (well-to-wheel, all modelled flows)"
+    if base is not None:
+        co2 += f", against {base['co2e_kt']:,.0f} kt in {base['scenario']} ({_pct(result['co2e_kt'], base['co2e_kt'])})"
+    return co2
+
+
 def _md_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in rows]
@@ -277,10 +284,7 @@ def _markdown(
     out += [_md_table(*_corridor_rows(result, base, corridors, names)), ""]
     out += ["![Volumes by corridor](figures/volumes.svg)", "", "![Transit time](figures/transit.svg)", ""]
     out += ["![Cost per FEU](figures/cost.svg)", ""]
-    co2 = f"{result['co2e_kt']:,.0f} kt CO2e a year (well-to-wheel, all modelled flows)"
-    if base is not None:
-        co2 += f", against {base['co2e_kt']:,.0f} kt in {base['scenario']} ({_pct(result['co2e_kt'], base['co2e_kt'])})"
-    out += ["## Emissions", "", co2 + ".", ""]
+    out += ["## Emissions", "", _co2_sentence(result, base) + ".", ""]
     out += ["## Bottlenecks", "", "Utilization is the assigned flow over capacity at equilibrium.", ""]
     out += [_md_table(*_bottleneck_rows(result, base)), "", "![Bottlenecks](figures/bottlenecks.svg)", ""]
     intervals = result.get("intervals") or []
@@ -374,10 +378,7 @@ def _html(
         _img(figures["bottlenecks"], "Bottlenecks", "Utilization at equilibrium (flow / capacity); pale: the base")
         + "</div>"
     )
-    co2 = f"{result['co2e_kt']:,.0f} kt CO2e a year (well-to-wheel, all modelled flows)"
-    if base is not None:
-        co2 += f", against {base['co2e_kt']:,.0f} kt in {base['scenario']} ({_pct(result['co2e_kt'], base['co2e_kt'])})"
-    parts += ["<h2>Emissions</h2>", f"<p>{html.escape(co2)}.</p>"]
+    parts += ["<h2>Emissions</h2>", f"<p>{html.escape(_co2_sentence(result, base))}.</p>"]
     parts += ["<h2>Bottlenecks</h2>", _html_table(*_bottleneck_rows(result, base))]
     intervals = result.get("intervals") or []
     if len(intervals) > 1:
@@ -421,6 +422,42 @@ def _style(ax: Any) -> None:
     ax.tick_params(labelsize=9)
 
 
+def _paired_bars(
+    ax: Any,
+    values: Sequence[float],
+    base_values: Sequence[float] | None,
+    colors: Sequence[str] | str,
+    labels: Sequence[str],
+    *,
+    pad: float,
+    base_colors: Sequence[str] | str | None = None,
+    legend: tuple[str, str] | None = None,
+) -> list[int]:
+    """Horizontal bars top to bottom, each with the base's bar (pale) above it when there is a base, and a label
+    ``pad`` to the right of its end; returns the y positions."""
+    y = list(range(len(values)))[::-1]
+    shift = 0.2 if base_values is not None else 0.0
+    if base_values is not None:
+        ax.barh(
+            [v + shift for v in y],
+            base_values,
+            height=0.38,
+            color=colors if base_colors is None else base_colors,
+            alpha=_BASE_ALPHA,
+            label=None if legend is None else legend[0],
+        )
+    ax.barh(
+        [v - shift for v in y],
+        values,
+        height=0.38 if base_values is not None else 0.6,
+        color=colors,
+        label=None if legend is None else legend[1],
+    )
+    for yy, v, label in zip(y, values, labels, strict=True):
+        ax.text(v + pad, yy - shift, label, va="center", fontsize=8)
+    return y
+
+
 def _volumes_svg(
     result: Mapping[str, Any], base: Mapping[str, Any] | None, corridors: Sequence[str], names: Mapping[str, str]
 ) -> str:
@@ -437,31 +474,21 @@ def _volumes_svg(
     fig = _figure(6.0, 0.5 + 0.42 * len(corridors) + 0.3 * len(groups))
     axes = fig.subplots(len(groups), 1, height_ratios=[len(g) for g in groups], squeeze=False)[:, 0]
     for ax, group in zip(axes, groups, strict=True):
-        y = list(range(len(group)))[::-1]
-        colors = [_color(c, corridors) for c in group]
-        if base is not None:
-            ax.barh(
-                [v + 0.2 for v in y],
-                [bvol.get(c, 0.0) for c in group],
-                height=0.38,
-                color=colors,
-                alpha=_BASE_ALPHA,
-                label=f"base ({base['scenario']})",
-            )
         values = [vol.get(c, 0.0) for c in group]
-        ax.barh(
-            [v - (0.2 if base is not None else 0) for v in y],
-            values,
-            height=0.38 if base is not None else 0.6,
-            color=colors,
-            label=str(result["scenario"]),
-        )
         top = max([*values, *(bvol.get(c, 0.0) for c in group), 1e-9])
-        for yy, v, c in zip(y, values, group, strict=True):
-            label = f"{v:.2f}"
-            if base is not None and c in bvol:
-                label += f" ({v - bvol[c]:+.2f})"
-            ax.text(v + top * 0.01, yy - (0.2 if base is not None else 0), label, va="center", fontsize=8)
+        labels = [
+            f"{v:.2f}" + (f" ({v - bvol[c]:+.2f})" if base is not None and c in bvol else "")
+            for v, c in zip(values, group, strict=True)
+        ]
+        y = _paired_bars(
+            ax,
+            values,
+            None if base is None else [bvol.get(c, 0.0) for c in group],
+            [_color(c, corridors) for c in group],
+            labels,
+            pad=top * 0.01,
+            legend=None if base is None else (f"base ({base['scenario']})", str(result["scenario"])),
+        )
         ax.set_yticks(y, [names.get(c, c) for c in group])
         ax.set_xlim(0, top * 1.28)
         _style(ax)
@@ -512,25 +539,15 @@ def _cost_svg(
     ]
     fig = _figure(6.0, 0.7 + 0.4 * max(len(group), 1))
     ax = fig.subplots()
-    y = list(range(len(group)))[::-1]
-    colors = [_color(c, corridors) for c in group]
-    if base is not None:
-        ax.barh(
-            [v + 0.2 for v in y],
-            [base["cost_usd_per_feu"].get(c, 0.0) for c in group],
-            height=0.38,
-            color=colors,
-            alpha=_BASE_ALPHA,
-        )
     values = [result["cost_usd_per_feu"].get(c, 0.0) for c in group]
-    ax.barh(
-        [v - (0.2 if base is not None else 0) for v in y],
+    y = _paired_bars(
+        ax,
         values,
-        height=0.38 if base is not None else 0.6,
-        color=colors,
+        None if base is None else [base["cost_usd_per_feu"].get(c, 0.0) for c in group],
+        [_color(c, corridors) for c in group],
+        [f"{v:,.0f}" for v in values],
+        pad=max([*values, 1e-9]) * 0.01,
     )
-    for yy, v in zip(y, values, strict=True):
-        ax.text(v * 1.01, yy - (0.2 if base is not None else 0), f"{v:,.0f}", va="center", fontsize=8)
     ax.set_yticks(y, [names.get(c, c) for c in group])
     ax.margins(x=0.15)
     ax.set_xlabel("USD per FEU", fontsize=9)
@@ -543,22 +560,16 @@ def _bottlenecks_svg(result: Mapping[str, Any], base: Mapping[str, Any] | None) 
     before = {b["element"]: b["utilization"] for b in (base or {}).get("bottlenecks", [])}
     fig = _figure(6.0, 0.7 + 0.38 * max(len(rows), 1))
     ax = fig.subplots()
-    y = list(range(len(rows)))[::-1]
     util = [b["utilization"] for b in rows]
-    colors = ["#b2182b" if u >= 0.9 else "#ef8a62" if u >= 0.75 else "#67a9cf" for u in util]
-    if base is not None:
-        ax.barh(
-            [v + 0.2 for v in y],
-            [before.get(b["element"], 0.0) for b in rows],
-            height=0.38,
-            color="#888",
-            alpha=_BASE_ALPHA,
-        )
-    ax.barh(
-        [v - (0.2 if base is not None else 0) for v in y], util, height=0.38 if base is not None else 0.6, color=colors
+    y = _paired_bars(
+        ax,
+        util,
+        None if base is None else [before.get(b["element"], 0.0) for b in rows],
+        ["#b2182b" if u >= 0.9 else "#ef8a62" if u >= 0.75 else "#67a9cf" for u in util],
+        [f"{100 * u:.0f}%" for u in util],
+        pad=0.01,
+        base_colors="#888",
     )
-    for yy, u in zip(y, util, strict=True):
-        ax.text(u + 0.01, yy - (0.2 if base is not None else 0), f"{100 * u:.0f}%", va="center", fontsize=8)
     ax.axvline(1.0, color="#444", linewidth=0.8, linestyle="--")
     ax.set_yticks(y, [b["element"] for b in rows])
     ax.set_xlim(0, max([1.1, *util, *before.values()]) * 1.08)

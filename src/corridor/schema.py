@@ -424,6 +424,12 @@ class _Record(BaseModel):
         return value
 
 
+def _country_code(value: str) -> str:
+    if value not in COUNTRIES:
+        raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 country code (e.g. KZ, AZ, GE)")
+    return value
+
+
 def _check_subset(values: list[str], allowed: tuple[str, ...] | frozenset[str], what: str) -> list[str]:
     bad = [v for v in values if v not in allowed]
     if bad:
@@ -488,9 +494,7 @@ class Place(_Record):
     @field_validator("country")
     @classmethod
     def _country(cls, value: str) -> str:
-        if value not in COUNTRIES:
-            raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 country code (e.g. KZ, AZ, GE)")
-        return value
+        return _country_code(value)
 
     @field_validator("locode")
     @classmethod
@@ -1032,12 +1036,6 @@ class DatasetInfo(BaseModel):
 # --- layers: crude oil and data, on the places of the same network ---------------------------------------------------
 
 
-def _country_code(value: str) -> str:
-    if value not in COUNTRIES:
-        raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 country code (e.g. KZ, AZ, GE)")
-    return value
-
-
 class OilNode(_Record):
     """A node of the crude-oil layer: a field (with its production), a junction, an export terminal or a market.
 
@@ -1058,7 +1056,10 @@ class OilNode(_Record):
     throughput_mt: OptFiniteFloat = Field(default=None, ge=0)
     fee_usd_per_t: FiniteFloat = Field(default=0.0, ge=0)
 
-    _country = field_validator("country")(classmethod(lambda cls, v: _country_code(v)))
+    @field_validator("country")
+    @classmethod
+    def _country(cls, value: str) -> str:
+        return _country_code(value)
 
     @model_validator(mode="after")
     def _consistent(self) -> OilNode:
@@ -1129,7 +1130,10 @@ class FiberNode(_Record):
     lon: float = Field(ge=-180, le=180)
     place: OptStr = None
 
-    _country = field_validator("country")(classmethod(lambda cls, v: _country_code(v)))
+    @field_validator("country")
+    @classmethod
+    def _country(cls, value: str) -> str:
+        return _country_code(value)
 
 
 class FiberLink(_Record):

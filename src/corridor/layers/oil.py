@@ -223,18 +223,16 @@ def _route(legs: Sequence[OilLink], nodes: Mapping[str, OilNode]) -> OilRoute:
         links=tuple(leg.id for leg in legs),
         systems=tuple(leg.system for leg in legs),
         cost_usd_per_t=sum(leg.tariff_usd_per_t for leg in legs) + fees,
-        cost_low_usd_per_t=sum(
-            leg.tariff_low_usd_per_t if leg.tariff_low_usd_per_t is not None else leg.tariff_usd_per_t for leg in legs
-        )
-        + fees,
-        cost_high_usd_per_t=sum(
-            leg.tariff_high_usd_per_t if leg.tariff_high_usd_per_t is not None else leg.tariff_usd_per_t for leg in legs
-        )
-        + fees,
+        cost_low_usd_per_t=sum(_or(leg.tariff_low_usd_per_t, leg.tariff_usd_per_t) for leg in legs) + fees,
+        cost_high_usd_per_t=sum(_or(leg.tariff_high_usd_per_t, leg.tariff_usd_per_t) for leg in legs) + fees,
         distance_km=sum(leg.distance_km for leg in legs),
         days=sum(leg.days or 0.0 for leg in legs),
         countries=tuple(dict.fromkeys(c for leg in legs for c in leg.countries)),
     )
+
+
+def _or(value: float | None, default: float) -> float:
+    return default if value is None else value
 
 
 def allocate_oil(
