@@ -431,3 +431,35 @@ def tntp_root() -> Path:
     if root is None:
         pytest.skip("TNTP networks not found: set CORRIDOR_TNTP_DIR or place shared/data/tntp beside the repository")
     return root
+
+
+def postgres_url() -> str:
+    """The test PostgreSQL server (``CORRIDOR_TEST_POSTGRES_URL``, started by .ci/run), or skip (fail in CI)."""
+    import os
+
+    url = os.environ.get("CORRIDOR_TEST_POSTGRES_URL")
+    if not url:
+        if os.environ.get("CORRIDOR_REQUIRE_POSTGRES"):
+            pytest.fail("CORRIDOR_REQUIRE_POSTGRES is set but CORRIDOR_TEST_POSTGRES_URL is not")
+        pytest.skip("no PostgreSQL server: set CORRIDOR_TEST_POSTGRES_URL (.ci/run starts one)")
+    return url
+
+
+def clean_postgres(store: Any) -> None:
+    """Empty every table of a store on the shared test server."""
+    with store.engine.begin() as conn:
+        for table in ("run_values", "runs", "jobs", "scenarios", "api_keys"):
+            conn.exec_driver_sql(f"DELETE FROM {table}")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh store URL: a SQLite file, then the PostgreSQL test server (emptied)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.sqlite'}"
+    from corridor.store import Store
+
+    url = postgres_url()
+    with Store(url) as store:
+        clean_postgres(store)
+    return url

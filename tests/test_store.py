@@ -2,37 +2,24 @@
 
 from __future__ import annotations
 
-import os
+
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from corridor.errors import InvalidOptionError, StoreError
+from conftest import postgres_url
+
+from corridor.errors import ConflictError, InvalidOptionError, NotFoundError, StoreError
 from corridor.network import Network
 from corridor.runs import ScenarioResult, run_scenario
 from corridor.scenarios import load_scenario
 from corridor.store import Store, default_store_url
 
 
-def _postgres_url() -> str:
-    url = os.environ.get("CORRIDOR_TEST_POSTGRES_URL")
-    if not url:
-        if os.environ.get("CORRIDOR_REQUIRE_POSTGRES"):
-            pytest.fail("CORRIDOR_REQUIRE_POSTGRES is set but CORRIDOR_TEST_POSTGRES_URL is not")
-        pytest.skip("no PostgreSQL server: set CORRIDOR_TEST_POSTGRES_URL (.ci/run starts one)")
-    return url
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    if request.param == "sqlite":
-        target = Store(f"sqlite:///{tmp_path / 'runs.sqlite'}")
-    else:
-        target = Store(_postgres_url())
-        with target.engine.begin() as conn:  # a clean slate on the shared server
-            conn.exec_driver_sql("DELETE FROM run_values")
-            conn.exec_driver_sql("DELETE FROM runs")
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    target = Store(store_url)
     yield target
     target.close()
 
@@ -101,3 +88,81 @@ def test_default_store_is_in_the_user_data_dir(monkeypatch: pytest.MonkeyPatch, 
     assert default_store_url() == f"sqlite:///{tmp_path / 'corridor' / 'runs.sqlite'}"
     monkeypatch.setenv("CORRIDOR_STORE", "sqlite:///elsewhere.sqlite")
     assert default_store_url() == "sqlite:///elsewhere.sqlite"
+
+
+def test_scenarios_are_stored_once_and_deleted_after_their_users(store: Store) -> None:
+    store.save_scenario("a", "title: A\n", title="A", bases=["base-2024"], created_by="k1")
+    store.save_scenario("b", "title: B\nbase: a\n", title="B", bases=["a"], created_by="k1")
+    with pytest.raises(ConflictError, match="exists already"):
+        store.save_scenario("a", "title: other\n", title="other", bases=[], created_by=None)
+    assert store.get_scenario("a")["text"] == "title: A\n"  # the first text stays
+    with pytest.raises(ConflictError, match="base of b"):
+        store.delete_scenario("a")
+    store.delete_scenario("b")
+    store.delete_scenario("a")
+    assert store.list_scenarios() == []
+    with pytest.raises(NotFoundError, match="No stored scenario 'a'"):
+        store.delete_scenario("a")
+
+
+def test_jobs_move_only_forward(store: Store, result: ScenarioResult) -> None:
+    job = store.create_job("scenario", {"kind": "scenario"}, created_by=None)
+    assert job["status"] == "queued" and store.queued_jobs() == [job["id"]]
+    assert store.update_job(job["id"], status="running")
+    assert store.get_job(job["id"])["started_at"] is not None
+    assert store.update_job(job["id"], status="cancelled")
+    # a worker that finishes after the cancel keeps nothing
+    assert not store.finish_job(job["id"], result.to_dict(), [result])
+    assert store.count() == 0 and store.get_job(job["id"], with_result=True)["result"] is None
+    second = store.create_job("scenario", {"kind": "scenario"}, created_by=None)
+    store.update_job(second["id"], status="running")
+    assert store.finish_job(second["id"], {"ok": 1}, [result])
+    done = store.get_job(second["id"], with_result=True)
+    assert done["status"] == "succeeded" and done["result"]["run_ids"] == done["run_ids"]
+    assert store.get(done["run_ids"][0])["scenario"] == result.scenario
+    third = store.create_job("simulate", {"kind": "simulate"}, created_by=None)
+    store.update_job(third["id"], status="running")
+    assert store.fail_interrupted_jobs() == 1
+    failed = store.get_job(third["id"])
+    assert failed["status"] == "failed" and "interrupted" in failed["error"]
+    rows, total = store.list_jobs(limit=2)
+    assert total == 3 and len(rows) == 2 and "result" not in rows[0]
+    assert store.list_jobs(status="failed")[1] == 1
+    with pytest.raises(NotFoundError, match="No job"):
+        store.get_job("nothing")
+
+
+def test_api_keys_are_hashed_and_revocable(store: Store) -> None:
+    key_id, key = store.create_api_key("analyst")
+    assert store.check_api_key(key) == key_id
+    assert store.check_api_key(key + "x") is None and store.check_api_key("cor_nope_x") is None
+    assert store.check_api_key("not a key") is None
+    with store.engine.begin() as conn:
+        stored = conn.exec_driver_sql("SELECT hash FROM api_keys").scalar_one()
+    assert key not in stored and len(stored) == 64  # only the SHA-256 hex digest
+    assert [k["name"] for k in store.list_api_keys()] == ["analyst"] and "hash" not in store.list_api_keys()[0]
+    store.revoke_api_key(key_id)
+    assert store.check_api_key(key) is None
+    with pytest.raises(NotFoundError, match="No active API key"):
+        store.revoke_api_key(key_id)
+
+
+def test_concurrent_writers(store_url: str, result: ScenarioResult) -> None:
+    """Eight threads, each with its own store, write scenarios, jobs and runs at once: every write lands."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def write(n: int) -> None:
+        with Store(store_url) as mine:
+            for i in range(5):
+                mine.save_scenario(f"s{n}-{i}", "title: t\n", title="t", bases=[], created_by=None)
+                job = mine.create_job("scenario", {"n": n}, created_by=None)
+                mine.update_job(job["id"], status="running")
+                mine.finish_job(job["id"], {"n": n}, [result])
+
+    with Store(store_url):  # migrated before the threads start
+        pass
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(write, range(8)))
+    with Store(store_url) as check:
+        assert len(check.list_scenarios()) == 40 and check.count() == 40
+        assert check.list_jobs(status="succeeded")[1] == 40

@@ -6,10 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 __all__ = [
+    "AuthError",
+    "ConflictError",
     "CorridorError",
     "DatasetError",
     "InvalidOptionError",
+    "LimitError",
     "NoRouteError",
+    "NotFoundError",
     "Problem",
     "ScenarioError",
     "SolverError",
@@ -97,3 +101,31 @@ class SolverError(RuntimeError, CorridorError):
 
 class StoreError(RuntimeError, CorridorError):
     """The results store cannot be reached, created or written."""
+
+
+class NotFoundError(InvalidOptionError):
+    """A stored thing (run, job, scenario, API key) that is not there."""
+
+
+class ConflictError(InvalidOptionError):
+    """A change that clashes with what is stored (a name taken, a scenario another builds on)."""
+
+
+class LimitError(InvalidOptionError):
+    """A request over one of the service's limits; names the limit and its value."""
+
+    def __init__(self, limit: str, value: float, maximum: float, what: str) -> None:
+        self.limit, self.value, self.maximum = limit, value, maximum
+        super().__init__(f"{what}={_number(value)} is over the limit {limit}={_number(maximum)} of this server.")
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+class AuthError(CorridorError):
+    """A missing or wrong API key (``code``: api_key_missing or api_key_invalid)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        self.code = code
+        super().__init__(message)

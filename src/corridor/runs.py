@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -50,6 +50,8 @@ class ScenarioResult:
     inputs: dict[str, Any] = field(default_factory=dict)
     version: str = ""
     choice: dict[str, Any] = field(default_factory=dict)
+    #: mean tonnes a year on each link (both directions, all commodities), Mt
+    link_flows_mt: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -70,6 +72,7 @@ class ScenarioResult:
             "seconds": round(self.seconds, 3),
             "version": self.version,
             "choice": self.choice,
+            "link_flows_mt": self.link_flows_mt,
         }
 
 
@@ -93,6 +96,20 @@ def _passages(network: Network, link_flow: NDArray[np.float64]) -> dict[str, flo
         total = float(per_arc[is_link & g.passages[:, i]].sum())
         if total > 0:
             out[name] = total
+    return out
+
+
+def _link_flows(network: Network, link_flow: NDArray[np.float64]) -> dict[str, float]:
+    """Tonnes on each link of ``network`` (both directions, every commodity)."""
+    from corridor._graph import ARC_LINK
+
+    g = network.graph
+    per_arc = link_flow.reshape(-1, g.n_arcs).sum(axis=0)
+    arcs = np.flatnonzero((g.kind == ARC_LINK) & (per_arc > 0))
+    out: dict[str, float] = {}
+    for arc in arcs:
+        lid = network.links[int(g.link[arc])].id
+        out[lid] = out.get(lid, 0.0) + float(per_arc[arc])
     return out
 
 
@@ -134,8 +151,11 @@ def run_scenario(
     seed: int = 0,
     model: ChoiceModel | None = None,
     market_samples: int = 1000,
+    progress: Callable[[float, str], object] | None = None,
 ) -> ScenarioResult:
     """Apply ``scenario`` to ``network`` and run it (see the module docstring).
+
+    ``progress(fraction, stage)`` is called as the run goes (for a progress bar or a job's status).
 
     Raises
     ------
@@ -169,8 +189,16 @@ def run_scenario(
     gaps: list[float] = []
     model = load_choice_model(network) if model is None else model
     seeds = np.random.SeedSequence(seed).spawn(len(spans))
-    for (start, end), child in zip(spans, seeds, strict=True):
+    flows: dict[str, float] = {}
+
+    def report(fraction: float, stage: str) -> None:
+        if progress is not None:
+            progress(min(fraction, 1.0), stage)
+
+    for n, ((start, end), child) in enumerate(zip(spans, seeds, strict=True)):
         weight = ((end - start).days + 1) / days_total
+        span = f"{start.isoformat()}..{end.isoformat()}" if len(spans) > 1 else str(year)
+        report(n / len(spans), f"choice and assignment, {span}")
         net = apply_scenario(network, scenario, on=start + (end - start) / 2)
         if net.demand_of_year(year):
             markets = build_markets(net, year, samples=market_samples, seed=int(child.generate_state(1)[0]))
@@ -180,6 +208,8 @@ def run_scenario(
             for name, tonnes in _passages(net, chosen.link_flow).items():
                 passages[name] = passages.get(name, 0.0) + weight * tonnes
             co2e += weight * _co2e_kg(net, chosen.link_flow, chosen_commodities(net))
+            for lid, tonnes in _link_flows(net, chosen.link_flow).items():
+                flows[lid] = flows.get(lid, 0.0) + weight * tonnes
             for row in chosen.bottlenecks(len(chosen.element_ids)):
                 use = element_use.setdefault(str(row["element"]), [0.0, 0.0])
                 use[0] += weight * float(row["utilization"])
@@ -192,7 +222,9 @@ def run_scenario(
             comparison = None
         months = _month_starts(start, end)
         n_each = max(10, round(samples * weight / len(months)))
-        for route in comparison.options if comparison else ():
+        options = comparison.options if comparison else ()
+        for k_route, route in enumerate(options):
+            report((n + 0.5 + 0.5 * k_route / len(options)) / len(spans), f"transit times, {route.corridor}, {span}")
             plan = plan_route(net, route)
             for k, day in enumerate(months):
                 run = simulate_plan(plan, depart=day, samples=n_each, seed=int(child.generate_state(1)[0]) + k)
@@ -207,6 +239,7 @@ def run_scenario(
                 "closed_links": sorted(set(network.link_by_id) - set(net.link_by_id)),
             }
         )
+    report(1.0, "done")
     p50 = {cid: round(float(np.percentile(np.concatenate(h), 50)) / 24, 3) for cid, h in hours.items()}
     p90 = {cid: round(float(np.percentile(np.concatenate(h), 90)) / 24, 3) for cid, h in hours.items()}
     ranked = sorted(element_use.items(), key=lambda item: -item[1][0])[:10]
@@ -230,6 +263,7 @@ def run_scenario(
         inputs=scenario.to_dict(),
         version=corridor.__version__,
         choice={**model.to_dict(), "iterations": iterations, "gap": [round(g, 6) for g in gaps]},
+        link_flows_mt={lid: round(t / 1e6, 4) for lid, t in sorted(flows.items()) if t >= 50},
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -31,7 +31,9 @@ __all__ = [
     "SweepParameter",
     "apply_scenario",
     "library_names",
+    "library_resolver",
     "load_scenario",
+    "load_scenario_text",
     "parse_quantity",
     "parse_sweep_parameter",
 ]
@@ -403,16 +405,72 @@ def load_scenario(name_or_file: str | Path, network: Network | None = None) -> S
     return _load(_locate(name_or_file), net, ())
 
 
+#: finds a base by the name a scenario gives: returns (label, identity, text, the resolver for its own bases)
+BaseResolver = Callable[[str], tuple[str, str, str, "BaseResolver"]]
+
+
+def _file_resolver(folder: Path) -> BaseResolver:
+    def resolve(base: str) -> tuple[str, str, str, BaseResolver]:
+        path = _locate(base, folder)
+        return str(path), str(path.resolve()), _read(path), _file_resolver(path.parent)
+
+    return resolve
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ScenarioError([Problem(str(path), None, None, f"cannot read: {error}")]) from None
+
+
+def load_scenario_text(
+    text: str,
+    network: Network,
+    *,
+    name: str,
+    label: str = "<scenario>",
+    resolve_base: BaseResolver | None = None,
+) -> Scenario:
+    """Read a scenario from YAML ``text`` (as sent to the API), its bases found by ``resolve_base``.
+
+    ``resolve_base(base)`` returns the base's label, identity, text and resolver; by default only library names are
+    accepted, never file paths. ``name`` overrides any ``name:`` in the text.
+
+    Raises
+    ------
+    ScenarioError, InvalidOptionError
+    """
+    return _load_text(text, label, f"text:{name}", network, (), resolve_base or library_resolver, name=name)
+
+
+def library_resolver(base: str) -> tuple[str, str, str, BaseResolver]:
+    """Bases by library name only (no files): for scenarios that come from outside, such as API requests."""
+    if base not in library_names():
+        raise InvalidOptionError(
+            f"Unknown base scenario {base!r}; a base is a scenario name (library: {', '.join(library_names())})."
+        )
+    path = LIBRARY / f"{base}.yaml"
+    return str(path), str(path.resolve()), _read(path), library_resolver
+
+
 def _load(path: Path, net: Network, chain: tuple[str, ...]) -> Scenario:
-    file = str(path)
-    key = str(path.resolve())
+    return _load_text(_read(path), str(path), str(path.resolve()), net, chain, _file_resolver(path.parent))
+
+
+def _load_text(
+    text: str,
+    file: str,
+    key: str,
+    net: Network,
+    chain: tuple[str, ...],
+    resolve: BaseResolver,
+    *,
+    name: str | None = None,
+) -> Scenario:
     if key in chain:
         names = " -> ".join(Path(c).stem for c in (*chain, key))
         raise ScenarioError([Problem(file, None, "base", f"inheritance cycle: {names}")])
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise ScenarioError([Problem(file, None, None, f"cannot read: {error}")]) from None
     doc, lines = _compose(text, file)
     problems: list[Problem] = []
 
@@ -430,7 +488,7 @@ def _load(path: Path, net: Network, chain: tuple[str, ...]) -> Scenario:
     for k in doc:
         if k not in _TOP_KEYS:
             bad(f"unknown key {k!r}; valid: {', '.join(sorted(_TOP_KEYS))}", k)
-    name = str(doc.get("name") or path.stem)
+    name = name or str(doc.get("name") or Path(file).stem)
     if "title" not in doc:
         bad("missing key 'title'")
     base_field = doc.get("base") or []
@@ -441,11 +499,11 @@ def _load(path: Path, net: Network, chain: tuple[str, ...]) -> Scenario:
         bases = []
     for i, base in enumerate(bases):
         try:
-            base_path = _locate(base, path.parent)
+            base_file, base_key, base_text, base_resolve = resolve(base)
         except InvalidOptionError as error:
             bad(str(error), "base", *([i] if isinstance(base_field, list) else []))
             continue
-        inherited.append(_load(base_path, net, (*chain, key)))
+        inherited.append(_load_text(base_text, base_file, base_key, net, (*chain, key), base_resolve))
 
     requires = doc.get("requires") or []
     if not isinstance(requires, list):

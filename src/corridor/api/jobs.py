@@ -1,0 +1,396 @@
+"""Background jobs: checked when submitted, run one per process, progress and results kept in the store.
+
+A job goes queued -> running -> succeeded | failed | cancelled. The :class:`JobRunner` thread of the server starts
+queued jobs (``job_workers`` at once), each in a process of its own (forkserver), stops one on cancel or after
+``job_timeout_seconds``, and on start marks jobs left running by a stopped server as failed. The process writes its
+progress to the store and saves its result (with any scenario runs) in one transaction, only if the job is still
+running: a job cancelled or failed meanwhile keeps nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import multiprocessing
+import os
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from corridor.errors import CorridorError, InvalidOptionError, LimitError, NotFoundError
+
+if TYPE_CHECKING:
+    from corridor.api.settings import Limits
+    from corridor.network import Network
+    from corridor.runs import ScenarioResult
+    from corridor.scenarios import BaseResolver, Scenario
+    from corridor.store import Store
+
+__all__ = ["JobRunner", "execute", "load_named", "prepare", "store_resolver"]
+
+Progress = Callable[[float, str], object]
+
+
+# --- scenarios by name: the library, then the store -----------------------------------------------------------------
+
+
+def store_resolver(store: Store) -> BaseResolver:
+    """Bases by name: library scenarios, then scenarios stored through the API. Never file paths."""
+    from corridor.scenarios import library_names, library_resolver
+
+    def resolve(base: str) -> tuple[str, str, str, BaseResolver]:
+        if base in library_names():
+            return library_resolver(base)
+        row = store.get_scenario(base)
+        if row is None:
+            names = [*library_names(), *(r["name"] for r in store.list_scenarios())]
+            raise InvalidOptionError(
+                f"Unknown base scenario {base!r}; a base is the name of a scenario ({', '.join(names)}), not a file."
+            )
+        return f"stored/{base}.yaml", f"store:{base}", str(row["text"]), resolve
+
+    return resolve
+
+
+def load_named(name: str, network: Network, store: Store) -> Scenario:
+    """A library or stored scenario by name; :class:`NotFoundError` if there is none."""
+    from corridor.scenarios import library_names, load_scenario, load_scenario_text
+
+    if name in library_names():
+        return load_scenario(name, network)
+    row = store.get_scenario(name)
+    if row is None:
+        raise NotFoundError(f"No scenario {name!r}; see GET /v1/scenarios.")
+    return load_scenario_text(
+        str(row["text"]), network, name=name, label=f"stored/{name}.yaml", resolve_base=store_resolver(store)
+    )
+
+
+# --- checking a job when it is submitted --------------------------------------------------------------------------
+
+
+def _limit(value: float, maximum: float, limit: str, what: str) -> None:
+    if value > maximum:
+        raise LimitError(limit, value, maximum, what)
+
+
+def prepare(params: dict[str, Any], network: Network, store: Store, limits: Limits) -> None:
+    """Check a job before it is queued: limits, places, scenarios, sweep values. Raises a 4xx-worthy error."""
+    kind = params["kind"]
+    try:
+        if kind == "simulate":
+            _limit(params["samples"], limits.max_job_samples, "max_job_samples", "samples")
+            from corridor.reliability import as_datetime
+            from corridor.routing import route
+
+            as_datetime(params.get("depart"))
+            route(
+                network,
+                params["origin"],
+                params["destination"],
+                corridor=params.get("corridor"),
+                cargo=params["cargo"],
+                avoid=params.get("avoid"),
+                optimize=params["optimize"],
+            )
+        elif kind in ("scenario", "sweep"):
+            _limit(params["samples"], limits.max_scenario_samples, "max_scenario_samples", "samples")
+            scenario = load_named(params["scenario"], network, store)
+            if kind == "sweep":
+                from corridor.scenarios import apply_scenario, parse_sweep_parameter
+
+                sweep = parse_sweep_parameter(params["param"], network, max_values=10_000)
+                _limit(len(sweep.values), limits.max_sweep_values, "max_sweep_values", "sweep values")
+                for value in sweep.values:
+                    apply_scenario(network, sweep.apply(scenario, value))
+        elif kind == "assign":
+            _limit(params["max_iter"], limits.max_iterations, "max_iterations", "max_iter")
+            if params.get("scenario"):
+                load_named(params["scenario"], network, store)
+    except NotFoundError as error:
+        raise InvalidOptionError(str(error)) from None
+
+
+# --- running a job (no I/O: the caller stores what this returns) ---------------------------------------------------
+
+
+def execute(
+    params: dict[str, Any], network: Network, store: Store, progress: Progress
+) -> tuple[dict[str, Any], list[ScenarioResult]]:
+    """Run a job; returns its result (JSON-ready) and the scenario runs to store with it."""
+    kind = params["kind"]
+    if kind == "simulate":
+        return _simulate(params, network, progress), []
+    if kind == "scenario":
+        from corridor.runs import run_scenario
+
+        scenario = load_named(params["scenario"], network, store)
+        result = run_scenario(network, scenario, samples=params["samples"], seed=params["seed"], progress=progress)
+        return result.to_dict(), [result]
+    if kind == "sweep":
+        return _sweep(params, network, store, progress)
+    if kind == "assign":
+        return _assign(params, network, store, progress), []
+    raise InvalidOptionError(f"Unknown job kind {kind!r}; valid: assign, scenario, simulate, sweep")
+
+
+def _simulate(params: dict[str, Any], network: Network, progress: Progress) -> dict[str, Any]:
+    from corridor.mapdata import histogram
+    from corridor.reliability import as_datetime, plan_route, simulate_plan
+    from corridor.routing import route
+
+    progress(0.05, "routing")
+    chosen = route(
+        network,
+        params["origin"],
+        params["destination"],
+        corridor=params.get("corridor"),
+        cargo=params["cargo"],
+        avoid=params.get("avoid"),
+        optimize=params["optimize"],
+    )
+    plan = plan_route(network, chosen)
+    instant = as_datetime(params.get("depart"))
+    progress(0.2, f"simulating {params['samples']} shipments")
+    result = simulate_plan(
+        plan,
+        depart=instant,
+        samples=params["samples"],
+        seed=params["seed"],
+        deadline_days=deadline_days(params.get("deadline"), instant),
+    )
+    return {**result.to_dict(), "histogram": histogram(result.hours)}
+
+
+def deadline_days(deadline: str | None, depart: Any) -> float | None:
+    """``deadline`` as days after ``depart``: a number of days or a date."""
+    if deadline is None:
+        return None
+    try:
+        return float(deadline)
+    except ValueError:
+        pass
+    from corridor.reliability import as_datetime
+
+    try:
+        when = as_datetime(deadline)
+    except CorridorError:
+        raise InvalidOptionError(f"deadline {deadline!r}: give days (e.g. 20) or a date (2026-03-01)") from None
+    return float((when - depart).total_seconds() / 86_400)
+
+
+def _sweep(
+    params: dict[str, Any], network: Network, store: Store, progress: Progress
+) -> tuple[dict[str, Any], list[ScenarioResult]]:
+    from corridor.runs import run_scenario
+    from corridor.scenarios import parse_sweep_parameter
+
+    scenario = load_named(params["scenario"], network, store)
+    sweep = parse_sweep_parameter(params["param"], network, max_values=10_000)
+    n = len(sweep.values)
+    results = []
+    for i, value in enumerate(sweep.values):
+
+        def inner(fraction: float, stage: str, i: int = i, value: float = value) -> None:
+            progress((i + fraction) / n, f"{sweep.path}={value:g} ({i + 1} of {n}): {stage}")
+
+        results.append(
+            run_scenario(
+                network, sweep.apply(scenario, value), samples=params["samples"], seed=params["seed"], progress=inner
+            )
+        )
+    runs = [{**r.to_dict(), "value": v} for v, r in zip(sweep.values, results, strict=True)]
+    return {"scenario": scenario.name, "param": sweep.path, "values": list(sweep.values), "runs": runs}, results
+
+
+def _assign(params: dict[str, Any], network: Network, store: Store, progress: Progress) -> dict[str, Any]:
+    from corridor.assignment import assign
+    from corridor.freight import flow_network, passage_volumes
+    from corridor.scenarios import apply_scenario
+
+    net = network
+    year = params.get("year")
+    if params.get("scenario"):
+        scenario = load_named(params["scenario"], network, store)
+        net = apply_scenario(network, scenario)
+        year = year or scenario.year
+    progress(0.02, "building the flow network")
+    flow_net = flow_network(net, year=year)
+    if flow_net.demand is None:
+        raise InvalidOptionError(f"Dataset {net.info.name!r} has no demand for year {year}")
+    target = math.log10(params["gap"])
+
+    def update(iteration: int, gap: float) -> bool:
+        done = math.log10(gap) / target if 0 < gap < 1 else 0.0
+        progress(min(max(done, 0.0), 0.99), f"iteration {iteration}, relative gap {gap:.2e}")
+        return True
+
+    result = assign(
+        flow_net, algorithm=params["algorithm"], gap=params["gap"], max_iter=params["max_iter"], progress=update
+    )
+    summary = result.to_dict()
+    summary["passage_volumes_t"] = passage_volumes(result)
+    summary["year"] = flow_net.demand.year
+    summary["flows"] = result.to_geojson()
+    return summary
+
+
+def clean(value: Any) -> Any:
+    """JSON-safe copy: NaN and infinities become null (PostgreSQL's JSON has no NaN)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [clean(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, str | bytes):  # numpy scalars
+        return clean(value.item())
+    return value
+
+
+# --- the process that runs one job ---------------------------------------------------------------------------------
+
+
+def _work(job_id: str, store_url: str, network_path: str | None) -> None:
+    """Entry point of a job's process: run it and store its progress and outcome."""
+    from corridor.network import load_network
+    from corridor.store import Store
+
+    _die_with_parent()
+    store = Store(store_url)
+    last = [0.0]
+
+    def progress(fraction: float, message: str) -> None:
+        now = time.monotonic()
+        if now - last[0] >= 0.2 or fraction >= 1.0:
+            last[0] = now
+            store.update_job(job_id, only_if=("running",), progress=round(float(fraction), 4), message=message[:300])
+
+    try:
+        job = store.get_job(job_id)
+        network = load_network(Path(network_path) if network_path else None)
+        result, runs = execute(dict(job["params"]), network, store, progress)
+        store.finish_job(job_id, clean(result), runs)
+    except CorridorError as error:
+        store.update_job(job_id, only_if=("running",), status="failed", message="failed", error=str(error)[:4000])
+    except Exception as error:  # a bug: recorded on the job, not lost
+        store.update_job(
+            job_id, only_if=("running",), status="failed", message="failed", error=f"internal error: {error!r}"[:4000]
+        )
+    finally:
+        store.close()
+
+
+def _die_with_parent() -> None:
+    """Stop this process when the server that started it is gone (its forkserver exits then): the restarted
+    server marks the job failed, and no orphan writes to the store after that."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent:
+                os._exit(3)
+
+    threading.Thread(target=watch, name="corridor-job-watch", daemon=True).start()
+
+
+class JobRunner:
+    """Starts queued jobs in processes, watches them, cancels and times them out (a thread of the server)."""
+
+    def __init__(self, store: Store, *, network: Path | None, workers: int, timeout_seconds: float) -> None:
+        self.store = store
+        self.network = str(network) if network is not None else None
+        self.workers = workers
+        self.timeout = timeout_seconds
+        self._procs: dict[str, tuple[Any, float]] = {}
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._context = multiprocessing.get_context("forkserver")
+        self._context.set_forkserver_preload(["corridor.api.jobs", "corridor.runs", "corridor.network"])
+        self.interrupted = 0
+
+    def start(self) -> None:
+        self.interrupted = self.store.fail_interrupted_jobs()
+        if self.workers > 0:
+            self._thread = threading.Thread(target=self._loop, name="corridor-jobs", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        """Stop the thread; jobs still running are stopped and marked failed (the server is shutting down)."""
+        self._stopping.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        with self._lock:
+            for job_id, (proc, _) in list(self._procs.items()):
+                proc.kill()
+                proc.join(timeout=5)
+                self.store.update_job(
+                    job_id, only_if=("running",), status="failed", message="interrupted", error="the server stopped"
+                )
+            self._procs.clear()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    @property
+    def running(self) -> int:
+        return len(self._procs)
+
+    def cancel(self, job_id: str) -> bool:
+        """Cancel a queued or running job; ``False`` if it had finished already."""
+        done = self.store.update_job(job_id, status="cancelled", message="cancelled")
+        with self._lock:
+            entry = self._procs.pop(job_id, None)
+        if entry is not None:
+            entry[0].kill()
+            entry[0].join(timeout=5)
+        return done
+
+    def _loop(self) -> None:
+        while not self._stopping.is_set():
+            with contextlib.suppress(CorridorError):  # the store is unreachable for a moment: next tick
+                self._tick()
+            self._wake.wait(0.25)
+            self._wake.clear()
+
+    def _tick(self) -> None:
+        with self._lock:
+            for job_id, (proc, started) in list(self._procs.items()):
+                if not proc.is_alive():
+                    proc.join()
+                    del self._procs[job_id]
+                    self.store.update_job(
+                        job_id,
+                        only_if=("running",),
+                        status="failed",
+                        message="failed",
+                        error=f"the job's process stopped unexpectedly (exit code {proc.exitcode})",
+                    )
+                elif time.monotonic() - started > self.timeout:
+                    proc.kill()
+                    proc.join(timeout=5)
+                    del self._procs[job_id]
+                    self.store.update_job(
+                        job_id,
+                        only_if=("running",),
+                        status="failed",
+                        message="timed out",
+                        error=f"stopped after {self.timeout:g} s (limit job_timeout_seconds={self.timeout:g})",
+                    )
+            free = self.workers - len(self._procs)
+            if free <= 0 or self._stopping.is_set():
+                return
+            for job_id in self.store.queued_jobs()[:free]:
+                if not self.store.update_job(job_id, only_if=("queued",), status="running", message="starting"):
+                    continue
+                proc = self._context.Process(
+                    target=_work, args=(job_id, self.store.url, self.network), name=f"corridor-job-{job_id[:8]}"
+                )
+                proc.start()
+                self._procs[job_id] = (proc, time.monotonic())

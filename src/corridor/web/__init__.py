@@ -1,0 +1,1 @@
+"""The web page: static files built from web/ (see web/README.md)."""

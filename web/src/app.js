@@ -1,0 +1,1093 @@
+// corridor web page: the network map, the corridor comparison, the transit-time
+// distribution chart and the scenario runner. Plain DOM + Leaflet + Chart.js;
+// bundled by build.mjs into src/corridor/web/static/app.js (one IIFE, offline).
+
+import * as L from "leaflet";
+import {
+  Chart,
+  Filler,
+  Legend,
+  LinearScale,
+  LineController,
+  LineElement,
+  PointElement,
+  Tooltip,
+} from "chart.js";
+import { feature } from "topojson-client";
+import countriesTopo from "world-atlas/countries-50m.json";
+
+Chart.register(LineController, LineElement, PointElement, LinearScale, Legend, Tooltip, Filler);
+
+// ---------------------------------------------------------------- constants
+
+const PALETTE = {
+  middle: "#e8590c",
+  northern: "#1c64d4",
+  "maritime-suez": "#0c9488",
+  "maritime-cape": "#5f3dc4",
+  "southern-iran": "#2b9a3e",
+  other: "#7b8794",
+};
+const FALLBACK_COLORS = ["#c2255c", "#8d6e63", "#b08900", "#495057", "#0b7285", "#862e9c"];
+const SHARED_COLOR = "#7b8794"; // links of all corridors ("*") or of none
+const WATER_MODES = new Set(["sea", "ferry", "feeder", "barge"]);
+const TERMINAL = new Set(["succeeded", "failed", "cancelled"]);
+const KEY_STORE = "corridor.apiKey";
+const POLL_MS = 500;
+const SIMULATE_SAMPLES = 4000;
+
+// ---------------------------------------------------------------- state
+
+const state = {
+  map: null,
+  countries: null,
+  tiles: null,
+  networkLayer: null,
+  routesLayer: null,
+  flowsLayer: null,
+  corridorNames: {}, // id -> name, from /v1/network
+  corridorOrder: [], // ids in the order /v1/network lists them
+  links: new Map(), // link id -> GeoJSON feature
+  capacities: new Map(), // capacity id -> GeoJSON feature
+  routes: new Map(), // corridor id -> L.Polyline
+  hoverId: null,
+  selectedId: null,
+  compareToken: 0,
+  chart: null,
+  job: null, // { id, key }
+  pollTimer: null,
+};
+
+const $ = (id) => document.getElementById(id);
+
+// ---------------------------------------------------------------- helpers
+
+/** Make an element: el("td", { className: "num" }, "text", child...). */
+function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (value == null) continue;
+    if (key === "dataset") Object.assign(node.dataset, value);
+    else if (key in node) node[key] = value;
+    else node.setAttribute(key, value);
+  }
+  for (const child of children) {
+    if (child == null || child === false) continue;
+    node.append(child instanceof Node ? child : String(child));
+  }
+  return node;
+}
+
+function escapeHtml(text) {
+  return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function colorOf(corridorId) {
+  if (PALETTE[corridorId]) return PALETTE[corridorId];
+  let hash = 0;
+  for (const ch of String(corridorId)) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
+  return FALLBACK_COLORS[hash % FALLBACK_COLORS.length];
+}
+
+/** Colour of a network link: its first corridor's, grey when it serves all ("*") or none. */
+function linkColor(corridors) {
+  const first = (corridors || [])[0];
+  return first && first !== "*" ? colorOf(first) : SHARED_COLOR;
+}
+
+function nameOf(corridorId) {
+  return state.corridorNames[corridorId] || corridorId;
+}
+
+function num(value, digits = 0) {
+  if (value == null || Number.isNaN(Number(value))) return "–";
+  return Number(value).toLocaleString("en-US", {
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  });
+}
+
+function days(value) {
+  if (value == null) return "–";
+  return num(value, Math.abs(value) < 100 ? 1 : 0);
+}
+
+function placeLabel(place) {
+  if (place == null) return "";
+  if (typeof place === "object") return place.name || place.id || "";
+  return String(place);
+}
+
+/** Same-origin JSON request; throws an Error carrying the API's error message. */
+async function api(path, options = {}) {
+  let response;
+  try {
+    response = await fetch(path, { headers: { Accept: "application/json" }, ...options });
+  } catch (err) {
+    throw new Error(`Cannot reach the corridor API (${err.message}).`);
+  }
+  let body = null;
+  const text = await response.text();
+  if (text) {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = null;
+    }
+  }
+  if (!response.ok) {
+    const info = body && body.error;
+    const message = (info && info.message) || `${response.status} ${response.statusText || "error"} for ${path.split("?")[0]}`;
+    const error = new Error(message);
+    error.status = response.status;
+    error.code = info && info.code;
+    throw error;
+  }
+  return body;
+}
+
+function showError(err) {
+  $("error-text").textContent = err && err.message ? err.message : String(err);
+  $("error").hidden = false;
+}
+
+function clearError() {
+  $("error").hidden = true;
+  $("error-text").textContent = "";
+}
+
+function latLngsOf(geometry) {
+  const swap = ([lon, lat]) => [lat, lon];
+  switch (geometry && geometry.type) {
+    case "LineString":
+      return [geometry.coordinates.map(swap)];
+    case "MultiLineString":
+      return geometry.coordinates.map((line) => line.map(swap));
+    default:
+      return [];
+  }
+}
+
+// ---------------------------------------------------------------- map
+
+function initMap() {
+  const map = L.map("map", {
+    center: [45, 50],
+    zoom: 3,
+    minZoom: 2,
+    maxZoom: 12,
+    worldCopyJump: false,
+    zoomSnap: 0.5,
+  });
+  map.attributionControl.setPrefix(false);
+
+  // Panes, bottom to top: countries, network, flows, routes, places, bottlenecks.
+  const panes = { countries: 250, network: 400, flows: 420, routes: 440, places: 460, bottlenecks: 480 };
+  for (const [name, z] of Object.entries(panes)) map.createPane(name).style.zIndex = String(z);
+
+  const countries = feature(countriesTopo, countriesTopo.objects.countries);
+  state.countries = L.geoJSON(countries, {
+    pane: "countries",
+    interactive: false,
+    style: { color: "#b4b8bd", weight: 0.7, fillColor: "#f3f1ec", fillOpacity: 1 },
+    attribution: "Borders: Natural Earth",
+  }).addTo(map);
+
+  state.networkLayer = L.layerGroup().addTo(map);
+  state.routesLayer = L.layerGroup().addTo(map);
+  state.flowsLayer = L.layerGroup();
+  state.map = map;
+
+  // Legend and layer toggles live in index.html; move them into a map control.
+  const Legend = L.Control.extend({
+    options: { position: "topright" },
+    onAdd() {
+      const box = L.DomUtil.create("div", "leaflet-bar legend-control");
+      const legend = $("legend-box");
+      box.append(legend);
+      if (window.innerWidth < 1100) legend.querySelector("details").open = false;
+      L.DomEvent.disableClickPropagation(box);
+      L.DomEvent.disableScrollPropagation(box);
+      return box;
+    },
+  });
+  new Legend().addTo(map);
+
+  $("tiles").addEventListener("change", (ev) => setTiles(ev.target.checked));
+  $("network-toggle").addEventListener("change", (ev) => {
+    if (ev.target.checked) state.networkLayer.addTo(map);
+    else state.networkLayer.remove();
+  });
+  $("flows-toggle").addEventListener("change", (ev) => setFlowsVisible(ev.target.checked));
+}
+
+function setTiles(on) {
+  const map = state.map;
+  if (on) {
+    if (!state.tiles) {
+      state.tiles = L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
+        maxZoom: 19,
+        attribution: '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+      });
+    }
+    state.tiles.addTo(map);
+    state.countries.setStyle({ fillOpacity: 0, opacity: 0.35 });
+  } else {
+    if (state.tiles) state.tiles.remove();
+    state.countries.setStyle({ fillOpacity: 1, opacity: 1 });
+  }
+}
+
+function renderLegend(corridors) {
+  const items = corridors.map((c) =>
+    el(
+      "li",
+      { dataset: { corridor: c.id } },
+      el("span", { className: "swatch", style: `background:${colorOf(c.id)}` }),
+      c.name || c.id,
+    ),
+  );
+  items.push(el("li", { className: "shared" }, el("span", { className: "swatch", style: `background:${SHARED_COLOR}` }), "shared links"));
+  $("legend-corridors").replaceChildren(...items);
+}
+
+function drawNetwork(collection) {
+  const layer = state.networkLayer;
+  layer.clearLayers();
+  state.links.clear();
+  state.capacities.clear();
+  const places = [];
+  for (const f of collection.features || []) {
+    const p = f.properties || {};
+    if (p.type === "link") {
+      state.links.set(p.id, f);
+      const line = L.polyline(latLngsOf(f.geometry), {
+        pane: "network",
+        className: "net-link",
+        color: linkColor(p.corridors),
+        weight: 2,
+        opacity: 0.8,
+        dashArray: WATER_MODES.has(p.mode) ? "5 5" : null,
+      });
+      const corridors = (p.corridors || []).map((c) => (c === "*" ? "all corridors" : nameOf(c))).join(", ") || "no corridor";
+      line.bindTooltip(
+        `<b>${escapeHtml(p.id)}</b><br>${escapeHtml(p.mode || "")}` +
+          `${p.distance_km != null ? `, ${num(p.distance_km)} km` : ""}<br>${escapeHtml(corridors)}`,
+        { sticky: true },
+      );
+      layer.addLayer(line);
+    } else if (p.type === "capacity") {
+      state.capacities.set(p.id, f);
+    } else if (p.type === "place" && f.geometry && f.geometry.type === "Point") {
+      places.push(f);
+    }
+  }
+  for (const f of places) {
+    const p = f.properties;
+    const [lon, lat] = f.geometry.coordinates;
+    const marker = L.circleMarker([lat, lon], {
+      pane: "places",
+      className: "place",
+      radius: p.kind === "city" ? 4 : 3.5,
+      color: "#343a40",
+      weight: 1.2,
+      fillColor: "#ffffff",
+      fillOpacity: 1,
+    });
+    marker.bindTooltip(`${escapeHtml(p.name)}${p.country ? ` <span class="tt-dim">${escapeHtml(p.country)}</span>` : ""}`);
+    marker.bindPopup(() => placePopup(p));
+    layer.addLayer(marker);
+  }
+}
+
+function placePopup(place) {
+  const pick = (field) => {
+    $(field).value = place.name;
+    state.map.closePopup();
+  };
+  return el(
+    "div",
+    { className: "place-popup" },
+    el("strong", {}, place.name),
+    el("span", { className: "tt-dim" }, ` ${place.country || ""} · ${place.kind || ""}`),
+    el(
+      "div",
+      { className: "popup-buttons" },
+      el("button", { type: "button", onclick: () => pick("origin") }, "Set as origin"),
+      el("button", { type: "button", onclick: () => pick("destination") }, "Set as destination"),
+    ),
+  );
+}
+
+// ---------------------------------------------------------------- compare
+
+function avoidTokens() {
+  return $("avoid")
+    .value.split(/[\s,;]+/)
+    .map((t) => t.trim())
+    .filter(Boolean);
+}
+
+function syncAvoidChips() {
+  const tokens = new Set(avoidTokens().map((t) => t.toLowerCase()));
+  for (const box of document.querySelectorAll("#avoid-quick input")) box.checked = tokens.has(box.value.toLowerCase());
+}
+
+function initCompareForm() {
+  $("compare-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    runCompare();
+  });
+  $("avoid").addEventListener("input", syncAvoidChips);
+  for (const box of document.querySelectorAll("#avoid-quick input")) {
+    box.addEventListener("change", () => {
+      const value = box.value.toLowerCase();
+      const tokens = avoidTokens().filter((t) => t.toLowerCase() !== value);
+      if (box.checked) tokens.push(box.value);
+      $("avoid").value = tokens.join(",");
+    });
+  }
+  syncAvoidChips();
+}
+
+function compareParams() {
+  const params = new URLSearchParams({
+    origin: $("origin").value.trim(),
+    destination: $("destination").value.trim(),
+    cargo: $("cargo").value,
+  });
+  const avoid = avoidTokens().join(",");
+  if (avoid) params.set("avoid", avoid);
+  return params;
+}
+
+async function runCompare() {
+  const token = ++state.compareToken;
+  const params = compareParams();
+  const button = $("compare-button");
+  clearError();
+  document.body.dataset.state = "loading";
+  button.disabled = true;
+  button.textContent = "Comparing…";
+  try {
+    const [result, geo] = await Promise.all([
+      api(`/v1/compare?${params}`),
+      api(`/v1/compare/geojson?${params}`),
+    ]);
+    if (token !== state.compareToken) return;
+    renderCompareTable(result);
+    if ($("flows-toggle").checked) {
+      $("flows-toggle").checked = false;
+      setFlowsVisible(false);
+    }
+    drawRoutes(geo, result.options || []);
+    document.body.dataset.state = "compared";
+    loadReliability(result.options || [], params, token);
+  } catch (err) {
+    if (token !== state.compareToken) return;
+    clearComparison();
+    showError(err);
+    document.body.dataset.state = "error";
+  } finally {
+    if (token === state.compareToken) {
+      button.disabled = false;
+      button.textContent = "Compare";
+    }
+  }
+}
+
+/** Forget the last comparison: table, routes and chart (after a failed request). */
+function clearComparison() {
+  $("compare-results").hidden = true;
+  $("compare-table").tBodies[0].replaceChildren();
+  state.routesLayer.clearLayers();
+  state.routes.clear();
+  state.chart.data.datasets = [];
+  state.chart.update();
+  $("chart-box").hidden = true;
+  $("reliability-table").hidden = true;
+  $("reliability-status").hidden = false;
+  $("reliability-status").textContent = "Compare two places to simulate the door-to-door days of each corridor.";
+}
+
+function renderCompareTable(result) {
+  const options = result.options || [];
+  const best = (key) => Math.min(...options.map((o) => (o[key] == null ? Infinity : Number(o[key]))));
+  const bestDays = best("days");
+  const bestCost = best("cost_usd");
+  const bestCo2 = best("co2e_kg");
+  const mark = (value, min) => (value != null && Number(value) === min && options.length > 1 ? "num best" : "num");
+
+  const rows = options.map((o) => {
+    const row = el(
+      "tr",
+      {
+        className: "compare-row",
+        dataset: { corridor: o.corridor },
+        tabIndex: 0,
+        title: [
+          o.countries && o.countries.length ? `Countries: ${o.countries.join(", ")}` : null,
+          o.modes && o.modes.length ? `Modes: ${o.modes.join(", ")}` : null,
+          o.distance_km != null ? `Distance: ${num(o.distance_km)} km` : null,
+        ]
+          .filter(Boolean)
+          .join("\n"),
+      },
+      el(
+        "td",
+        { className: "corridor-cell" },
+        el("span", { className: "swatch", style: `background:${colorOf(o.corridor)}` }),
+        nameOf(o.corridor),
+        o.via ? el("span", { className: "via-inline" }, `via ${o.via}`) : null,
+      ),
+      el("td", { className: "via" }, o.via || "–"),
+      el(
+        "td",
+        { className: mark(o.days, bestDays) },
+        days(o.days),
+        el("br"),
+        el("span", { className: "range" }, `${days(o.days_low)}–${days(o.days_high)}`),
+      ),
+      el("td", { className: mark(o.cost_usd, bestCost) }, num(o.cost_usd)),
+      el("td", { className: mark(o.co2e_kg, bestCo2) }, num(o.co2e_kg)),
+      el("td", { className: "num" }, o.transshipments ?? "–"),
+      el("td", { className: "num" }, o.border_crossings ?? "–"),
+    );
+    row.addEventListener("mouseenter", () => setHover(o.corridor));
+    row.addEventListener("mouseleave", () => setHover(null));
+    row.addEventListener("focus", () => setHover(o.corridor));
+    row.addEventListener("blur", () => setHover(null));
+    row.addEventListener("click", () => toggleSelected(o.corridor));
+    row.addEventListener("keydown", (ev) => {
+      if (ev.key === "Enter" || ev.key === " ") {
+        ev.preventDefault();
+        toggleSelected(o.corridor);
+      }
+    });
+    return row;
+  });
+  const body = $("compare-table").tBodies[0];
+  if (rows.length) body.replaceChildren(...rows);
+  else body.replaceChildren(el("tr", {}, el("td", { colSpan: 7, className: "empty" }, "No corridor serves this pair.")));
+
+  const quantity = result.quantity != null ? `${num(result.quantity, result.quantity % 1 ? 1 : 0)} ` : "";
+  $("compare-summary").textContent =
+    `${placeLabel(result.origin)} → ${placeLabel(result.destination)} · ${quantity}${result.cargo || ""}` +
+    `${result.optimize ? ` · best by ${result.optimize}` : ""}`;
+
+  const unavailable = Object.entries(result.unavailable || {});
+  const note = $("compare-note");
+  note.hidden = unavailable.length === 0;
+  note.replaceChildren();
+  if (unavailable.length) {
+    note.append(
+      el("strong", {}, "Unavailable"),
+      el(
+        "ul",
+        { className: "unavailable" },
+        ...unavailable.map(([id, why]) =>
+          el(
+            "li",
+            { dataset: { corridor: id } },
+            el("span", { className: "swatch", style: `background:${colorOf(id)}` }),
+            el("strong", {}, nameOf(id)),
+            `: ${why}`,
+          ),
+        ),
+      ),
+    );
+  }
+  state.hoverId = null;
+  state.selectedId = null;
+  $("compare-results").hidden = false;
+}
+
+function drawRoutes(geo, options) {
+  const layer = state.routesLayer;
+  layer.clearLayers();
+  state.routes.clear();
+  const lines = new Map();
+  const stops = [];
+  for (const f of (geo && geo.features) || []) {
+    const id = f.properties && f.properties.corridor;
+    if (!id) continue;
+    if (f.geometry && f.geometry.type === "Point") stops.push(f);
+    else {
+      if (!lines.has(id)) lines.set(id, []);
+      lines.get(id).push(...latLngsOf(f.geometry));
+    }
+  }
+  const byId = new Map(options.map((o) => [o.corridor, o]));
+  // The first option (the API's best) is drawn last, on top.
+  const ids = [...lines.keys()].sort((a, b) => rank(b) - rank(a));
+  function rank(id) {
+    const i = options.findIndex((o) => o.corridor === id);
+    return i < 0 ? options.length : i;
+  }
+  for (const id of ids) {
+    const latlngs = lines.get(id);
+    L.polyline(latlngs, {
+      pane: "routes",
+      className: "route-casing",
+      color: "#ffffff",
+      weight: 9,
+      opacity: 0.7,
+      interactive: false,
+    }).addTo(layer);
+    const route = L.polyline(latlngs, {
+      pane: "routes",
+      className: `route route-${id}`,
+      color: colorOf(id),
+      weight: 5,
+      opacity: 0.9,
+      lineCap: "round",
+      lineJoin: "round",
+    });
+    const o = byId.get(id);
+    route.bindTooltip(
+      `<b>${escapeHtml(nameOf(id))}</b>${o ? `<br>${days(o.days)} d · $${num(o.cost_usd)}${o.via ? `<br>via ${escapeHtml(o.via)}` : ""}` : ""}`,
+      { sticky: true },
+    );
+    route.on("mouseover", () => setHover(id));
+    route.on("mouseout", () => setHover(null));
+    route.on("click", () => toggleSelected(id));
+    route.addTo(layer);
+    state.routes.set(id, route);
+  }
+  for (const f of stops) {
+    const id = f.properties.corridor;
+    const [lon, lat] = f.geometry.coordinates;
+    const p = f.properties;
+    const label = p.name || p.place || p.from || p.id;
+    const what = p.mode ? ` · ${String(p.mode).replace(/_/g, " ")}` : "";
+    const stop = L.circleMarker([lat, lon], {
+      pane: "routes",
+      className: `route-stop route-stop-${id}`,
+      radius: 3.5,
+      color: colorOf(id),
+      weight: 2,
+      fillColor: "#ffffff",
+      fillOpacity: 1,
+    });
+    if (label) stop.bindTooltip(`${escapeHtml(label)}${escapeHtml(what)} <span class="tt-dim">${escapeHtml(nameOf(id))}</span>`);
+    stop.addTo(layer);
+  }
+  const bounds = layer.getLayers().length ? L.featureGroup(layer.getLayers()).getBounds() : null;
+  if (bounds && bounds.isValid()) state.map.fitBounds(bounds, { padding: [40, 40], maxZoom: 7 });
+  applyHighlight();
+}
+
+function setHover(id) {
+  state.hoverId = id;
+  applyHighlight();
+}
+
+function toggleSelected(id) {
+  state.selectedId = state.selectedId === id ? null : id;
+  applyHighlight();
+  const route = state.routes.get(state.selectedId);
+  if (route) state.map.fitBounds(route.getBounds(), { padding: [30, 30], maxZoom: 7 });
+}
+
+function applyHighlight() {
+  const active = state.hoverId ?? state.selectedId;
+  for (const [id, route] of state.routes) {
+    if (active == null) route.setStyle({ weight: 5, opacity: 0.9 });
+    else if (id === active) {
+      route.setStyle({ weight: 8, opacity: 1 });
+      route.bringToFront();
+    } else route.setStyle({ weight: 4, opacity: 0.22 });
+  }
+  for (const row of document.querySelectorAll("#compare-table .compare-row")) {
+    row.classList.toggle("is-active", row.dataset.corridor === active);
+    row.classList.toggle("is-selected", row.dataset.corridor === state.selectedId);
+  }
+}
+
+// ---------------------------------------------------------------- reliability chart
+
+function initChart() {
+  Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
+  Chart.defaults.font.size = 11;
+  Chart.defaults.color = "#495057";
+  state.chart = new Chart($("reliability-chart"), {
+    type: "line",
+    data: { datasets: [] },
+    options: {
+      responsive: true,
+      maintainAspectRatio: false,
+      animation: false,
+      parsing: false,
+      interaction: { mode: "nearest", axis: "x", intersect: false },
+      scales: {
+        x: { type: "linear", title: { display: true, text: "days door to door" }, ticks: { precision: 0 } },
+        y: { type: "linear", beginAtZero: true, title: { display: true, text: "% of shipments per day" } },
+      },
+      plugins: {
+        legend: { display: false }, // the table under the chart is the legend
+        tooltip: {
+          callbacks: {
+            title: (items) => (items.length ? `${days(items[0].parsed.x)} days` : ""),
+            label: (item) => `${item.dataset.label}: ${num(item.parsed.y, 1)} % per day`,
+          },
+        },
+      },
+    },
+  });
+}
+
+async function loadReliability(options, compareQuery, token) {
+  const status = $("reliability-status");
+  const table = $("reliability-table");
+  document.body.dataset.chart = "loading";
+  status.hidden = false;
+  status.textContent = `Simulating ${options.length} corridor${options.length === 1 ? "" : "s"}…`;
+  const runs = options.map(async (o) => {
+    const params = new URLSearchParams(compareQuery);
+    params.set("corridor", o.corridor);
+    params.set("samples", String(SIMULATE_SAMPLES));
+    try {
+      return { id: o.corridor, sim: await api(`/v1/simulate?${params}`) };
+    } catch {
+      return null; // a corridor without a route here: skip it
+    }
+  });
+  const results = (await Promise.all(runs)).filter((r) => r && r.sim && r.sim.histogram);
+  if (token !== state.compareToken) return;
+
+  // Each corridor has its own bins: plot the share per day of transit so that the curves compare.
+  let lo = Infinity;
+  let hi = -Infinity;
+  state.chart.data.datasets = results.map(({ id, sim }) => {
+    const h = sim.histogram;
+    const centres = (h.days || []).map(Number);
+    const width = centres.length > 1 ? (centres[centres.length - 1] - centres[0]) / (centres.length - 1) : 1;
+    const points = centres.map((d, i) => ({ x: d, y: (100 * Number((h.share || [])[i] || 0)) / (width || 1) }));
+    // the x axis spans the bins holding 99.5 % of each corridor's shipments
+    let cumulative = 0;
+    for (const [i, d] of centres.entries()) {
+      const share = Number((h.share || [])[i] || 0);
+      if (cumulative < 0.0025 && cumulative + share >= 0.0025) lo = Math.min(lo, d - width);
+      cumulative += share;
+      if (cumulative - share < 0.9975 && cumulative >= 0.9975) hi = Math.max(hi, d + width);
+    }
+    return {
+      label: nameOf(id),
+      data: points,
+      borderColor: colorOf(id),
+      backgroundColor: `${colorOf(id)}22`,
+      borderWidth: 2,
+      pointRadius: 0,
+      tension: 0.3,
+      fill: false,
+    };
+  });
+  const x = state.chart.options.scales.x;
+  x.min = Number.isFinite(lo) ? Math.max(0, Math.floor(lo)) : undefined;
+  x.max = Number.isFinite(hi) ? Math.ceil(hi) : undefined;
+  state.chart.update();
+
+  table.tBodies[0].replaceChildren(
+    ...results.map(({ id, sim }, index) => {
+      const row = el(
+        "tr",
+        { className: "reliability-row", dataset: { corridor: id }, tabIndex: 0, title: "Click to show or hide this line" },
+        el("td", { className: "corridor-cell" }, el("span", { className: "swatch", style: `background:${colorOf(id)}` }), nameOf(id)),
+        el("td", { className: "num" }, days(sim.p50_days)),
+        el("td", { className: "num" }, days(sim.p90_days)),
+        el("td", { className: "num" }, days(sim.p95_days)),
+        el("td", { className: "num" }, days(sim.mean_days)),
+      );
+      const toggle = () => {
+        const visible = !state.chart.isDatasetVisible(index);
+        state.chart.setDatasetVisibility(index, visible);
+        state.chart.update();
+        row.classList.toggle("is-off", !visible);
+      };
+      row.addEventListener("click", toggle);
+      row.addEventListener("keydown", (ev) => {
+        if (ev.key === "Enter" || ev.key === " ") {
+          ev.preventDefault();
+          toggle();
+        }
+      });
+      row.addEventListener("mouseenter", () => setHover(id));
+      row.addEventListener("mouseleave", () => setHover(null));
+      return row;
+    }),
+  );
+  table.hidden = results.length === 0;
+  $("chart-box").hidden = results.length === 0;
+  if (results.length) {
+    status.hidden = true;
+  } else {
+    status.textContent = "No corridor could be simulated for this pair.";
+  }
+  document.body.dataset.chart = "ready";
+}
+
+// ---------------------------------------------------------------- scenario runner
+
+function initScenarioForm() {
+  const key = $("api-key");
+  try {
+    key.value = localStorage.getItem(KEY_STORE) || "";
+  } catch {
+    /* storage can be disabled */
+  }
+  key.addEventListener("change", () => {
+    try {
+      localStorage.setItem(KEY_STORE, key.value);
+    } catch {
+      /* storage can be disabled */
+    }
+  });
+  $("scenario").addEventListener("change", showScenarioDescription);
+  $("scenario-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    runScenario();
+  });
+  $("cancel-button").addEventListener("click", cancelJob);
+}
+
+function renderScenarios(items) {
+  const select = $("scenario");
+  const byName = {};
+  select.replaceChildren(
+    ...items.map((s) => {
+      byName[s.name] = s;
+      const year = s.year ? ` (${s.year})` : "";
+      const store = s.source === "store" ? " · saved" : "";
+      return el("option", { value: s.name }, `${s.title || s.name}${year}${store}`);
+    }),
+  );
+  select._scenarios = byName;
+  if (byName["base-2024"]) select.value = "base-2024";
+  if (!items.length) select.append(el("option", { value: "", disabled: true }, "No scenarios"));
+  showScenarioDescription();
+}
+
+function showScenarioDescription() {
+  const select = $("scenario");
+  const s = (select._scenarios || {})[select.value];
+  $("scenario-description").textContent = s ? `${s.name}: ${s.description || ""}` : "";
+}
+
+function jobHeaders(key, json = false) {
+  const headers = { Accept: "application/json", "X-API-Key": key };
+  if (json) headers["Content-Type"] = "application/json";
+  return headers;
+}
+
+async function runScenario() {
+  const key = $("api-key").value.trim();
+  const scenario = $("scenario").value;
+  const samples = Math.max(120, Math.round(Number($("samples").value) || 1200));
+  try {
+    localStorage.setItem(KEY_STORE, key);
+  } catch {
+    /* storage can be disabled */
+  }
+  clearError();
+  if (!scenario) {
+    showError(new Error("Choose a scenario to run."));
+    return;
+  }
+  stopPolling();
+  $("run-button").disabled = true;
+  setJobStatus({ status: "submitting", progress: 0, message: `${scenario}, ${samples} samples` });
+  try {
+    const job = await api("/v1/jobs", {
+      method: "POST",
+      headers: jobHeaders(key, true),
+      body: JSON.stringify({ kind: "scenario", scenario, samples }),
+    });
+    state.job = { id: job.id, key };
+    await onJobUpdate(job);
+  } catch (err) {
+    jobFailedToTalk(err);
+  }
+}
+
+function jobFailedToTalk(err) {
+  stopPolling();
+  showError(err);
+  state.job = null;
+  setJobStatus({ status: "error", progress: 0, message: err.message });
+  $("run-button").disabled = false;
+  $("cancel-button").disabled = true;
+}
+
+function setJobStatus(job) {
+  const progress = Math.min(1, Math.max(0, Number(job.progress) || 0));
+  const bar = $("job-progress");
+  bar.value = job.status === "succeeded" ? 1 : progress;
+  const pct = job.status === "running" || job.status === "queued" ? ` ${Math.round(progress * 100)} %` : "";
+  const detail = job.error ? (typeof job.error === "object" ? job.error.message || JSON.stringify(job.error) : job.error) : job.message;
+  const status = $("job-status");
+  status.className = `job-status status-${job.status}`;
+  status.replaceChildren(el("strong", {}, job.status), pct, detail ? ` — ${detail}` : "");
+  document.body.dataset.job = job.status;
+}
+
+async function onJobUpdate(job) {
+  if (!state.job || job.id !== state.job.id) return;
+  setJobStatus(job);
+  const done = TERMINAL.has(job.status);
+  $("cancel-button").disabled = done;
+  $("run-button").disabled = !done;
+  if (!done) {
+    state.pollTimer = setTimeout(pollJob, POLL_MS);
+    return;
+  }
+  if (job.status === "succeeded") {
+    try {
+      const result = await api(`/v1/jobs/${encodeURIComponent(job.id)}/result`, { headers: jobHeaders(state.job.key) });
+      renderScenarioResult(result);
+    } catch (err) {
+      showError(err);
+    }
+  } else if (job.status === "failed" && job.error) {
+    showError(new Error(typeof job.error === "object" ? job.error.message || "The job failed." : String(job.error)));
+  }
+}
+
+async function pollJob() {
+  state.pollTimer = null;
+  if (!state.job) return;
+  try {
+    const job = await api(`/v1/jobs/${encodeURIComponent(state.job.id)}`, { headers: jobHeaders(state.job.key) });
+    await onJobUpdate(job);
+  } catch (err) {
+    jobFailedToTalk(err);
+  }
+}
+
+function stopPolling() {
+  if (state.pollTimer) clearTimeout(state.pollTimer);
+  state.pollTimer = null;
+}
+
+async function cancelJob() {
+  if (!state.job) return;
+  $("cancel-button").disabled = true;
+  try {
+    const job = await api(`/v1/jobs/${encodeURIComponent(state.job.id)}/cancel`, {
+      method: "POST",
+      headers: jobHeaders(state.job.key),
+    });
+    if (job && job.id) {
+      stopPolling();
+      await onJobUpdate(job);
+    }
+  } catch (err) {
+    showError(err);
+    $("cancel-button").disabled = false;
+  }
+}
+
+function orderedCorridors(...maps) {
+  const ids = new Set();
+  for (const m of maps) if (m && typeof m === "object") Object.keys(m).forEach((k) => ids.add(k));
+  const known = state.corridorOrder.filter((id) => ids.has(id));
+  return [...known, ...[...ids].filter((id) => !known.includes(id)).sort()];
+}
+
+function renderScenarioResult(result) {
+  const volumes = result.volumes_mt || {};
+  const p50 = result.p50_days || {};
+  const p90 = result.p90_days || {};
+  const cost = result.cost_usd_per_feu || {};
+  const co2 = result.co2e_kt;
+  const co2ByCorridor = co2 && typeof co2 === "object" ? co2 : null;
+  const ids = orderedCorridors(volumes, p50, p90, cost, co2ByCorridor);
+
+  const table = $("scenario-table");
+  table.tHead.replaceChildren(
+    el(
+      "tr",
+      {},
+      el("th", { scope: "col" }, "Corridor"),
+      el("th", { scope: "col", className: "num" }, "Mt/yr"),
+      el("th", { scope: "col", className: "num" }, "P50 d"),
+      el("th", { scope: "col", className: "num" }, "P90 d"),
+      el("th", { scope: "col", className: "num" }, "USD/FEU"),
+      co2ByCorridor && el("th", { scope: "col", className: "num" }, "CO2e kt"),
+    ),
+  );
+  table.tBodies[0].replaceChildren(
+    ...ids.map((id) =>
+      el(
+        "tr",
+        { dataset: { corridor: id } },
+        el("td", { className: "corridor-cell" }, el("span", { className: "swatch", style: `background:${colorOf(id)}` }), nameOf(id)),
+        el("td", { className: "num" }, num(volumes[id], 2)),
+        el("td", { className: "num" }, days(p50[id])),
+        el("td", { className: "num" }, days(p90[id])),
+        el("td", { className: "num" }, num(cost[id])),
+        co2ByCorridor && el("td", { className: "num" }, num(co2ByCorridor[id], 1)),
+      ),
+    ),
+  );
+  const totalMt = Object.values(volumes).reduce((a, b) => a + (Number(b) || 0), 0);
+  const totalCo2 = co2ByCorridor ? Object.values(co2ByCorridor).reduce((a, b) => a + (Number(b) || 0), 0) : co2;
+  table.tFoot.replaceChildren(
+    el(
+      "tr",
+      {},
+      el("th", { scope: "row" }, "Total"),
+      el("td", { className: "num" }, num(totalMt, 2)),
+      el("td", { colSpan: 3, className: "num" }, !co2ByCorridor && co2 != null ? `CO2e ${num(co2, 1)} kt` : ""),
+      co2ByCorridor && el("td", { className: "num" }, num(totalCo2, 1)),
+    ),
+  );
+  const run = result.run_id != null ? ` · run ${result.run_id}` : "";
+  $("scenario-summary").textContent = `${result.title || result.scenario || ""}${result.year ? ` (${result.year})` : ""}${run}`;
+  $("scenario-results").hidden = false;
+
+  drawFlows(result);
+  const toggle = $("flows-toggle");
+  toggle.disabled = false;
+  toggle.checked = true;
+  setFlowsVisible(true);
+}
+
+function utilizationClass(u) {
+  if (u >= 0.9) return "high";
+  if (u >= 0.7) return "mid";
+  return "low";
+}
+
+const UTIL_COLORS = { low: "#2f9e44", mid: "#f59f00", high: "#e03131" };
+
+function capacityLatLng(id) {
+  const f = state.capacities.get(id);
+  if (!f || !f.geometry || f.geometry.type !== "Point") return null;
+  const [lon, lat] = f.geometry.coordinates;
+  return L.latLng(lat, lon);
+}
+
+function drawFlows(result) {
+  const layer = state.flowsLayer;
+  layer.clearLayers();
+  const flows = Object.entries(result.link_flows_mt || {})
+    .map(([id, mt]) => [id, Number(mt) || 0])
+    .filter(([, mt]) => mt > 0)
+    .sort((a, b) => a[1] - b[1]); // thick lines on top
+  for (const [id, mt] of flows) {
+    const f = state.links.get(id);
+    if (!f) continue;
+    L.polyline(latLngsOf(f.geometry), {
+      pane: "flows",
+      className: "flow",
+      color: linkColor(f.properties.corridors),
+      weight: Math.min(14, 1 + 2 * Math.sqrt(mt)),
+      opacity: 0.85,
+      lineCap: "round",
+    })
+      .bindTooltip(`<b>${escapeHtml(id)}</b><br>${num(mt, 2)} Mt/yr`, { sticky: true })
+      .addTo(layer);
+  }
+
+  const bottlenecks = [...(result.bottlenecks || [])].sort((a, b) => (b.utilization || 0) - (a.utilization || 0));
+  const list = $("bottleneck-list");
+  list.replaceChildren();
+  for (const b of bottlenecks) {
+    const where = capacityLatLng(b.element);
+    const cap = state.capacities.get(b.element);
+    const name = (cap && cap.properties.name) || b.element;
+    const u = Number(b.utilization) || 0;
+    const cls = utilizationClass(u);
+    const text = `${num(u * 100)} % used · ${b.delay_hours != null ? `${num(b.delay_hours, 1)} h delay` : "no delay data"}`;
+    if (where) {
+      L.circleMarker(where, {
+        pane: "bottlenecks",
+        className: `bottleneck bottleneck-${cls}`,
+        radius: 5 + 5 * Math.min(u, 1.2),
+        color: "#ffffff",
+        weight: 1.5,
+        fillColor: UTIL_COLORS[cls],
+        fillOpacity: 0.9,
+      })
+        .bindTooltip(`<b>${escapeHtml(name)}</b> <span class="tt-dim">${escapeHtml(b.element)}</span><br>${escapeHtml(text)}`)
+        .addTo(layer);
+    }
+    if (list.children.length < 6) {
+      const item = el(
+        "li",
+        { dataset: { element: b.element } },
+        el("span", { className: `dot util-${cls}` }),
+        el("span", { className: "bn-name" }, name),
+        el("span", { className: "bn-value" }, text),
+      );
+      if (where) {
+        item.tabIndex = 0;
+        item.classList.add("clickable");
+        const go = () => {
+          setFlowsVisible(true);
+          $("flows-toggle").checked = true;
+          state.map.setView(where, Math.max(state.map.getZoom(), 6));
+        };
+        item.addEventListener("click", go);
+        item.addEventListener("keydown", (ev) => ev.key === "Enter" && go());
+      }
+      list.append(item);
+    }
+  }
+  if (!bottlenecks.length) list.append(el("li", { className: "empty" }, "No bottleneck reported."));
+}
+
+function setFlowsVisible(on) {
+  if (on) state.flowsLayer.addTo(state.map);
+  else state.flowsLayer.remove();
+  $("map").classList.toggle("flows-on", on);
+}
+
+// ---------------------------------------------------------------- start
+
+async function loadNetwork() {
+  const net = await api("/v1/network");
+  const corridors = net.corridors || [];
+  state.corridorNames = Object.fromEntries(corridors.map((c) => [c.id, c.name]));
+  state.corridorOrder = corridors.map((c) => c.id);
+  renderLegend(corridors);
+  drawNetwork(net);
+  const links = (net.features || []).filter((f) => f.properties && f.properties.type === "link").length;
+  const places = (net.features || []).filter((f) => f.properties && f.properties.type === "place").length;
+  $("api-status").textContent = `${places} places · ${links} links · ${corridors.length} corridors`;
+}
+
+async function loadPlaces() {
+  const data = await api("/v1/places?limit=1000");
+  const seen = new Set();
+  const options = [];
+  for (const p of data.items || []) {
+    if (seen.has(p.name)) continue;
+    seen.add(p.name);
+    options.push(el("option", { value: p.name, label: [p.country, p.kind].filter(Boolean).join(" · ") }));
+  }
+  $("place-names").replaceChildren(...options);
+}
+
+async function loadScenarios() {
+  const data = await api("/v1/scenarios?limit=200");
+  renderScenarios(data.items || []);
+}
+
+async function start() {
+  $("error-close").addEventListener("click", clearError);
+  initMap();
+  initCompareForm();
+  initChart();
+  initScenarioForm();
+  const results = await Promise.allSettled([loadNetwork(), loadPlaces(), loadScenarios()]);
+  const failed = results.filter((r) => r.status === "rejected");
+  if (failed.length) {
+    showError(failed[0].reason);
+    if (results[0].status === "rejected") $("api-status").textContent = "API not reachable";
+  }
+  if (document.body.dataset.state === "init") document.body.dataset.state = failed.length ? "error" : "ready";
+}
+
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+else start();
