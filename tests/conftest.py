@@ -463,3 +463,71 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     with Store(url) as store:
         clean_postgres(store)
     return url
+
+
+class Server:
+    """``corridor serve`` in a process of its own, on a free loopback port, with small JSON helpers."""
+
+    def __init__(self, store: str, *args: str) -> None:
+        import os
+        import socket
+        import subprocess
+        import sys
+        import time
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        command = [sys.executable, "-m", "corridor", "serve", "--port", str(self.port), "--store", store, *args]
+        import tempfile
+
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 (closed by stop or kill)
+        self.process = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=self.log, env={**os.environ, "PYTHONUNBUFFERED": "1"}
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                self.log.seek(0)
+                raise RuntimeError(f"corridor serve stopped: {self.log.read().decode()}")
+            try:
+                if self.call("GET", "/healthz")[0] == 200:
+                    return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("corridor serve did not answer /healthz within 60 s")
+
+    def call(self, method: str, path: str, body: Any = None, key: str | None = None) -> tuple[int, Any]:
+        import json
+        import urllib.error
+        import urllib.request
+
+        data = None if body is None else json.dumps(body).encode()
+        headers = {"Content-Type": "application/json"} if data else {}
+        if key:
+            headers["X-API-Key"] = key
+        request = urllib.request.Request(self.url + path, data=data, method=method, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as answer:
+                text = answer.read()
+                return answer.status, json.loads(text) if text else None
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read() or b"null")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown code runs, as when the machine or the process dies."""
+        self.process.kill()
+        self.process.wait(10)
+        self.log.close()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(15)
+            except Exception:
+                self.process.kill()
+                self.process.wait(5)
+        self.log.close()

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, settings
 from typer.testing import CliRunner
 
 from corridor.api import Limits, ServiceSettings, create_app
@@ -109,7 +109,7 @@ def test_network_geojson_with_etag(client: TestClient, eurasia: Network) -> None
     assert kinds.count("place") == len(eurasia.places) and kinds.count("link") == len(eurasia.links)
     assert kinds.count("capacity") == len(eurasia.capacities)
     assert {c["id"] for c in data["corridors"]} == set(eurasia.corridor_ids)
-    middle = [f for f in data["features"] if f["properties"]["id"] == "aktau-alat-ferry"][0]
+    middle = next(f for f in data["features"] if f["properties"]["id"] == "aktau-alat-ferry")
     assert middle["properties"]["corridors"] == ["middle"] and middle["geometry"]["type"] == "LineString"
     etag = response.headers["etag"]
     assert client.get("/v1/network", headers={"If-None-Match": etag}).status_code == 304

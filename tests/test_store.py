@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from conftest import postgres_url
 
 from corridor.errors import ConflictError, InvalidOptionError, NotFoundError, StoreError
 from corridor.network import Network
