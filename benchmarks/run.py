@@ -238,6 +238,7 @@ SECTIONS = {
     "assignment": "## Equilibrium assignment",
     "reliability": "## Reliability",
     "scenarios": "## Scenarios",
+    "service": "## Service",
 }
 
 
@@ -372,6 +373,10 @@ def main() -> None:
 
         outcome_s = scenarios.bench(args.quick, postgres=args.postgres)
         parts["scenarios"] = scenarios.report_section(outcome_s, command_line(args))
+    if args.only in (None, "service"):
+        import service
+
+        parts["service"] = service.report_section(service.bench(args.quick), command_line(args))
     missing = {key: f"{SECTIONS[key]}\n\nNot measured yet: `benchmarks/run.py --only {key}`.\n" for key in SECTIONS}
     text = header() + "\n" + "\n".join(parts.get(key, missing[key]) for key in SECTIONS)
     args.out.write_text(text, encoding="utf-8")

@@ -357,3 +357,39 @@ def test_no_input_gives_a_server_error(case: Any) -> None:
 
     case.call_and_validate(headers=FUZZ_KEY, checks=[not_a_server_error])
     case.call_and_validate(checks=[not_a_server_error])  # and without a key
+
+
+def test_sea_links_follow_sea_lanes(client: TestClient, eurasia: Network) -> None:
+    from corridor.mapdata import LANE_TOLERANCE, link_geometry
+
+    lanes = link_geometry(eurasia)
+    links = eurasia.link_by_id
+    assert {"shanghai-rotterdam-suez", "shanghai-rotterdam-cape", "aktau-alat-ferry"} <= set(lanes)
+
+    def near(line: list[list[float]], lon: float, lat: float) -> bool:
+        return any(abs(x - lon) < 1.5 and abs(y - lat) < 1.5 for x, y in line)
+
+    assert near(lanes["shanghai-rotterdam-suez"], 32.5, 30.5)  # through the Suez Canal
+    assert not near(lanes["shanghai-rotterdam-cape"], 32.5, 30.5)
+    assert min(y for _, y in lanes["shanghai-rotterdam-cape"]) < -30  # round the Cape
+    places = eurasia.place_by_id
+    for lid, line in lanes.items():  # from the link's first place to its second
+        a, b = places[links[lid].from_], places[links[lid].to]
+        assert line[0] == pytest.approx([a.lon, a.lat], abs=1e-3) and line[-1] == pytest.approx(
+            [b.lon, b.lat], abs=1e-3
+        )
+    served = client.get("/v1/network").json()["features"]
+    cape = next(f for f in served if f["properties"]["id"] == "shanghai-rotterdam-cape")
+    assert cape["geometry"]["coordinates"] == lanes["shanghai-rotterdam-cape"]
+    route = client.get("/v1/compare/geojson", params={"origin": "Shanghai", "destination": "Rotterdam"}).json()
+    suez = [f for f in route["features"] if f["properties"].get("element") == "shanghai-rotterdam-suez"]
+    assert suez and suez[0]["geometry"]["coordinates"][0][0] > 100  # starts in the east: Shanghai to Rotterdam
+    for lid, line in lanes.items():  # each lane's length is close to the dataset's distance
+        km = sum(_km(p, q) for p, q in zip(line, line[1:], strict=False))
+        assert links[lid].distance_km / LANE_TOLERANCE <= km <= links[lid].distance_km * LANE_TOLERANCE * 1.05, lid
+
+
+def _km(p: list[float], q: list[float]) -> float:
+    from corridor.layers.data import great_circle_km
+
+    return float(great_circle_km(p[1], p[0], q[1], q[0]))

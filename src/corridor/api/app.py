@@ -41,6 +41,7 @@ from corridor.errors import (
     UnknownElementError,
     UnknownPlaceError,
 )
+from corridor.mapdata import with_link_geometry
 
 __all__ = ["create_app"]
 
@@ -150,14 +151,15 @@ class _State:
     """What the app holds: settings, the network, the store, the job runner and a cache of comparisons."""
 
     def __init__(self, settings: ServiceSettings) -> None:
-        from corridor.mapdata import network_geojson
+        from corridor.mapdata import link_geometry, network_geojson
         from corridor.network import load_network
         from corridor.store import Store
 
         self.settings = settings
         self.network = load_network(settings.network)
         self.store = Store(settings.store)
-        self.geojson = json.dumps(network_geojson(self.network), ensure_ascii=False).encode()
+        self.lanes = link_geometry(self.network)
+        self.geojson = json.dumps(network_geojson(self.network, geometry=self.lanes), ensure_ascii=False).encode()
         self.etag = '"' + hashlib.sha256(self.geojson).hexdigest()[:32] + '"'
         self.runner = JobRunner(
             self.store,
@@ -397,7 +399,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
 
         def run() -> bytes:
             key = ("geojson", *_compare_key(*args))
-            return state.cached(key, lambda: _compare(*args).to_geojson())
+            return state.cached(key, lambda: with_link_geometry(_compare(*args).to_geojson(), state.lanes))
 
         return Response(await compute(run), media_type="application/geo+json")
 

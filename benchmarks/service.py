@@ -1,0 +1,315 @@
+"""The REST service under load on loopback, and the time from submitting a job to its result.
+
+Run through the single entry point:  .venv-bench/bin/python benchmarks/run.py --only service [--quick]
+
+1. ``GET /v1/compare`` with 50 concurrent clients (one asyncio loop, httpx2 keep-alive connections) against
+   ``corridor serve`` (uvicorn, uvloop, httptools; one server process) for a fixed time: latency p50/p95/p99 and
+   throughput, for
+   - the same request repeated (Xi'an to Duisburg: answered from the server's comparison cache), and
+   - distinct origin-destination pairs, each asked once (every request runs the routing engine).
+   Peers, on the same machine in the same run: the same bytes served by a bare Starlette app on the same uvicorn
+   (the HTTP stack's floor, for the repeated request), and ``routing.compare`` called in this process, one pair
+   after the other (the engine without HTTP, for the distinct pairs).
+2. Jobs: ``POST /v1/jobs`` for a simulation (100,000 shipments) and a scenario run (base-2024, 1,200 samples),
+   polled every 50 ms until done; against the same computation called in this process.
+The load generator runs on the same 2 cores as the server, so the figures are a lower bound of what the server
+does alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from dataclasses import dataclass, field
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import corridor
+from corridor.network import load_network
+from corridor.routing import compare
+
+CLIENTS = 50
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class Load:
+    label: str
+    requests: int
+    seconds: float
+    latencies_ms: list[float]
+    errors: int
+
+    @property
+    def throughput(self) -> float:
+        return self.requests / self.seconds
+
+    def pct(self, q: float) -> float:
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))]
+
+
+@dataclass
+class Outcome:
+    loads: list[Load] = field(default_factory=list)
+    engine_per_s: float = 0.0
+    jobs: list[tuple[str, float, float]] = field(default_factory=list)  # kind, via job s, in process s
+    versions: str = ""
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class _Process:
+    def __init__(self, command: list[str], url: str) -> None:
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop)
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=self.log, cwd=ROOT)
+        import urllib.request
+
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(url, timeout=2):
+                    return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"{command} did not answer")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(20)
+        self.log.close()
+
+
+BARE = """
+import sys, uvicorn
+from starlette.applications import Starlette
+from starlette.responses import Response
+from starlette.routing import Route
+body = open(sys.argv[2], "rb").read()
+async def compare(request):
+    return Response(body, media_type="application/json")
+app = Starlette(routes=[Route("/v1/compare", compare), Route("/healthz", compare)])
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", timeout_keep_alive=5)
+"""
+
+
+async def _load(base: str, paths: list[str], seconds: float, label: str, *, repeat: bool) -> Load:
+    import httpx2
+
+    latencies: list[float] = []
+    errors = 0
+    queue = list(reversed(paths))
+    stop_at = time.perf_counter() + seconds
+    limits = httpx2.Limits(max_connections=CLIENTS, max_keepalive_connections=CLIENTS)
+
+    async with httpx2.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
+
+        async def one_client() -> None:
+            nonlocal errors
+            while time.perf_counter() < stop_at:
+                if repeat:
+                    path = paths[0]
+                elif queue:
+                    path = queue.pop()
+                else:
+                    return
+                start = time.perf_counter()
+                answer = await client.get(path)
+                latencies.append((time.perf_counter() - start) * 1000)
+                errors += answer.status_code != 200
+
+        began = time.perf_counter()
+        await asyncio.gather(*(one_client() for _ in range(CLIENTS)))
+        took = time.perf_counter() - began
+    return Load(label, len(latencies), took, latencies, errors)
+
+
+def _pairs(limit: int) -> tuple[list[str], float]:
+    """Distinct origin-destination pairs with a route, as request paths, and the engine's pairs per second."""
+    net = load_network()
+    places = [p for p in net.places if p.kind in ("city", "port", "terminal", "hub")]
+    candidates = [(a.id, b.id) for a in places for b in places if a.country != b.country]
+    candidates = candidates[:: max(1, len(candidates) // (limit * 2))]
+    compare(net, "Xian", "Duisburg")  # warm
+    good = []
+    took = 0.0
+    for a, b in candidates:
+        start = time.perf_counter()
+        try:
+            compare(net, a, b)
+        except corridor.CorridorError:
+            continue
+        took += time.perf_counter() - start
+        good.append(f"/v1/compare?origin={a}&destination={b}")
+        if len(good) == limit:
+            break
+    return good, len(good) / took
+
+
+def bench(quick: bool) -> Outcome:
+    out = Outcome()
+    seconds = 5.0 if quick else 15.0
+    out.versions = f"corridor {corridor.__version__}, uvicorn {version('uvicorn')}, httpx2 {version('httpx2')}"
+    with tempfile.TemporaryDirectory() as folder:
+        store = f"sqlite:///{folder}/bench.sqlite"
+        port = _port()
+        server = _Process(
+            [sys.executable, "-m", "corridor", "serve", "--port", str(port), "--store", store],
+            f"http://127.0.0.1:{port}/healthz",
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            path = "/v1/compare?origin=Xian&destination=Duisburg"
+            body = Path(folder) / "compare.json"
+            import urllib.request
+
+            with urllib.request.urlopen(base + path) as answer:
+                body.write_bytes(answer.read())
+            asyncio.run(_load(base, [path], 2.0, "warm-up", repeat=True))
+            out.loads.append(asyncio.run(_load(base, [path], seconds, "corridor, repeated request", repeat=True)))
+            pairs, out.engine_per_s = _pairs(400 if quick else 1200)
+            out.loads.append(asyncio.run(_load(base, pairs, seconds * 4, "corridor, distinct pairs", repeat=False)))
+            out.jobs = _jobs(base, store)
+        finally:
+            server.stop()
+        bare_port = _port()
+        script = Path(folder) / "bare.py"
+        script.write_text(BARE, encoding="utf-8")
+        bare = _Process(
+            [sys.executable, str(script), str(bare_port), str(body)], f"http://127.0.0.1:{bare_port}/healthz"
+        )
+        try:
+            bare_base = f"http://127.0.0.1:{bare_port}"
+            asyncio.run(_load(bare_base, [path], 2.0, "warm-up", repeat=True))
+            out.loads.append(asyncio.run(_load(bare_base, [path], seconds, "bare Starlette, same bytes", repeat=True)))
+        finally:
+            bare.stop()
+    return out
+
+
+def _jobs(base: str, store: str) -> list[tuple[str, float, float]]:
+    import json
+    import urllib.request
+
+    from corridor.reliability import as_datetime, plan_route, simulate_plan
+    from corridor.routing import route
+    from corridor.runs import run_scenario
+    from corridor.scenarios import load_scenario
+    from corridor.store import Store
+
+    with Store(store) as s:
+        key = s.create_api_key("bench")[1]
+    net = load_network()
+    bodies = {
+        "simulate": {"kind": "simulate", "origin": "Xian", "destination": "Duisburg", "samples": 100_000},
+        "scenario": {"kind": "scenario", "scenario": "base-2024", "samples": 1200},
+    }
+
+    def direct(kind: str) -> None:
+        if kind == "simulate":
+            plan = plan_route(net, route(net, "Xian", "Duisburg"))
+            simulate_plan(plan, depart=as_datetime(None), samples=100_000, seed=0)
+        else:
+            run_scenario(net, load_scenario("base-2024", net), samples=1200)
+
+    out = []
+    for kind, body in bodies.items():
+        via, local = [], []
+        for _ in range(3):
+            request = urllib.request.Request(
+                base + "/v1/jobs",
+                data=json.dumps(body).encode(),
+                headers={"Content-Type": "application/json", "X-API-Key": key},
+            )
+            start = time.perf_counter()
+            with urllib.request.urlopen(request) as answer:
+                job = json.loads(answer.read())
+            while True:
+                with urllib.request.urlopen(f"{base}/v1/jobs/{job['id']}") as answer:
+                    job = json.loads(answer.read())
+                if job["status"] not in ("queued", "running"):
+                    break
+                time.sleep(0.05)
+            with urllib.request.urlopen(f"{base}/v1/jobs/{job['id']}/result") as answer:
+                answer.read()
+            via.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            direct(kind)
+            local.append(time.perf_counter() - start)
+        out.append((kind, statistics.median(via), statistics.median(local)))
+    return out
+
+
+def _para(text: str) -> list[str]:
+    return textwrap.wrap(text, 116, break_on_hyphens=False)
+
+
+def report_section(outcome: Outcome, command: str) -> str:
+    lines = [
+        "## Service: the REST API under load, and jobs",
+        "",
+        *_para(
+            f"Measured by `{command}` ({os.cpu_count()} cores; {outcome.versions}). {CLIENTS} concurrent clients "
+            "in one asyncio loop on keep-alive connections to one `corridor serve` process on loopback; the "
+            "load generator shares the two cores with the server. Latency is from sending a request to reading "
+            "its whole answer."
+        ),
+        "",
+        "| server and requests | requests | throughput (req/s) | p50 ms | p95 ms | p99 ms | non-200 |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for load in outcome.loads:
+        lines.append(
+            f"| {load.label} | {load.requests:,} | {load.throughput:,.0f} | {load.pct(50):.1f} | {load.pct(95):.1f} "
+            f"| {load.pct(99):.1f} | {load.errors} |"
+        )
+    by = {load.label: load for load in outcome.loads}
+    repeated, bare = by["corridor, repeated request"], by["bare Starlette, same bytes"]
+    distinct = by["corridor, distinct pairs"]
+    goal = "met" if repeated.pct(95) < 100 else "not met"
+    lines += [
+        "",
+        *_para(
+            f"Repeated request: {repeated.throughput / bare.throughput:.2f}x the throughput of a bare Starlette app "
+            f"serving the same bytes on the same uvicorn (p95 {repeated.pct(95):.1f} ms against "
+            f"{bare.pct(95):.1f} ms); the difference is corridor's middleware (API key and read access, body "
+            f"limit, security headers), query validation and the cache lookup. The goal of p95 under 100 ms with "
+            f"50 clients on 2 cores is {goal} for this request."
+        ),
+        "",
+        *_para(
+            f"Distinct pairs (every answer computed): {distinct.throughput:,.0f} requests a second, "
+            f"{distinct.throughput / outcome.engine_per_s:.2f}x the rate of `routing.compare` called in one process "
+            f"without HTTP ({outcome.engine_per_s:,.0f} pairs a second); p95 {distinct.pct(95):.0f} ms, because 50 "
+            "clients queue for one Python process whose routing holds the interpreter lock. A deployment that "
+            "serves many distinct questions runs several server processes behind a proxy."
+        ),
+        "",
+        "### Jobs: submission to result",
+        "",
+        *_para(
+            "`POST /v1/jobs`, then `GET /v1/jobs/{id}` every 50 ms until it has finished, then the result; median of "
+            "3. The job runs in a process of its own (forkserver with corridor preloaded) that loads the network, "
+            "writes its progress and stores its result. Peer: the same computation called in this process."
+        ),
+        "",
+        "| job | submit to result | in process | ratio (in process / job) |",
+        "|---|---:|---:|---:|",
+    ]
+    for kind, via, local in outcome.jobs:
+        what = "simulation, 100,000 shipments" if kind == "simulate" else "scenario base-2024, 1,200 samples"
+        lines.append(f"| {what} | {via:.2f} s | {local:.2f} s | {local / via:.2f}x |")
+    return "\n".join(lines) + "\n"
