@@ -30,7 +30,6 @@ import time
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
 
 import corridor
 from corridor.network import load_network

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from conftest import Server
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
