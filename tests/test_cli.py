@@ -428,3 +428,27 @@ def test_scenario_sweep_on_a_local_cluster(tmp_path: Path) -> None:
 def test_scenario_sweep_bad_param(param: str, message: str) -> None:
     result = run("scenario", "sweep", "base-2024", "--param", param, "--in-process", "--no-store")
     assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_apikey_create_list_revoke(tmp_path: Path) -> None:
+    store = f"sqlite:///{tmp_path / 'keys.sqlite'}"
+    created = run("apikey", "create", "--name", "analyst", "--store", store, "--json")
+    assert created.returncode == 0, created.stderr
+    key = json.loads(created.stdout)
+    assert key["key"].startswith(f"cor_{key['id']}_") and key["name"] == "analyst"
+    plain = run("apikey", "create", "--store", store)
+    assert plain.returncode == 0 and plain.stdout.strip().startswith("cor_") and "not shown again" in plain.stderr
+    listed = json.loads(run("apikey", "list", "--store", store, "--json").stdout)
+    assert [k["name"] for k in listed] == ["analyst", "default"] and all("key" not in k for k in listed)
+    assert run("apikey", "revoke", key["id"], "--store", store).returncode == 0
+    again = run("apikey", "revoke", key["id"], "--store", store)
+    assert again.returncode == 2 and "No active API key" in again.stderr and "Traceback" not in again.stderr
+    from corridor.store import Store
+
+    with Store(store) as s:
+        assert s.check_api_key(key["key"]) is None
+
+
+def test_serve_refuses_a_bad_store() -> None:
+    result = run("serve", "--store", "mysql://nowhere/db", "--port", "8999")
+    assert result.returncode == 2 and "only sqlite and postgresql" in result.stderr and "Traceback" not in result.stderr
