@@ -378,12 +378,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         optimize: Optimize = "generalized",
     ) -> Response:
         args = (origin, destination, cargo, quantity, avoid, optimize)
-
-        def run() -> bytes:
-            key = ("compare", *_compare_key(*args))
-            return state.cached(key, lambda: _compare(*args).to_dict())
-
-        return Response(await compute(run), media_type="application/json")
+        key = ("compare", *_compare_key(*args))
+        # a few milliseconds of routing: answered on the event loop, since a thread would only wait for the GIL
+        return Response(state.cached(key, lambda: _compare(*args).to_dict()), media_type="application/json")
 
     @app.get("/v1/compare/geojson", tags=["routing"], summary="The routes of a comparison as GeoJSON")
     async def compare_geojson(
@@ -396,12 +393,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         optimize: Optimize = "generalized",
     ) -> Response:
         args = (origin, destination, cargo, quantity, avoid, optimize)
-
-        def run() -> bytes:
-            key = ("geojson", *_compare_key(*args))
-            return state.cached(key, lambda: with_link_geometry(_compare(*args).to_geojson(), state.lanes))
-
-        return Response(await compute(run), media_type="application/geo+json")
+        key = ("geojson", *_compare_key(*args))
+        body = state.cached(key, lambda: with_link_geometry(_compare(*args).to_geojson(), state.lanes))
+        return Response(body, media_type="application/geo+json")
 
     @app.get("/v1/route", tags=["routing"], summary="The itinerary leg by leg (as `corridor route --json`)")
     async def route(

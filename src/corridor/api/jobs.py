@@ -31,6 +31,19 @@ if TYPE_CHECKING:
 __all__ = ["JobRunner", "execute", "load_named", "prepare", "store_resolver"]
 
 Progress = Callable[[float, str], object]
+#: imported once by the forkserver, so that a job's process starts with them loaded
+PRELOAD = [
+    "corridor.api.jobs",
+    "corridor.network",
+    "corridor.routing",
+    "corridor.reliability",
+    "corridor.runs",
+    "corridor.choice",
+    "corridor.assignment",
+    "corridor.freight",
+    "corridor.store",
+    "alembic.command",
+]
 
 
 # --- scenarios by name: the library, then the store -----------------------------------------------------------------
@@ -311,7 +324,7 @@ class JobRunner:
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._context = multiprocessing.get_context("forkserver")
-        self._context.set_forkserver_preload(["corridor.api.jobs", "corridor.runs", "corridor.network"])
+        self._context.set_forkserver_preload(PRELOAD)
         self.interrupted = 0
 
     def start(self) -> None:
