@@ -394,3 +394,12 @@ def _km(p: list[float], q: list[float]) -> float:
     from corridor.layers.data import great_circle_km
 
     return float(great_circle_km(p[1], p[0], q[1], q[0]))
+
+
+def test_bad_deadline_is_refused_when_submitted(client: TestClient, key: dict[str, str]) -> None:
+    body = {"kind": "simulate", "origin": "Xian", "destination": "Duisburg", "deadline": "soon"}
+    error = _error(client.post("/v1/jobs", json=body, headers=key), 422, "invalid_option")
+    assert "'soon'" in error["message"] and "ISO date" in error["message"]
+    error = _error(client.post("/v1/jobs", json={**body, "deadline": "-3"}, headers=key), 422, "invalid_option")
+    assert "positive" in error["message"]
+    assert client.get("/v1/jobs").json()["total"] == 0

@@ -624,29 +624,9 @@ class _Runner:
 
 
 def _deadline_days(deadline: str | None, depart: Any) -> float | None:
-    """--deadline as days after departure: a number of days, or an ISO date (or date-time)."""
-    if deadline is None:
-        return None
-    from corridor.errors import InvalidOptionError
-    from corridor.reliability import as_datetime
+    from corridor.reliability import deadline_days
 
-    try:
-        days = float(deadline)
-    except ValueError:
-        try:
-            when = as_datetime(deadline)
-        except InvalidOptionError:
-            raise InvalidOptionError(
-                f"--deadline {deadline!r} is neither a number of days nor an ISO date (e.g. 40 or 2026-04-10)."
-            ) from None
-        days = (when - depart).total_seconds() / 86400.0
-        if days <= 0:
-            raise InvalidOptionError(
-                f"--deadline {deadline} is not after the departure {depart.date().isoformat()}."
-            ) from None
-    if not days > 0 or days != days or days == float("inf"):
-        raise InvalidOptionError(f"--deadline must be after the departure: a positive number of days, got {deadline}.")
-    return days
+    return deadline_days(deadline, depart)
 
 
 def _parse_sweep(text: str) -> list[Any]:

@@ -33,6 +33,7 @@ __all__ = [
     "Stage",
     "Tally",
     "combine_tallies",
+    "deadline_days",
     "draw_duration",
     "plan_route",
     "simulate",
@@ -611,3 +612,34 @@ def simulate(
         deadline_days=deadline_days,
         map_tasks=map_tasks,
     )
+
+
+def deadline_days(deadline: str | None, depart: datetime) -> float | None:
+    """A deadline as days after ``depart``: a number of days, or an ISO date (or date-time).
+
+    Raises
+    ------
+    InvalidOptionError
+        For text that is neither, or a deadline not after the departure.
+    """
+    if deadline is None:
+        return None
+    from corridor.errors import InvalidOptionError
+
+    try:
+        days = float(deadline)
+    except ValueError:
+        try:
+            when = as_datetime(deadline)
+        except InvalidOptionError:
+            raise InvalidOptionError(
+                f"deadline {deadline!r} is neither a number of days nor an ISO date (e.g. 40 or 2026-04-10)."
+            ) from None
+        days = (when - depart).total_seconds() / 86400.0
+        if days <= 0:
+            raise InvalidOptionError(
+                f"deadline {deadline} is not after the departure {depart.date().isoformat()}."
+            ) from None
+    if not days > 0 or days != days or days == float("inf"):
+        raise InvalidOptionError(f"deadline must be after the departure: a positive number of days, got {deadline}.")
+    return days

@@ -95,19 +95,10 @@ def prepare(params: dict[str, Any], network: Network, store: Store, limits: Limi
     try:
         if kind == "simulate":
             _limit(params["samples"], limits.max_job_samples, "max_job_samples", "samples")
-            from corridor.reliability import as_datetime
-            from corridor.routing import route
+            from corridor.reliability import as_datetime, deadline_days
 
-            as_datetime(params.get("depart"))
-            route(
-                network,
-                params["origin"],
-                params["destination"],
-                corridor=params.get("corridor"),
-                cargo=params["cargo"],
-                avoid=params.get("avoid"),
-                optimize=params["optimize"],
-            )
+            deadline_days(params.get("deadline"), as_datetime(params.get("depart")))
+            _route(params, network)
         elif kind in ("scenario", "sweep"):
             _limit(params["samples"], limits.max_scenario_samples, "max_scenario_samples", "samples")
             scenario = load_named(params["scenario"], network, store)
@@ -149,13 +140,10 @@ def execute(
     raise InvalidOptionError(f"Unknown job kind {kind!r}; valid: assign, scenario, simulate, sweep")
 
 
-def _simulate(params: dict[str, Any], network: Network, progress: Progress) -> dict[str, Any]:
-    from corridor.mapdata import histogram
-    from corridor.reliability import as_datetime, plan_route, simulate_plan
+def _route(params: dict[str, Any], network: Network) -> Any:
     from corridor.routing import route
 
-    progress(0.05, "routing")
-    chosen = route(
+    return route(
         network,
         params["origin"],
         params["destination"],
@@ -164,6 +152,14 @@ def _simulate(params: dict[str, Any], network: Network, progress: Progress) -> d
         avoid=params.get("avoid"),
         optimize=params["optimize"],
     )
+
+
+def _simulate(params: dict[str, Any], network: Network, progress: Progress) -> dict[str, Any]:
+    from corridor.mapdata import histogram
+    from corridor.reliability import as_datetime, deadline_days, plan_route, simulate_plan
+
+    progress(0.05, "routing")
+    chosen = _route(params, network)
     plan = plan_route(network, chosen)
     instant = as_datetime(params.get("depart"))
     progress(0.2, f"simulating {params['samples']} shipments")
@@ -175,23 +171,6 @@ def _simulate(params: dict[str, Any], network: Network, progress: Progress) -> d
         deadline_days=deadline_days(params.get("deadline"), instant),
     )
     return {**result.to_dict(), "histogram": histogram(result.hours)}
-
-
-def deadline_days(deadline: str | None, depart: Any) -> float | None:
-    """``deadline`` as days after ``depart``: a number of days or a date."""
-    if deadline is None:
-        return None
-    try:
-        return float(deadline)
-    except ValueError:
-        pass
-    from corridor.reliability import as_datetime
-
-    try:
-        when = as_datetime(deadline)
-    except CorridorError:
-        raise InvalidOptionError(f"deadline {deadline!r}: give days (e.g. 20) or a date (2026-03-01)") from None
-    return float((when - depart).total_seconds() / 86_400)
 
 
 def _sweep(
