@@ -355,46 +355,38 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             return Response(status_code=304, headers=headers)
         return Response(state.geojson, media_type="application/geo+json", headers=headers)
 
-    def _compare(origin: str, destination: str, cargo: str, quantity: float, avoid: str | None, optimize: str) -> Any:
+    async def asked(
+        origin: Origin,
+        destination: Destination,
+        cargo: Cargo = "FEU",
+        quantity: Quantity = 1.0,
+        avoid: Avoid = None,
+        optimize: Optimize = "generalized",
+    ) -> tuple[Any, ...]:
+        """The query of a comparison, checked, with the places by id (the cache key)."""
+        _choice(optimize, OPTIMIZE, "optimize")
+        net = state.network
+        return (net.place(origin).id, net.place(destination).id, cargo, quantity, avoid, optimize)
+
+    Asked = Annotated[tuple[Any, ...], Depends(asked)]
+
+    def _comparison(args: tuple[Any, ...]) -> Any:
         from corridor.routing import compare
 
-        _choice(optimize, OPTIMIZE, "optimize")
+        origin, destination, cargo, quantity, avoid, optimize = args
         return compare(
             state.network, origin, destination, cargo=cargo, quantity=quantity, avoid=avoid, optimize=optimize
         )
 
-    def _compare_key(*parts: Any) -> tuple[Any, ...]:
-        net = state.network
-        return (net.place(parts[0]).id, net.place(parts[1]).id, *parts[2:])
-
+    # a few milliseconds of routing: answered on the event loop, since a thread would only wait for the GIL
     @app.get("/v1/compare", tags=["routing"], summary="The best route of each corridor (as `corridor compare --json`)")
-    async def compare(
-        _: Reader,
-        origin: Origin,
-        destination: Destination,
-        cargo: Cargo = "FEU",
-        quantity: Quantity = 1.0,
-        avoid: Avoid = None,
-        optimize: Optimize = "generalized",
-    ) -> Response:
-        args = (origin, destination, cargo, quantity, avoid, optimize)
-        key = ("compare", *_compare_key(*args))
-        # a few milliseconds of routing: answered on the event loop, since a thread would only wait for the GIL
-        return Response(state.cached(key, lambda: _compare(*args).to_dict()), media_type="application/json")
+    async def compare(_: Reader, args: Asked) -> Response:
+        body = state.cached(("compare", *args), lambda: _comparison(args).to_dict())
+        return Response(body, media_type="application/json")
 
     @app.get("/v1/compare/geojson", tags=["routing"], summary="The routes of a comparison as GeoJSON")
-    async def compare_geojson(
-        _: Reader,
-        origin: Origin,
-        destination: Destination,
-        cargo: Cargo = "FEU",
-        quantity: Quantity = 1.0,
-        avoid: Avoid = None,
-        optimize: Optimize = "generalized",
-    ) -> Response:
-        args = (origin, destination, cargo, quantity, avoid, optimize)
-        key = ("geojson", *_compare_key(*args))
-        body = state.cached(key, lambda: with_link_geometry(_compare(*args).to_geojson(), state.lanes))
+    async def compare_geojson(_: Reader, args: Asked) -> Response:
+        body = state.cached(("geojson", *args), lambda: with_link_geometry(_comparison(args).to_geojson(), state.lanes))
         return Response(body, media_type="application/geo+json")
 
     @app.get("/v1/route", tags=["routing"], summary="The itinerary leg by leg (as `corridor route --json`)")
