@@ -3,6 +3,10 @@
 # Usage: eval "$(bash .ci/postgres.sh)"  -> exports CORRIDOR_TEST_POSTGRES_URL and PGDATA_CORRIDOR
 set -euo pipefail
 PORT="${CORRIDOR_PG_PORT:-55432}"
+if [ -z "${CORRIDOR_PG_PORT:-}" ] && ! python3 -c "import socket; socket.create_server(('127.0.0.1', $PORT)).close()" 2>/dev/null; then
+  # the default port is taken (another server on this machine): use a free one
+  PORT="$(python3 -c "import socket; s = socket.create_server(('127.0.0.1', 0)); print(s.getsockname()[1]); s.close()")"
+fi
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null) 1>&2
 fi
