@@ -17,7 +17,8 @@ from conftest import PROV, with_reliability_tables
 from corridor import _reliability_kernels as rk
 from corridor.errors import InvalidOptionError
 from corridor.network import Network
-from corridor.reliability import Duration, Plan, Stage, plan_route, simulate, simulate_plan
+from corridor.reliability import Duration, Plan, Stage, plan_route, simulate_plan
+from corridor.routing import simulate
 from corridor.schema import Service
 
 

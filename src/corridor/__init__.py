@@ -49,7 +49,7 @@ _WHERE = {
     "FlowNetwork": "corridor.flownet",
     "TrafficClass": "corridor.flownet",
     "capacitated_flow": "corridor.capacity",
-    "simulate": "corridor.reliability",
+    "simulate": "corridor.routing",
     "simulate_route": "corridor.reliability",
     "ReliabilityResult": "corridor.reliability",
     "flow_network": "corridor.freight",
@@ -90,7 +90,8 @@ if TYPE_CHECKING:
     from corridor.io.csvfolder import network_from_csv
     from corridor.io.tntp import network_from_tntp, network_to_tntp
     from corridor.network import Network, load_network
-    from corridor.reliability import ReliabilityResult, simulate, simulate_route
+    from corridor.reliability import ReliabilityResult, simulate_route
+    from corridor.routing import simulate
     from corridor.results import Comparison, Leg, Route
     from corridor.routing import Avoid, alternatives, compare, pareto, route
 

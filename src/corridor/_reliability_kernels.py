@@ -12,6 +12,7 @@ __all__ = [
     "DIST_CONSTANT",
     "DIST_EMPIRICAL",
     "DIST_LOGNORMAL",
+    "DIST_QUEUE",
     "DIST_TRIANGULAR",
     "DIST_UNIFORM",
     "MONDAY_EPOCH_HOURS",
@@ -28,7 +29,7 @@ __all__ = [
     "walk",
 ]
 
-DIST_CONSTANT, DIST_TRIANGULAR, DIST_LOGNORMAL, DIST_UNIFORM, DIST_EMPIRICAL = 0, 1, 2, 3, 4
+DIST_CONSTANT, DIST_TRIANGULAR, DIST_LOGNORMAL, DIST_UNIFORM, DIST_EMPIRICAL, DIST_QUEUE = 0, 1, 2, 3, 4, 5
 STAGE_DWELL, STAGE_RUN, STAGE_SERVICE, STAGE_WEATHER = 0, 1, 2, 3
 SVC_REGULAR, SVC_WEEKLY, SVC_WHEN_FULL = 0, 1, 2
 #: 1970-01-05 00:00 UTC, the first Monday after the Unix epoch, in hours since the epoch.
@@ -80,7 +81,8 @@ def _draw(dist: int, a: float, b: float, c: float, u: float, emp: NDArray[np.flo
     """Inverse CDF of one duration. Parameters by distribution:
 
     triangular (low a, mode b, high c); lognormal (shift a, log-median b, sigma c); uniform (a, c);
-    empirical (offset a, count b into ``emp``, sorted); constant a.
+    empirical (offset a, count b into ``emp``, sorted); constant a; queue (probability of a wait a, mean wait b,
+    growth c: below capacity ``c == 0`` and a wait is exponential, over capacity ``b + u c``).
     """
     if dist == DIST_TRIANGULAR:
         width = c - a
@@ -93,6 +95,12 @@ def _draw(dist: int, a: float, b: float, c: float, u: float, emp: NDArray[np.flo
         return a + math.exp(b + c * norm_ppf(u))
     if dist == DIST_UNIFORM:
         return a + u * (c - a)
+    if dist == DIST_QUEUE:
+        if c > 0.0:
+            return b + u * c
+        if u <= 1.0 - a:
+            return 0.0
+        return -b * math.log((1.0 - u) / a)
     if dist == DIST_EMPIRICAL:
         n = int(b)
         k = int(u * n)

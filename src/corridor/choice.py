@@ -3,13 +3,16 @@
 Each demand row is a market (origin, destination, commodity, tonnes, what its shippers avoid). Its alternatives
 are the best route of every corridor still open to it. The generalized cost per tonne of corridor ``c`` is
 
-    GC = cost + carbon price x CO2e + VOT x (hours + congestion delay) + VOT x (P90 hours - hours)
+    GC = cost + carbon price x CO2e + VOT x (mean hours + congestion delay) + VOT x (P90 hours - mean hours)
 
-(USD per tonne; VOT per tonne-hour from the dataset's value per FEU-hour; the last term prices unreliability at
-the 90th percentile of the reliability engine). The utility is ``V = ASC_c - theta x GC``; shares follow the
-multinomial logit, or the nested logit with nests of overland and maritime corridors. Tonnes chosen for a
-corridor load its route; capacity elements delay it (the assignment's delay functions); delays feed back into
-the costs, and the shares are averaged (MSA) until they settle: an equilibrium with elastic corridor choice.
+(USD per tonne; VOT per tonne-hour from the dataset's value per FEU-hour). Mean and P90 hours are both taken from
+one simulated distribution of the route (``corridor.model.durations``), so the last term prices the spread of
+that distribution, not a gap between two models; the congestion delay is the mean queueing wait of the loaded
+capacity elements, the same wait the duration model adds to a route under a scenario's flows. The utility is
+``V = ASC_c - theta x GC``; shares follow the multinomial logit, or the nested logit with nests of overland and
+maritime corridors. Tonnes chosen for a corridor load its route; capacity elements delay it (the assignment's
+delay functions); delays feed back into the costs, and the shares are averaged (MSA) until they settle: an
+equilibrium with elastic corridor choice.
 The formulas are in docs/model.md ("Corridor choice").
 """
 
@@ -148,6 +151,7 @@ def build_markets(
     rows = network.demand_of_year(year)
     if not rows:
         raise InvalidOptionError(f"No demand for year {year}; the demand table has {network.demand_years}.")
+    depart = f"{year}-06-15"  # mid-year: expected hours take June's weather, the simulation runs from here
     info = network.info
     carbon = info.carbon_price_usd_per_t.value if carbon_price_usd_per_t is None else carbon_price_usd_per_t
     payload = info.payload_t_per_feu.value
@@ -161,7 +165,7 @@ def build_markets(
             unit = _UNIT[row.commodity]
             per = payload if unit == "FEU" else 1.0
             avoid = list(row.avoid) or None
-            paths = corridor_paths(network, row.origin, row.destination, cargo=unit, avoid=avoid)
+            paths = corridor_paths(network, row.origin, row.destination, cargo=unit, avoid=avoid, depart=depart)
             q = _prepare(
                 network,
                 row.origin,
@@ -171,19 +175,20 @@ def build_markets(
                 avoid=avoid,
                 value_of_time_usd_per_hour=None,
                 carbon_price_usd_per_t=carbon_price_usd_per_t,
+                depart=depart,
             )
             alternatives = []
             blocked = []
             for cid, (arcs, route) in paths.items():
                 child = int(rng.spawn(1)[0].generate_state(1)[0])
-                sim = simulate_plan(plan_route(network, route), depart=f"{year}-06-15", samples=samples, seed=child)
+                sim = simulate_plan(plan_route(network, route), depart=depart, samples=samples, seed=child)
                 alternatives.append(
                     Alternative(
                         corridor=cid,
                         route=route,
                         arcs=arcs,
                         money_usd_per_t=(route.cost_usd + carbon * route.co2e_kg / 1000.0) / per,
-                        hours=route.hours,
+                        hours=float(sim.hours.mean()),
                         p90_hours=float(np.percentile(sim.hours, 90)),
                     )
                 )
@@ -244,17 +249,60 @@ class ChoiceResult:
     gap: float
     markets: tuple[Market, ...] = field(repr=False)
 
-    def bottlenecks(self, n: int = 10) -> list[dict[str, Any]]:
+    def element_rows(self) -> list[dict[str, Any]]:
+        """Every capacity element with its volume, capacity, utilization and mean delay, in element order."""
         vc = np.where(self.element_capacity > 0, self.element_volume / self.element_capacity, 0.0)
-        order = np.argsort(-vc, kind="stable")[:n]
         return [
             {
                 "element": self.element_ids[i],
-                "utilization": round(float(vc[i]), 4),
-                "delay_hours": round(float(self.element_delay[i]), 2),
+                "utilization": float(vc[i]),
+                "delay_hours": float(self.element_delay[i]),
+                "volume": float(self.element_volume[i]),
+                "capacity": float(self.element_capacity[i]),
             }
-            for i in order
+            for i in range(len(self.element_ids))
         ]
+
+    def bottlenecks(self, n: int = 10) -> list[dict[str, Any]]:
+        """The ``n`` most loaded elements, ranked as every command ranks them (:func:`rank_elements`)."""
+        return [
+            {
+                "element": r["element"],
+                "utilization": round(r["utilization"], 4),
+                "delay_hours": round(r["delay_hours"], 2),
+            }
+            for r in rank_elements(self.element_rows())[:n]
+        ]
+
+
+def rank_elements(rows: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Capacity elements ranked by utilization, then mean delay (the one bottleneck ranking of corridor)."""
+    return sorted(rows, key=lambda r: (-round(float(r["utilization"]), 4), -float(r["delay_hours"]), str(r["element"])))
+
+
+def scale_markets(markets: Sequence[Market], factor: float) -> tuple[Market, ...]:
+    """The same markets with every market's tonnes times ``factor``."""
+    if not (math.isfinite(factor) and factor >= 0):
+        raise InvalidOptionError(f"A demand scale factor must be a non-negative number, got {factor!r}")
+    return tuple(replace(m, tonnes=m.tonnes * factor) for m in markets)
+
+
+def year_equilibrium(
+    network: Network,
+    year: int,
+    *,
+    model: ChoiceModel | None = None,
+    seed: int = 0,
+    market_samples: int = 1000,
+    demand_scale: float = 1.0,
+    capacity_scale: float = 1.0,
+) -> ChoiceResult:
+    """The corridor-choice equilibrium of one year's demand: what scenario runs and ``corridor bottlenecks`` read."""
+    model = load_choice_model(network) if model is None else model
+    markets = build_markets(network, year, samples=market_samples, seed=seed)
+    if demand_scale != 1.0:
+        markets = scale_markets(markets, demand_scale)
+    return equilibrium(network, markets, model, year=year, capacity_scale=capacity_scale)
 
 
 def equilibrium(
@@ -266,6 +314,7 @@ def equilibrium(
     max_iter: int = 300,
     tol: float = 1e-3,
     congestion: bool = True,
+    capacity_scale: float = 1.0,
 ) -> ChoiceResult:
     """Corridor shares, routes, volumes and delays in equilibrium with congestion (method of successive averages).
 
@@ -279,7 +328,7 @@ def equilibrium(
     from corridor.assignment import evaluate, prepare
     from corridor.freight import flow_network
 
-    fn = flow_network(network, year=year)
+    fn = flow_network(network, year=year, capacity_scale=capacity_scale)
     if fn.demand is None:
         raise InvalidOptionError(f"No demand for year {year}.")
     p = prepare(fn, fn.demand)

@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 from corridor._graph import ARC_GATE_IN, ARC_GATE_OUT, ARC_LINK, ARC_MID, ARC_THROUGH
 from corridor.errors import InvalidOptionError
 from corridor.flownet import VDF_NAMES, Demand, FlowNetwork, TrafficClass
+from corridor.model.durations import durations_of
 from corridor.schema import COMMODITIES, PASSAGES
 
 if TYPE_CHECKING:
@@ -172,7 +173,10 @@ def flow_network(
 
     tail = np.concatenate([g.tail.astype(np.int64) + j * n0 for j in range(n_c)])
     head = np.concatenate([g.head.astype(np.int64) + j * n0 for j in range(n_c)])
-    fft = np.concatenate([g.hours[:, COMMODITIES.index(c), 1] for c in used])
+    # free-flow time: every element's expected hours over the year (one model of durations); queues come from the
+    # capacity elements' delay functions on top
+    mean_hours = durations_of(network).arc_mean_hours(None)
+    fft = np.concatenate([mean_hours[:, COMMODITIES.index(c)] for c in used])
     length = np.tile(g.distance_km, n_c)
     link_ids = tuple(f"{c}:{i}" for c in used for i in ids)
     link_label = tuple(f"{lab} [{c}]" for c in used for lab in labels)

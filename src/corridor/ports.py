@@ -50,7 +50,13 @@ class Lane:
     handling_hours: Duration  # per vessel call at the origin
     sail_hours: Duration  # one way
     closed_probability: tuple[float, ...] = (0.0,) * 12  # by month: share of time the lane is closed
-    closure_hours: Duration = field(default_factory=lambda: Duration.constant(0.0))  # length of one closure
+    #: length of one closure, by month (weather.csv rows give each season its own); one Duration for every month
+    closure_hours: Duration | tuple[Duration, ...] = field(default_factory=lambda: Duration.constant(0.0))
+
+    def closure_of_month(self, month: int) -> Duration:
+        """How long a closure that starts in ``month`` (1-12) lasts."""
+        hours = self.closure_hours
+        return hours if isinstance(hours, Duration) else hours[month - 1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,9 +237,11 @@ def _run(
             port.add(crossing.batch_units)
 
     def weather(port: _Port, lane: Lane) -> Generator[Any, Any, None]:
-        mean_closure = lane.closure_hours.mean
         while True:
-            p = lane.closed_probability[month(env.now) - 1]
+            this_month = month(env.now)
+            p = lane.closed_probability[this_month - 1]
+            closure_hours = lane.closure_of_month(this_month)
+            mean_closure = closure_hours.mean
             if p <= 0 or mean_closure <= 0:
                 here = start + timedelta(hours=env.now)
                 first = datetime(here.year + (here.month == 12), here.month % 12 + 1, 1, tzinfo=here.tzinfo)
@@ -241,7 +249,7 @@ def _run(
                 continue
             if p < 1:
                 yield env.timeout(float(rng.exponential(mean_closure * (1 - p) / p)))
-            closure = draw_duration(rng, lane.closure_hours)
+            closure = draw_duration(rng, closure_hours)
             port.closed_until = env.now + closure
             yield env.timeout(closure)
 
@@ -510,8 +518,9 @@ def crossing_from_network(
     Berths and handling hours come from berths.csv, sailing hours from links.csv and delays.csv, closures from
     weather.csv, vessel capacity and maximum wait from services.csv (wagons count ``teu_per_wagon`` TEU).
     """
-    from corridor.reliability import _factor_of
+    from corridor.model.durations import durations_of
 
+    durations = durations_of(network)
     if not services:
         raise InvalidOptionError("Name at least one service (see services.csv).")
     lanes: list[Lane] = []
@@ -534,16 +543,10 @@ def crossing_from_network(
                 f"Service {service_id!r} sails to {dest!r}, the others to {destination!r}: one destination only."
             )
         origin_berth = _berth_of(network, origin, service_id)
-        factor = _factor_of(network, link.id)
-        hours = link.link_hours
-        sail = Duration(factor.distribution, hours * factor.low, hours * factor.typical, hours * factor.high)
-        probability = [0.0] * 12
-        closure = Duration.constant(0.0)
-        for rec in network.weather:
-            if link.id in rec.links:
-                for m in rec.months:
-                    probability[_MONTHS.index(m)] = rec.closed_probability
-                closure = Duration(rec.distribution, rec.hours_low, rec.hours_typical, rec.hours_high)
+        sail = durations.running(link.id)
+        by_month = durations.closure_by_month(link.id)
+        probability = [p for p, _ in by_month]
+        closure = tuple(d for _, d in by_month)
         share = 1.0 if shares is None else float(shares[i])
         if not (math.isfinite(share) and share >= 0):
             raise InvalidOptionError(f"Shares must be numbers >= 0, got {share!r} for {service_id!r}.")
@@ -552,12 +555,7 @@ def crossing_from_network(
                 port=network.place_by_id[origin].name,
                 share=share,
                 berths=origin_berth.berths,
-                handling_hours=Duration(
-                    origin_berth.distribution,
-                    origin_berth.hours_low,
-                    origin_berth.hours_typical,
-                    origin_berth.hours_high,
-                ),
+                handling_hours=durations.handling(origin_berth),
                 sail_hours=sail,
                 closed_probability=tuple(probability),
                 closure_hours=closure,
@@ -578,16 +576,11 @@ def crossing_from_network(
         lanes=tuple(lanes),
         destination=network.place_by_id[destination].name,
         destination_berths=dest_berth.berths,
-        destination_handling_hours=Duration(
-            dest_berth.distribution, dest_berth.hours_low, dest_berth.hours_typical, dest_berth.hours_high
-        ),
+        destination_handling_hours=durations.handling(dest_berth),
         capacity_units=min(capacities),
         max_wait_hours=min(max_waits),
         batch_units=batch_teu,
     )
-
-
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def _berth_of(network: Network, place: str, service_id: str) -> Any:

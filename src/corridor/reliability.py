@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from corridor.errors import InvalidOptionError
+from corridor.model.durations import Duration, DurationModel, durations_of
 
 if TYPE_CHECKING:
     from corridor.network import Network
@@ -36,7 +37,6 @@ __all__ = [
     "deadline_days",
     "draw_duration",
     "plan_route",
-    "simulate",
     "simulate_chunks",
     "simulate_plan",
     "simulate_route",
@@ -47,45 +47,6 @@ __all__ = [
 CHUNK_SAMPLES = 1 << 15
 _Z95 = 1.6448536269514722
 MapTasks = Callable[[Callable[[Any], Any], Sequence[Any]], list[Any]]
-
-
-@dataclass(frozen=True, slots=True)
-class Duration:
-    """A random duration (hours) or factor: ``distribution`` over ``low``/``typical``/``high`` or ``samples``.
-
-    triangular: mode ``typical``; lognormal: ``low`` + a lognormal whose median is ``typical - low`` and whose
-    95th percentile is ``high - low``; uniform: between ``low`` and ``high``; empirical: one of ``samples`` with
-    equal probability; constant: ``typical``; exponential (discrete-event models only): mean ``typical``.
-    """
-
-    distribution: Literal["triangular", "lognormal", "uniform", "empirical", "constant", "exponential"]
-    low: float
-    typical: float
-    high: float
-    samples: tuple[float, ...] = ()
-
-    @classmethod
-    def constant(cls, value: float) -> Duration:
-        return cls("constant", value, value, value)
-
-    @property
-    def lognormal_parameters(self) -> tuple[float, float]:
-        """(mu, sigma) of the log of ``x - low`` for a lognormal."""
-        mu = math.log(self.typical - self.low)
-        return mu, (math.log(self.high - self.low) - mu) / _Z95
-
-    @property
-    def mean(self) -> float:
-        if self.distribution == "triangular":
-            return (self.low + self.typical + self.high) / 3.0
-        if self.distribution == "lognormal":
-            mu, sigma = self.lognormal_parameters
-            return self.low + math.exp(mu + 0.5 * sigma * sigma)
-        if self.distribution == "uniform":
-            return 0.5 * (self.low + self.high)
-        if self.distribution == "empirical":
-            return float(np.mean(self.samples))
-        return self.typical  # constant, exponential
 
 
 def draw_duration(rng: np.random.Generator, duration: Duration) -> float:
@@ -110,11 +71,12 @@ class Stage:
     """One stochastic step of an itinerary.
 
     ``kind`` is ``dwell`` (a transfer: ``duration`` hours), ``run`` (a link: ``hours`` x ``duration`` factor),
-    ``wait`` (for ``service``'s next departure) or ``weather`` (a closure of ``link`` found with probability
-    ``closed_probability[month - 1]``, lasting ``duration`` more hours; before a service it holds that sailing).
+    ``wait`` (for ``service``'s next departure), ``weather`` (a closure of ``link`` found with probability
+    ``closed_probability[month - 1]``, lasting ``duration`` more hours; before a service it holds that sailing)
+    or ``queue`` (the wait at a loaded capacity element: ``duration`` hours).
     """
 
-    kind: Literal["dwell", "run", "wait", "weather"]
+    kind: Literal["dwell", "run", "wait", "weather", "queue"]
     element: str
     place: str
     duration: Duration
@@ -132,6 +94,8 @@ class Stage:
             return self.service.expected_wait_hours
         if self.kind == "weather":
             return 0.0
+        if self.kind == "queue":
+            return self.duration.mean
         return self.duration.typical
 
 
@@ -151,13 +115,20 @@ class Plan:
         from corridor import _reliability_kernels as rk
 
         k = len(self.stages)
-        kinds = {"dwell": rk.STAGE_DWELL, "run": rk.STAGE_RUN, "wait": rk.STAGE_SERVICE, "weather": rk.STAGE_WEATHER}
+        kinds = {
+            "dwell": rk.STAGE_DWELL,
+            "queue": rk.STAGE_DWELL,
+            "run": rk.STAGE_RUN,
+            "wait": rk.STAGE_SERVICE,
+            "weather": rk.STAGE_WEATHER,
+        }
         dists = {
             "constant": rk.DIST_CONSTANT,
             "triangular": rk.DIST_TRIANGULAR,
             "lognormal": rk.DIST_LOGNORMAL,
             "uniform": rk.DIST_UNIFORM,
             "empirical": rk.DIST_EMPIRICAL,
+            "queue": rk.DIST_QUEUE,
         }
         out: dict[str, NDArray[Any]] = {
             "kind": np.zeros(k, np.int8),
@@ -191,14 +162,14 @@ class Plan:
                 out["pa"][i], out["pb"][i], out["pc"][i] = dur.low, mu, sigma
             elif dur.distribution == "empirical":
                 out["pa"][i], out["pb"][i] = len(emp), len(dur.samples)
-                emp.extend(dur.samples)
+                emp.extend(sorted(dur.samples))
             elif dur.distribution == "constant":
                 out["pa"][i] = dur.typical
             else:
                 out["pa"][i], out["pb"][i], out["pc"][i] = dur.low, dur.typical, dur.high
             out["column"][i] = column
             out["shift"][i] = stage.typical_hours
-            if stage.kind in ("dwell", "run"):
+            if stage.kind in ("dwell", "run", "queue"):
                 column += 1
                 out["scale"][i] = stage.hours if stage.kind == "run" else 1.0
             elif stage.kind == "weather":
@@ -234,74 +205,51 @@ class Plan:
 _WEEKDAY_INDEX = {day: i for i, day in enumerate(("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"))}
 
 
-def _factor_of(network: Network, link_id: str) -> Duration:
-    """The running-time factor of a link: the most specific row of delays.csv that matches, else 1."""
-    link = network.link_by_id[link_id]
-    ends = {network.place_by_id[link.from_].country, network.place_by_id[link.to].country}
-    best = None
-    for rec in network.delays:
-        if rec.links:
-            matches = link_id in rec.links
-        else:
-            matches = link.mode in rec.modes and (not rec.countries or ends <= set(rec.countries))
-        if matches and (best is None or rec.specificity > best.specificity):
-            best = rec
-    if best is None:
-        return Duration.constant(1.0)
-    return Duration(best.distribution, best.factor_low, best.factor_typical, best.factor_high)
+def plan_route(network: Network, route: Route, *, durations: DurationModel | None = None) -> Plan:
+    """The stochastic stages of a route of ``network``: dwell per transfer, queue per loaded capacity element,
+    weather, wait per service, running.
 
-
-def plan_route(network: Network, route: Route) -> Plan:
-    """The stochastic stages of a route of ``network``: dwell per transfer, wait per service, weather, running.
+    Every stage's distribution comes from ``durations`` (default: the network's own :class:`DurationModel`, with
+    no congestion); a model with congestion adds the queueing waits of the elements the route uses.
 
     Raises
     ------
     InvalidOptionError
         If the route names an element the network does not have (a route of another network).
     """
+    model = durations_of(network) if durations is None else durations
+    commodity = route.commodity
     stages: list[Stage] = []
     for leg in route.legs:
         if leg.kind == "stop":
-            for transfer_id in filter(None, leg.element.split("+")):
-                transfer = network.transfer_by_id.get(transfer_id)
-                if transfer is None:
-                    raise InvalidOptionError(f"The route's transfer {transfer_id!r} is not in this network.")
-                dwell = Duration(
-                    transfer.distribution,
-                    transfer.hours_low,
-                    transfer.hours_typical,
-                    transfer.hours_high,
-                    tuple(transfer.hours_samples),
-                )
-                stages.append(Stage("dwell", transfer.id, leg.from_place, dwell))
+            transfer_ids = [t for t in leg.element.split("+") if t]
+            for transfer_id in transfer_ids:
+                stages.append(Stage("dwell", transfer_id, leg.from_place, model.dwell(transfer_id)))
+            for element, wait in model.queues(commodity=commodity, transfers=transfer_ids):
+                stages.append(Stage("queue", element, leg.from_place, wait))
             continue
         link = network.link_by_id.get(leg.element)
         if link is None:
             raise InvalidOptionError(f"The route's link {leg.element!r} is not in this network.")
-        service = network.service_of_link.get(link.id)
-        for rec in network.weather:
-            if link.id in rec.links:
-                probability = tuple(rec.closed_probability if m in rec.months else 0.0 for m in _MONTHS)
-                closure = Duration(
-                    rec.distribution, rec.hours_low, rec.hours_typical, rec.hours_high, tuple(rec.hours_samples)
+        service = model.service(link.id)
+        reverse = leg.from_id != link.from_
+        for element, wait in model.queues(commodity=commodity, link=link.id, reverse=reverse):
+            stages.append(Stage("queue", element, leg.from_place, wait))
+        for closure in model.closures(link.id):
+            stages.append(
+                Stage(
+                    "weather",
+                    f"{closure.id}@{link.id}",
+                    leg.from_place,
+                    closure.duration,
+                    closed_probability=closure.probability,
+                    advance=service is None,
                 )
-                stages.append(
-                    Stage(
-                        "weather",
-                        f"{rec.id}@{link.id}",
-                        leg.from_place,
-                        closure,
-                        closed_probability=probability,
-                        advance=service is None,
-                    )
-                )
+            )
         if service is not None:
             stages.append(Stage("wait", service.id, leg.from_place, Duration.constant(0.0), service=service))
-        stages.append(Stage("run", link.id, leg.from_place, _factor_of(network, link.id), hours=link.link_hours))
+        stages.append(Stage("run", link.id, leg.from_place, model.running_factor(link.id), hours=link.link_hours))
     return Plan(tuple(stages), route)
-
-
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 @dataclass(frozen=True)
@@ -507,7 +455,7 @@ def as_datetime(depart: date | datetime | str | None) -> datetime:
     return depart if depart.tzinfo is not None else depart.replace(tzinfo=UTC)
 
 
-def _check(samples: int, seed: int, deadline_days: float | None) -> None:
+def check_run(samples: int, seed: int, deadline_days: float | None) -> None:
     if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
         raise InvalidOptionError(f"samples must be a positive whole number, got {samples!r}.")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
@@ -533,7 +481,7 @@ def simulate_plan(
     ``map_tasks(function, tasks)`` runs the tasks (lists of chunks) and returns their results in order: ``None``
     runs them here, :func:`corridor.scaleout.dask_map` on a Dask cluster. The samples do not depend on it.
     """
-    _check(samples, seed, deadline_days)
+    check_run(samples, seed, deadline_days)
     instant = as_datetime(depart)
     start = epoch_hours(instant)
     tasks = _tasks(samples, seed, per_task=samples_per_task)
@@ -575,45 +523,6 @@ def simulate_route(network: Network, route: Route, **options: Any) -> Reliabilit
     return simulate_plan(plan_route(network, route), **options)
 
 
-def simulate(
-    network: Network,
-    origin: str,
-    destination: str,
-    *,
-    corridor: str | None = None,
-    cargo: str = "FEU",
-    avoid: Iterable[str] | str | None = None,
-    optimize: str = "generalized",
-    depart: date | datetime | str | None = None,
-    samples: int = 100_000,
-    seed: int = 0,
-    deadline_days: float | None = None,
-    map_tasks: MapTasks | None = None,
-) -> ReliabilityResult:
-    """The door-to-door time distribution of the best route from ``origin`` to ``destination``.
-
-    The route is the one :func:`corridor.route` picks (by ``optimize``, within ``corridor`` if given); its
-    stages are then simulated ``samples`` times from ``depart``.
-
-    Raises
-    ------
-    UnknownPlaceError, NoRouteError, InvalidOptionError
-    """
-    from corridor.routing import route as best_route
-
-    _check(samples, seed, deadline_days)
-    chosen = best_route(network, origin, destination, corridor=corridor, cargo=cargo, avoid=avoid, optimize=optimize)
-    return simulate_route(
-        network,
-        chosen,
-        depart=depart,
-        samples=samples,
-        seed=seed,
-        deadline_days=deadline_days,
-        map_tasks=map_tasks,
-    )
-
-
 def deadline_days(deadline: str | None, depart: datetime) -> float | None:
     """A deadline as days after ``depart``: a number of days, or an ISO date (or date-time).
 
@@ -624,7 +533,6 @@ def deadline_days(deadline: str | None, depart: datetime) -> float | None:
     """
     if deadline is None:
         return None
-    from corridor.errors import InvalidOptionError
 
     try:
         days = float(deadline)

@@ -8,7 +8,33 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Comparison", "Leg", "Route"]
+__all__ = ["Comparison", "Leg", "Route", "TransitTime"]
+
+
+@dataclass(frozen=True, slots=True)
+class TransitTime:
+    """The door-to-door time distribution of a route from one departure (from the reliability engine)."""
+
+    depart: str  # ISO date-time of the departure
+    samples: int
+    seed: int
+    mean_days: float
+    p10_days: float
+    p50_days: float
+    p90_days: float
+    typical_days: float  # the sum of the most likely value of every element (not a percentile)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "mean_days": round(self.mean_days, 2),
+            "p10_days": round(self.p10_days, 2),
+            "p50_days": round(self.p50_days, 2),
+            "p90_days": round(self.p90_days, 2),
+            "typical_days": round(self.typical_days, 2),
+            "depart": self.depart,
+            "samples": self.samples,
+            "seed": self.seed,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +48,7 @@ class Leg:
     to_id: str
     mode: str  # rail, road, ferry, ... for moves; the stop's kinds (e.g. "gauge_change+border") for stops
     distance_km: float
-    hours: float
+    hours: float  # expected (mean) hours
     hours_low: float
     hours_high: float
     cost_usd: float
@@ -33,6 +59,7 @@ class Leg:
     wait_hours: float = 0.0  # expected wait for a scheduled service, included in hours
     coordinates: tuple[tuple[float, float], ...] = ()  # (lon, lat) of from and to
     emission_quality: str = ""
+    hours_typical: float = 0.0  # the sum of the most likely values
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -49,6 +76,7 @@ class Leg:
             "gauge": self.gauge,
             "hours_low": round(self.hours_low, 2),
             "hours_high": round(self.hours_high, 2),
+            "hours_typical": round(self.hours_typical, 2),
             "wait_hours": round(self.wait_hours, 2),
             "co2e_ttw_kg": round(self.co2e_ttw_kg, 2),
             "element": self.element,
@@ -68,22 +96,45 @@ class Route:
     legs: tuple[Leg, ...]
     via: tuple[str, ...] = ()
     countries: tuple[str, ...] = ()
+    commodity: str = "container"
+    timing: TransitTime | None = None  # the simulated distribution, when the route was timed
 
     @property
     def hours(self) -> float:
+        """Expected door-to-door hours: the sum of the elements' means (departure-month weather)."""
         return sum(leg.hours for leg in self.legs)
 
     @property
+    def mean_days(self) -> float:
+        return self.timing.mean_days if self.timing else self.hours / 24.0
+
+    @property
+    def typical_days(self) -> float:
+        """The sum of the most likely value of every element."""
+        return sum(leg.hours_typical for leg in self.legs) / 24.0
+
+    @property
     def days(self) -> float:
-        return self.hours / 24.0
+        """The median door-to-door days when the route was timed, else the expected days."""
+        return self.timing.p50_days if self.timing else self.hours / 24.0
+
+    @property
+    def p50_days(self) -> float:
+        return self.days
 
     @property
     def days_low(self) -> float:
-        return sum(leg.hours_low for leg in self.legs) / 24.0
+        """The 10th percentile of the days when timed, else the sum of the elements' low values."""
+        return self.timing.p10_days if self.timing else sum(leg.hours_low for leg in self.legs) / 24.0
 
     @property
     def days_high(self) -> float:
-        return sum(leg.hours_high for leg in self.legs) / 24.0
+        """The 90th percentile of the days when timed, else the sum of the elements' high values."""
+        return self.timing.p90_days if self.timing else sum(leg.hours_high for leg in self.legs) / 24.0
+
+    @property
+    def p90_days(self) -> float:
+        return self.days_high
 
     @property
     def cost_usd(self) -> float:
@@ -132,6 +183,11 @@ class Route:
             "days": round(self.days, 2),
             "days_low": round(self.days_low, 2),
             "days_high": round(self.days_high, 2),
+            "mean_days": round(self.mean_days, 2),
+            "p50_days": round(self.p50_days, 2),
+            "p90_days": round(self.p90_days, 2),
+            "typical_days": round(self.typical_days, 2),
+            "depart": self.timing.depart if self.timing else None,
             "cost_usd": round(self.cost_usd, 2),
             "co2e_kg": round(self.co2e_kg, 2),
             "co2e_ttw_kg": round(self.co2e_ttw_kg, 2),
@@ -178,9 +234,11 @@ class Comparison:
     optimize: str
     options: tuple[Route, ...]
     unavailable: dict[str, str] = field(default_factory=dict)  # corridor -> why there is no route
+    depart: str | None = None  # ISO date-time the routes were timed from
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "depart": self.depart,
             "origin": self.origin,
             "destination": self.destination,
             "cargo": self.cargo,

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -18,14 +19,37 @@ from corridor._kernels import pareto_paths, shortest_path_arcs
 from corridor.costs import Cargo, arc_cost_usd, parse_cargo
 from corridor.emissions import TTW, WTW, arc_co2e_kg
 from corridor.errors import InvalidOptionError, NoRouteError
+from corridor.model.durations import DurationModel, durations_of
 from corridor.network import Network
-from corridor.results import Comparison, Leg, Route
+from corridor.reliability import ReliabilityResult, as_datetime, check_run, plan_route, simulate_plan
+from corridor.results import Comparison, Leg, Route, TransitTime
 from corridor.schema import COUNTRIES, FREIGHT_MODES, MODES, PASSAGES
 
-__all__ = ["OBJECTIVES", "Avoid", "alternatives", "blocked_arcs", "compare", "pareto", "parse_avoid", "route"]
+if TYPE_CHECKING:
+    from corridor.reliability import MapTasks
 
-Objective = Literal["time", "cost", "co2e", "generalized"]
-OBJECTIVES: tuple[str, ...] = ("time", "cost", "co2e", "generalized")
+__all__ = [
+    "OBJECTIVES",
+    "TIMING_SAMPLES",
+    "Avoid",
+    "alternatives",
+    "blocked_arcs",
+    "compare",
+    "corridor_paths",
+    "pareto",
+    "parse_avoid",
+    "route",
+    "simulate",
+    "time_route",
+]
+
+Objective = Literal["time", "cost", "co2e", "generalized", "p90"]
+OBJECTIVES: tuple[str, ...] = ("time", "cost", "co2e", "generalized", "p90")
+#: Monte Carlo samples behind the distribution of a routed trip (P50 within about 0.5% of a 100,000-sample run)
+TIMING_SAMPLES = 8192
+#: routes tried per corridor for the best 90th percentile (the k fastest by expected time)
+P90_CANDIDATES = 4
+Depart = date | datetime | str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +119,10 @@ class _Query:
     destination: int
     cargo: Cargo
     blocked: NDArray[np.bool_]
-    hours: NDArray[np.float64]
+    hours: NDArray[np.float64]  # expected hours of every arc
+    typical: NDArray[np.float64]  # most likely hours of every arc
+    durations: DurationModel
+    depart: datetime
     cost: NDArray[np.float64]
     co2e: NDArray[np.float64]
     co2e_ttw: NDArray[np.float64]
@@ -111,7 +138,7 @@ class _Query:
         return int(self.graph.sink_node[self.destination])
 
     def weights(self, objective: str) -> NDArray[np.float64]:
-        if objective == "time":
+        if objective in ("time", "p90"):
             w = self.hours
         elif objective == "cost":
             w = self.cost
@@ -141,8 +168,14 @@ def _prepare(
     avoid: Avoid | Iterable[str] | str | None,
     value_of_time_usd_per_hour: float | None,
     carbon_price_usd_per_t: float | None,
+    depart: Depart = None,
+    durations: DurationModel | None = None,
 ) -> _Query:
     start, end = network.place(origin), network.place(destination)
+    instant = as_datetime(depart)
+    model = durations_of(network) if durations is None else durations
+    if model.network is not network:
+        raise InvalidOptionError("The duration model belongs to another network.")
     if start.id == end.id:
         raise InvalidOptionError(f"Origin and destination are the same place ({start.name})")
     unit = parse_cargo(cargo, network.info, quantity=quantity)
@@ -169,7 +202,10 @@ def _prepare(
         destination=network.places.index(end),
         cargo=unit,
         blocked=blocked,
-        hours=graph.hours[:, c, 1].copy(),
+        hours=model.arc_mean_hours(instant.month)[:, c].copy(),
+        typical=model.arc_typical_hours()[:, c],
+        durations=model,
+        depart=instant,
         cost=arc_cost_usd(graph, unit),
         co2e=arc_co2e_kg(graph, unit, scope=WTW),
         co2e_ttw=arc_co2e_kg(graph, unit, scope=TTW),
@@ -220,7 +256,8 @@ def _build_route(q: _Query, arcs: Sequence[int], corridor: str | None) -> Route:
         kind = int(graph.kind[a])
         if kind == ARC_MID:
             continue
-        low, typ, high = (float(x) for x in graph.hours[a, c])
+        low, high = float(graph.hours[a, c, 0]), float(graph.hours[a, c, 2])
+        typ, mean = float(q.typical[a]), float(q.hours[a])
         if kind == ARC_LINK:
             link = network.links[graph.link[a]]
             start, end = (link.to, link.from_) if graph.reverse[a] else (link.from_, link.to)
@@ -241,7 +278,8 @@ def _build_route(q: _Query, arcs: Sequence[int], corridor: str | None) -> Route:
                     mode=link.mode,
                     gauge=link.gauge,
                     distance_km=link.distance_km,
-                    hours=typ,
+                    hours=mean,
+                    hours_typical=typ,
                     hours_low=low,
                     hours_high=high,
                     cost_usd=float(q.cost[a]),
@@ -259,7 +297,7 @@ def _build_route(q: _Query, arcs: Sequence[int], corridor: str | None) -> Route:
             for i in graph.transfers[a]
             if not network.transfers[i].commodities or q.cargo.commodity in network.transfers[i].commodities
         ]
-        if not rows and typ == 0 and q.cost[a] == 0:
+        if not rows and mean == 0 and q.cost[a] == 0:
             continue
         place = places[graph.place[a]]
         kinds = "+".join(dict.fromkeys(row.kind for row in rows)) or "transfer"
@@ -276,7 +314,8 @@ def _build_route(q: _Query, arcs: Sequence[int], corridor: str | None) -> Route:
                 to_id=place.id,
                 mode=kinds,
                 distance_km=0.0,
-                hours=typ,
+                hours=mean,
+                hours_typical=typ,
                 hours_low=low,
                 hours_high=high,
                 cost_usd=float(q.cost[a]),
@@ -296,6 +335,7 @@ def _build_route(q: _Query, arcs: Sequence[int], corridor: str | None) -> Route:
         legs=tuple(legs),
         via=tuple(via),
         countries=tuple(countries),
+        commodity=q.cargo.commodity,
     )
 
 
@@ -321,6 +361,8 @@ def _weighted(
     avoid: Avoid | Iterable[str] | str | None,
     value_of_time_usd_per_hour: float | None,
     carbon_price_usd_per_t: float | None,
+    depart: Depart,
+    durations: DurationModel | None,
 ) -> tuple[_Query, NDArray[np.float64]]:
     """Check the options, prepare the query and weigh every arc by the objective (inf: not usable)."""
     _check_objective(optimize)
@@ -334,11 +376,60 @@ def _weighted(
         avoid=avoid,
         value_of_time_usd_per_hour=value_of_time_usd_per_hour,
         carbon_price_usd_per_t=carbon_price_usd_per_t,
+        depart=depart,
+        durations=durations,
     )
     weights = q.weights(optimize)
     if corridor is not None:
         weights[q.restricted(corridor)] = np.inf
     return q, weights
+
+
+def _check_samples(samples: int) -> None:
+    if isinstance(samples, bool) or not isinstance(samples, int) or not 100 <= samples <= 1_000_000:
+        raise InvalidOptionError(f"timing samples must be a whole number from 100 to 1000000, got {samples!r}.")
+
+
+def time_route(
+    network: Network,
+    route: Route,
+    *,
+    depart: Depart = None,
+    samples: int = TIMING_SAMPLES,
+    seed: int = 0,
+    durations: DurationModel | None = None,
+) -> Route:
+    """The route with its door-to-door time distribution (mean, P10, P50, P90) from ``depart`` attached.
+
+    The distribution is the reliability engine's (the same stages and draws as :func:`simulate`), so a compared
+    route and a simulated one agree up to the sampling error.
+    """
+    _check_samples(samples)
+    instant = as_datetime(depart)
+    result = simulate_plan(plan_route(network, route, durations=durations), depart=instant, samples=samples, seed=seed)
+    return replace(route, timing=_transit_time(result, route))
+
+
+def _transit_time(result: ReliabilityResult, route: Route) -> TransitTime:
+    p10, p50, p90 = (float(x) / 24.0 for x in np.percentile(result.hours, (10, 50, 90)))
+    return TransitTime(
+        depart=result.depart.isoformat(),
+        samples=result.samples,
+        seed=result.seed,
+        mean_days=result.mean_days,
+        p10_days=p10,
+        p50_days=p50,
+        p90_days=p90,
+        typical_days=route.typical_days,
+    )
+
+
+def _most_reliable(q: _Query, candidates: Sequence[Route], *, samples: int, seed: int) -> Route:
+    """The candidate with the lowest 90th percentile (then median), each timed from the query's departure."""
+    timed = [
+        time_route(q.network, r, depart=q.depart, samples=samples, seed=seed, durations=q.durations) for r in candidates
+    ]
+    return min(timed, key=lambda r: (r.p90_days, r.days))
 
 
 def route(
@@ -353,16 +444,24 @@ def route(
     corridor: str | None = None,
     value_of_time_usd_per_hour: float | None = None,
     carbon_price_usd_per_t: float | None = None,
+    depart: Depart = None,
+    durations: DurationModel | None = None,
+    timing_samples: int = TIMING_SAMPLES,
+    seed: int = 0,
 ) -> Route:
-    """The best route by one objective: ``time``, ``cost``, ``co2e`` or ``generalized``.
+    """The best route by one objective: ``time``, ``cost``, ``co2e``, ``generalized`` or ``p90``, timed.
 
-    Generalized cost = cost_usd + value_of_time x hours + carbon_price x t CO2e (well-to-wheel), with the
-    dataset's defaults for value of time (per FEU-hour, scaled to the cargo) and carbon price.
+    Routes are chosen on expected values: generalized cost = cost_usd + value_of_time x expected hours +
+    carbon_price x t CO2e (well-to-wheel), with the dataset's defaults for value of time (per FEU-hour, scaled to
+    the cargo) and carbon price; expected hours take the weather of the departure month. ``p90`` picks, among
+    the fastest routes by expected time, the one with the lowest simulated 90th percentile. The route comes back
+    with its distribution (``Route.timing``) from ``depart`` (default: today).
 
     Raises
     ------
     UnknownPlaceError, InvalidOptionError, NoRouteError
     """
+    _check_samples(timing_samples)
     q, weights = _weighted(
         network,
         origin,
@@ -374,11 +473,20 @@ def route(
         avoid=avoid,
         value_of_time_usd_per_hour=value_of_time_usd_per_hour,
         carbon_price_usd_per_t=carbon_price_usd_per_t,
+        depart=depart,
+        durations=durations,
     )
+    if optimize == "p90":
+        candidates = _yen(q, weights, P90_CANDIDATES)
+        if not candidates:
+            raise _no_route(q, avoid, corridor)
+        routes = [_build_route(q, arcs, corridor) for arcs in candidates]
+        return _most_reliable(q, routes, samples=timing_samples, seed=seed)
     arcs = shortest_path_arcs(q.graph.indptr, q.graph.head, weights, q.source, q.target)
     if arcs is None:
         raise _no_route(q, avoid, corridor)
-    return _build_route(q, arcs, corridor)
+    found = _build_route(q, arcs, corridor)
+    return time_route(network, found, depart=q.depart, samples=timing_samples, seed=seed, durations=q.durations)
 
 
 def _best_in_corridor(q: _Query, base: NDArray[np.float64], corridor: str | None) -> list[int] | None:
@@ -400,13 +508,19 @@ def compare(
     corridors: Sequence[str] | None = None,
     value_of_time_usd_per_hour: float | None = None,
     carbon_price_usd_per_t: float | None = None,
+    depart: Depart = None,
+    durations: DurationModel | None = None,
+    timing_samples: int = TIMING_SAMPLES,
+    seed: int = 0,
 ) -> Comparison:
-    """The best route of each corridor, ranked by the objective.
+    """The best route of each corridor, timed from ``depart`` and ranked by the objective.
 
-    Corridors with no route under the constraints are listed in ``Comparison.unavailable`` with the reason.
-    Raises NoRouteError if no corridor has a route.
+    Each corridor's route is chosen as :func:`route` chooses (expected values; ``p90`` by the simulated 90th
+    percentile). Corridors with no route under the constraints are listed in ``Comparison.unavailable`` with the
+    reason. Raises NoRouteError if no corridor has a route.
     """
     _check_objective(optimize)
+    _check_samples(timing_samples)
     wanted = tuple(corridors) if corridors else network.corridor_ids
     for cid in wanted:
         _check_corridor(network, cid)
@@ -419,16 +533,36 @@ def compare(
         avoid=avoid,
         value_of_time_usd_per_hour=value_of_time_usd_per_hour,
         carbon_price_usd_per_t=carbon_price_usd_per_t,
+        depart=depart,
+        durations=durations,
     )
     base = q.weights(optimize)
     found: list[tuple[float, Route]] = []
     unavailable: dict[str, str] = {}
     for cid in wanted:
+        if optimize == "p90":
+            weights = base.copy()
+            weights[q.restricted(cid)] = np.inf
+            candidates = _yen(q, weights, P90_CANDIDATES)
+            if not candidates:
+                unavailable[cid] = str(_no_route(q, avoid, cid))
+                continue
+            best = _most_reliable(q, [_build_route(q, a, cid) for a in candidates], samples=timing_samples, seed=seed)
+            found.append((best.p90_days, best))
+            continue
         arcs = _best_in_corridor(q, base, cid)
         if arcs is None:
             unavailable[cid] = str(_no_route(q, avoid, cid))
             continue
-        found.append((float(base[arcs].sum()), _build_route(q, arcs, cid)))
+        timed = time_route(
+            network,
+            _build_route(q, arcs, cid),
+            depart=q.depart,
+            samples=timing_samples,
+            seed=seed,
+            durations=q.durations,
+        )
+        found.append((float(base[arcs].sum()), timed))
     if not found:
         raise _no_route(q, avoid, None)
     found.sort(key=lambda item: item[0])
@@ -440,6 +574,7 @@ def compare(
         optimize=optimize,
         options=tuple(r for _, r in found),
         unavailable=unavailable,
+        depart=q.depart.isoformat(),
     )
 
 
@@ -452,10 +587,13 @@ def corridor_paths(
     quantity: float = 1.0,
     avoid: Avoid | Iterable[str] | str | None = None,
     optimize: Objective | str = "generalized",
+    depart: Depart = None,
+    durations: DurationModel | None = None,
 ) -> dict[str, tuple[NDArray[np.int64], Route]]:
     """The best route of every corridor that has one, with its arcs of the virtual network (for flow models).
 
-    A trip that no single corridor covers gets its best route overall under the key ``other``.
+    Routes are not timed here (the caller simulates them). A trip that no single corridor covers gets its best
+    route overall under the key ``other``.
     """
     _check_objective(optimize)
     q = _prepare(
@@ -467,6 +605,8 @@ def corridor_paths(
         avoid=avoid,
         value_of_time_usd_per_hour=None,
         carbon_price_usd_per_t=None,
+        depart=depart,
+        durations=durations,
     )
     base = q.weights(optimize)
     out: dict[str, tuple[NDArray[np.int64], Route]] = {}
@@ -491,8 +631,10 @@ def pareto(
     avoid: Avoid | Iterable[str] | str | None = None,
     corridor: str | None = None,
     max_labels: int = 2_000_000,
+    depart: Depart = None,
+    durations: DurationModel | None = None,
 ) -> list[Route]:
-    """Every route that is Pareto-optimal over (hours, cost USD, kg CO2e), fastest first.
+    """Every route that is Pareto-optimal over (expected hours, cost USD, kg CO2e), fastest first (not timed).
 
     The search is exact (multi-objective label setting in compiled code); ``max_labels`` bounds its memory.
     """
@@ -506,6 +648,8 @@ def pareto(
         avoid=avoid,
         value_of_time_usd_per_hour=None,
         carbon_price_usd_per_t=None,
+        depart=depart,
+        durations=durations,
     )
     blocked = q.restricted(corridor)
     weights = np.column_stack([q.hours, q.cost, q.co2e])
@@ -519,39 +663,12 @@ def pareto(
     return sorted(routes, key=lambda r: (r.hours, r.cost_usd, r.co2e_kg))
 
 
-def alternatives(
-    network: Network,
-    origin: str,
-    destination: str,
-    *,
-    k: int = 3,
-    optimize: Objective | str = "generalized",
-    cargo: str = "FEU",
-    quantity: float = 1.0,
-    avoid: Avoid | Iterable[str] | str | None = None,
-    corridor: str | None = None,
-    value_of_time_usd_per_hour: float | None = None,
-    carbon_price_usd_per_t: float | None = None,
-) -> list[Route]:
-    """The ``k`` best routes that differ in at least one link (Yen's algorithm on the virtual network)."""
-    if k < 1:
-        raise InvalidOptionError(f"k must be at least 1, got {k}")
-    q, weights = _weighted(
-        network,
-        origin,
-        destination,
-        optimize=optimize,
-        corridor=corridor,
-        cargo=cargo,
-        quantity=quantity,
-        avoid=avoid,
-        value_of_time_usd_per_hour=value_of_time_usd_per_hour,
-        carbon_price_usd_per_t=carbon_price_usd_per_t,
-    )
+def _yen(q: _Query, weights: NDArray[np.float64], k: int) -> list[list[int]]:
+    """Arcs of the ``k`` least-weight routes that differ in at least one link (Yen's algorithm); [] if none."""
     g = q.graph
     first = shortest_path_arcs(g.indptr, g.head, weights, q.source, q.target)
     if first is None:
-        raise _no_route(q, avoid, corridor)
+        return []
 
     def links_of(arcs: Sequence[int]) -> tuple[tuple[int, bool], ...]:
         return tuple((int(g.link[a]), bool(g.reverse[a])) for a in arcs if g.kind[a] == ARC_LINK)
@@ -588,4 +705,91 @@ def alternatives(
         _, best = heapq.heappop(candidates)
         accepted.append(list(best))
         distinct.setdefault(links_of(best), list(best))
-    return [_build_route(q, arcs, corridor) for arcs in distinct.values()]
+    return list(distinct.values())
+
+
+def alternatives(
+    network: Network,
+    origin: str,
+    destination: str,
+    *,
+    k: int = 3,
+    optimize: Objective | str = "generalized",
+    cargo: str = "FEU",
+    quantity: float = 1.0,
+    avoid: Avoid | Iterable[str] | str | None = None,
+    corridor: str | None = None,
+    value_of_time_usd_per_hour: float | None = None,
+    carbon_price_usd_per_t: float | None = None,
+    depart: Depart = None,
+    durations: DurationModel | None = None,
+) -> list[Route]:
+    """The ``k`` best routes that differ in at least one link (Yen's algorithm on the virtual network; not timed)."""
+    if k < 1:
+        raise InvalidOptionError(f"k must be at least 1, got {k}")
+    q, weights = _weighted(
+        network,
+        origin,
+        destination,
+        optimize=optimize,
+        corridor=corridor,
+        cargo=cargo,
+        quantity=quantity,
+        avoid=avoid,
+        value_of_time_usd_per_hour=value_of_time_usd_per_hour,
+        carbon_price_usd_per_t=carbon_price_usd_per_t,
+        depart=depart,
+        durations=durations,
+    )
+    paths = _yen(q, weights, k)
+    if not paths:
+        raise _no_route(q, avoid, corridor)
+    return [_build_route(q, arcs, corridor) for arcs in paths]
+
+
+def simulate(
+    network: Network,
+    origin: str,
+    destination: str,
+    *,
+    corridor: str | None = None,
+    cargo: str = "FEU",
+    avoid: Iterable[str] | str | None = None,
+    optimize: str = "generalized",
+    depart: Depart = None,
+    samples: int = 100_000,
+    seed: int = 0,
+    deadline_days: float | None = None,
+    map_tasks: MapTasks | None = None,
+    durations: DurationModel | None = None,
+) -> ReliabilityResult:
+    """The door-to-door time distribution of the best route from ``origin`` to ``destination``.
+
+    The route is the one :func:`route` picks from the same departure (by ``optimize``, within ``corridor`` if
+    given); its stages are then simulated ``samples`` times from ``depart``.
+
+    Raises
+    ------
+    UnknownPlaceError, NoRouteError, InvalidOptionError
+    """
+    check_run(samples, seed, deadline_days)
+    chosen = route(
+        network,
+        origin,
+        destination,
+        corridor=corridor,
+        cargo=cargo,
+        avoid=avoid,
+        optimize=optimize,
+        depart=depart,
+        durations=durations,
+        seed=seed,
+    )
+    return simulate_plan(
+        plan_route(network, chosen, durations=durations),
+        depart=as_datetime(depart),
+        samples=samples,
+        seed=seed,
+        deadline_days=deadline_days,
+        map_tasks=map_tasks,
+    )

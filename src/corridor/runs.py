@@ -21,11 +21,12 @@ from numpy.typing import NDArray
 from corridor.errors import InvalidOptionError, NoRouteError
 
 if TYPE_CHECKING:
-    from corridor.choice import ChoiceModel
+    from corridor.choice import ChoiceModel, ChoiceResult
+    from corridor.model.durations import Congestion
     from corridor.network import Network
     from corridor.scenarios import Scenario
 
-__all__ = ["ScenarioResult", "run_scenario"]
+__all__ = ["ScenarioResult", "congestion_of", "run_scenario"]
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,8 @@ class ScenarioResult:
     choice: dict[str, Any] = field(default_factory=dict)
     #: mean tonnes a year on each link (both directions, all commodities), Mt
     link_flows_mt: dict[str, float] = field(default_factory=dict)
+    #: capacity elements loaded at or over capacity: how much waits at the end of the year and how fast the wait grows
+    over_capacity: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -73,6 +76,7 @@ class ScenarioResult:
             "version": self.version,
             "choice": self.choice,
             "link_flows_mt": self.link_flows_mt,
+            "over_capacity": self.over_capacity,
         }
 
 
@@ -162,7 +166,8 @@ def run_scenario(
     ScenarioError, InvalidOptionError, UnknownPlaceError
     """
     import corridor
-    from corridor.choice import build_markets, equilibrium, load_choice_model
+    from corridor.choice import load_choice_model, rank_elements, year_equilibrium
+    from corridor.model.durations import durations_of
     from corridor.reliability import plan_route, simulate_plan
     from corridor.routing import compare
     from corridor.scenarios import apply_scenario
@@ -190,6 +195,7 @@ def run_scenario(
     model = load_choice_model(network) if model is None else model
     seeds = np.random.SeedSequence(seed).spawn(len(spans))
     flows: dict[str, float] = {}
+    overloaded: dict[str, dict[str, Any]] = {}
 
     def report(fraction: float, stage: str) -> None:
         if progress is not None:
@@ -200,9 +206,9 @@ def run_scenario(
         span = f"{start.isoformat()}..{end.isoformat()}" if len(spans) > 1 else str(year)
         report(n / len(spans), f"choice and assignment, {span}")
         net = apply_scenario(network, scenario, on=start + (end - start) / 2)
+        durations = durations_of(net)
         if net.demand_of_year(year):
-            markets = build_markets(net, year, samples=market_samples, seed=int(child.generate_state(1)[0]))
-            chosen = equilibrium(net, markets, model, year=year)
+            chosen = year_equilibrium(net, year, model=model, seed=seed + n, market_samples=market_samples)
             for cid, tonnes in chosen.volumes_t.items():
                 volumes[cid] = volumes.get(cid, 0.0) + weight * tonnes
             for name, tonnes in _passages(net, chosen.link_flow).items():
@@ -210,22 +216,29 @@ def run_scenario(
             co2e += weight * _co2e_kg(net, chosen.link_flow, chosen_commodities(net))
             for lid, tonnes in _link_flows(net, chosen.link_flow).items():
                 flows[lid] = flows.get(lid, 0.0) + weight * tonnes
-            for row in chosen.bottlenecks(len(chosen.element_ids)):
+            for row in chosen.element_rows():
                 use = element_use.setdefault(str(row["element"]), [0.0, 0.0])
                 use[0] += weight * float(row["utilization"])
                 use[1] += weight * float(row["delay_hours"])
             iterations.append(chosen.iterations)
             gaps.append(chosen.gap)
+            congestion = congestion_of(net, chosen, horizon_hours=24.0 * ((end - start).days + 1))
+            durations = durations.with_congestion(congestion)
+            for load in congestion.over_capacity():
+                row = overloaded.setdefault(load.element, {"element": load.element, "unit": load.unit})
+                row["utilization"] = round(max(row.get("utilization", 0.0), load.utilization), 4)
+                row["waiting_at_end"] = round(row.get("waiting_at_end", 0.0) + load.waiting_at_year_end * weight, 1)
+                row["wait_growth_days_per_month"] = round((load.utilization - 1.0) * 730.0 / 24.0, 2)
+        months = _month_starts(start, end)
         try:
-            comparison = compare(net, *reference)
+            comparison = compare(net, *reference, depart=months[0], durations=durations, seed=seed)
         except NoRouteError:
             comparison = None
-        months = _month_starts(start, end)
         n_each = max(10, round(samples * weight / len(months)))
         options = comparison.options if comparison else ()
         for k_route, route in enumerate(options):
             report((n + 0.5 + 0.5 * k_route / len(options)) / len(spans), f"transit times, {route.corridor}, {span}")
-            plan = plan_route(net, route)
+            plan = plan_route(net, route, durations=durations)
             for k, day in enumerate(months):
                 run = simulate_plan(plan, depart=day, samples=n_each, seed=int(child.generate_state(1)[0]) + k)
                 hours.setdefault(route.corridor, []).append(run.hours)
@@ -242,8 +255,11 @@ def run_scenario(
     report(1.0, "done")
     p50 = {cid: round(float(np.percentile(np.concatenate(h), 50)) / 24, 3) for cid, h in hours.items()}
     p90 = {cid: round(float(np.percentile(np.concatenate(h), 90)) / 24, 3) for cid, h in hours.items()}
-    ranked = sorted(element_use.items(), key=lambda item: -item[1][0])[:10]
-    bottlenecks = [{"element": e, "utilization": round(u[0], 4), "delay_hours": round(u[1], 2)} for e, u in ranked]
+    rows = [{"element": e, "utilization": u[0], "delay_hours": u[1]} for e, u in element_use.items()]
+    bottlenecks = [
+        {"element": r["element"], "utilization": round(r["utilization"], 4), "delay_hours": round(r["delay_hours"], 2)}
+        for r in rank_elements(rows)[:10]
+    ]
     return ScenarioResult(
         scenario=scenario.name,
         title=scenario.title,
@@ -264,7 +280,30 @@ def run_scenario(
         version=corridor.__version__,
         choice={**model.to_dict(), "iterations": iterations, "gap": [round(g, 6) for g in gaps]},
         link_flows_mt={lid: round(t / 1e6, 4) for lid, t in sorted(flows.items()) if t >= 50},
+        over_capacity=sorted(overloaded.values(), key=lambda r: -float(r["utilization"])),
     )
+
+
+def congestion_of(network: Network, chosen: ChoiceResult, *, horizon_hours: float = 8760.0) -> Congestion:
+    """The loads of the capacity elements at a choice equilibrium, for the duration model's queueing waits."""
+    from corridor.model.durations import Congestion, ElementLoad
+
+    units = {row.id: row.capacity_unit for row in network.capacities}
+    loads = {}
+    for i, element in enumerate(chosen.element_ids):
+        capacity = float(chosen.element_capacity[i])
+        if capacity <= 0:
+            continue
+        volume = float(chosen.element_volume[i])
+        loads[element] = ElementLoad(
+            element=element,
+            utilization=volume / capacity,
+            delay_hours=float(chosen.element_delay[i]),
+            volume=volume,
+            capacity=capacity,
+            unit=units.get(element.split(":")[0], "t"),
+        )
+    return Congestion(loads, horizon_hours=horizon_hours)
 
 
 def _month_starts(start: date, end: date) -> Sequence[datetime]:
