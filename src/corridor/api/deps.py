@@ -1,0 +1,175 @@
+"""What the endpoints share: the state of the app, API keys (Reader, Writer), query types, paging and timeouts."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends, Header, Query, Request
+from starlette.concurrency import run_in_threadpool
+
+from corridor.api.errors import ComputeTimeout
+from corridor.api.jobs import JobRunner
+from corridor.api.settings import ServiceSettings
+from corridor.errors import AuthError, InvalidOptionError
+
+__all__ = [
+    "OPTIMIZE",
+    "Avoid",
+    "Cargo",
+    "Corridor",
+    "Destination",
+    "Limit",
+    "Offset",
+    "Optimize",
+    "Origin",
+    "Quantity",
+    "Reader",
+    "ServiceState",
+    "State",
+    "Writer",
+    "choice",
+    "compute",
+    "page",
+    "reader",
+    "service_state",
+    "writer",
+]
+
+T = TypeVar("T")
+OPTIMIZE = ("time", "cost", "co2e", "generalized")
+#: comparisons kept by :meth:`ServiceState.cached`
+CACHE_SIZE = 2048
+
+
+class ServiceState:
+    """What the app holds: settings, the network, the store, the job runner and a cache of comparisons."""
+
+    def __init__(self, settings: ServiceSettings) -> None:
+        from corridor.mapdata import link_geometry, network_geojson
+        from corridor.network import load_network
+        from corridor.store import Store
+
+        self.settings = settings
+        self.network = load_network(settings.network)
+        self.store = Store(settings.store)
+        self.lanes = link_geometry(self.network)
+        self.geojson = json.dumps(network_geojson(self.network, geometry=self.lanes), ensure_ascii=False).encode()
+        self.etag = '"' + hashlib.sha256(self.geojson).hexdigest()[:32] + '"'
+        self.runner = JobRunner(
+            self.store,
+            network=settings.network,
+            workers=settings.job_workers,
+            timeout_seconds=settings.limits.job_timeout_seconds,
+        )
+        self.cache: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
+
+    def cached(self, key: tuple[Any, ...], make: Callable[[], Any]) -> bytes:
+        """The JSON of ``make()``, kept for repeated requests (the network never changes while serving)."""
+        hit = self.cache.get(key)
+        if hit is not None:
+            self.cache.move_to_end(key)
+            return hit
+        body = json.dumps(make(), ensure_ascii=False).encode()
+        self.cache[key] = body
+        while len(self.cache) > CACHE_SIZE:
+            self.cache.popitem(last=False)
+        return body
+
+
+# on the event loop: it only reads an attribute, a thread would cost more than it does
+async def service_state(request: Request) -> ServiceState:
+    """The state of the app serving ``request`` (set by :func:`corridor.api.app.create_app`)."""
+    state: ServiceState = request.app.state.corridor
+    return state
+
+
+State = Annotated[ServiceState, Depends(service_state)]
+
+
+# --- keys -------------------------------------------------------------------------------------------------------------
+
+
+def _key(x_api_key: str | None, authorization: str | None) -> str | None:
+    if x_api_key:
+        return x_api_key
+    if authorization and authorization.lower().startswith("bearer "):
+        return authorization[7:].strip()
+    return None
+
+
+def writer(
+    state: State,
+    x_api_key: Annotated[str | None, Header(max_length=200)] = None,
+    authorization: Annotated[str | None, Header(max_length=220)] = None,
+) -> str:
+    """The id of the request's API key; :class:`AuthError` (401, 403) if it has none or a bad one."""
+    key = _key(x_api_key, authorization)
+    if not key:
+        raise AuthError("api_key_missing", "This endpoint needs an API key in the X-API-Key header.")
+    key_id = state.store.check_api_key(key)
+    if key_id is None:
+        raise AuthError("api_key_invalid", "The API key is not valid (unknown or revoked).")
+    return key_id
+
+
+def reader(
+    state: State,
+    x_api_key: Annotated[str | None, Header(max_length=200)] = None,
+    authorization: Annotated[str | None, Header(max_length=220)] = None,
+) -> str | None:
+    """As :func:`writer`, but ``None`` for a request without a key when the server answers reads anonymously."""
+    if state.settings.anonymous_read and not _key(x_api_key, authorization):
+        return None
+    return writer(state, x_api_key, authorization)
+
+
+Reader = Annotated[str | None, Depends(reader)]
+Writer = Annotated[str, Depends(writer)]
+
+
+# --- query parameters shared by several resources ---------------------------------------------------------------------
+
+Origin = Annotated[str, Query(min_length=1, max_length=120, description="Origin place: name, alias or id.")]
+Destination = Annotated[str, Query(min_length=1, max_length=120, description="Destination place.")]
+Cargo = Annotated[str, Query(max_length=10, description="FEU, TEU, t (dry bulk tonnes) or liquid.")]
+Avoid = Annotated[
+    str | None,
+    Query(max_length=300, description="Comma-separated countries (RU,IR), passages (suez, red-sea, ...) or modes."),
+]
+Quantity = Annotated[float, Query(gt=0, le=1e9, description="How many cargo units.")]
+Optimize = Annotated[str, Query(max_length=20, description="time, cost, co2e or generalized.")]
+Corridor = Annotated[str | None, Query(max_length=40, description="Keep to one corridor.")]
+Limit = Annotated[int, Query(ge=1, le=1000, description="Items per page.")]
+Offset = Annotated[int, Query(ge=0, le=10**9, description="Items skipped.")]
+
+
+def page(items: list[Any], total: int, limit: int, offset: int) -> dict[str, Any]:
+    """A page of a list: ``{"items", "total", "limit", "offset", "next_offset"}``."""
+    return {
+        "items": items,
+        "total": total,
+        "limit": limit,
+        "offset": offset,
+        "next_offset": offset + limit if offset + limit < total else None,
+    }
+
+
+def choice(value: str, valid: tuple[str, ...], name: str) -> str:
+    """``value`` if it is one of ``valid``; :class:`InvalidOptionError` naming them if not."""
+    if value not in valid:
+        raise InvalidOptionError(f"{name}={value!r} is not valid; valid: {', '.join(valid)}")
+    return value
+
+
+async def compute(state: ServiceState, fn: Callable[[], T]) -> T:
+    """``fn()`` in a worker thread; :class:`ComputeTimeout` (503) after ``request_timeout_seconds``."""
+    seconds = state.settings.limits.request_timeout_seconds
+    try:
+        return await asyncio.wait_for(run_in_threadpool(fn), timeout=seconds)
+    except TimeoutError:
+        raise ComputeTimeout(seconds) from None

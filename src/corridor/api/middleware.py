@@ -1,0 +1,70 @@
+"""Middleware of the app: a bound on request bodies, and the headers every answer carries."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from fastapi import Request, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from corridor.api.errors import error_response
+
+__all__ = ["CONTENT_SECURITY_POLICY", "BodyLimit", "security_headers"]
+
+#: the policy of HTML answers (the page at ``/``): its own scripts and styles, OpenStreetMap tiles, no plugins
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data: https://tile.openstreetmap.org; "
+    "style-src 'self' 'unsafe-inline'; connect-src 'self'; object-src 'none'; base-uri 'none'"
+)
+
+
+class BodyLimit:
+    """Refuses request bodies over ``limit`` bytes with 413, by Content-Length or as they stream in."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope.get("headers", []):
+            if name == b"content-length" and (not value.isdigit() or int(value) > self.limit):
+                await self._refuse(scope, receive, send)
+                return
+        if any(name == b"content-length" for name, _ in scope.get("headers", [])):
+            await self.app(scope, receive, send)  # the server holds the body to its Content-Length
+            return
+        # no Content-Length (chunked): read the body up to the limit before the app sees any of it
+        chunks: list[Message] = []
+        seen = 0
+        while True:
+            msg = await receive()
+            chunks.append(msg)
+            if msg["type"] != "http.request":
+                break
+            seen += len(msg.get("body", b""))
+            if seen > self.limit:
+                await self._refuse(scope, receive, send)
+                return
+            if not msg.get("more_body", False):
+                break
+
+        async def replay() -> Message:
+            return chunks.pop(0) if chunks else await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        message = f"The request body is over the limit max_body_bytes={self.limit} of this server."
+        response = error_response(413, "body_too_large", message, limit="max_body_bytes", maximum=self.limit)
+        await response(scope, receive, send)
+
+
+async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    """``X-Content-Type-Options: nosniff`` on every answer, and the Content-Security-Policy on HTML."""
+    response = await call_next(request)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    if response.headers.get("content-type", "").startswith("text/html"):
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    return response

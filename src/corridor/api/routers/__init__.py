@@ -1,0 +1,10 @@
+"""The endpoints, one module per resource; :data:`ROUTERS` in the order the app includes them."""
+
+from __future__ import annotations
+
+from corridor.api.routers import jobs, network, reliability, routing, runs, scenarios, service
+
+__all__ = ["ROUTERS", "jobs", "network", "reliability", "routing", "runs", "scenarios", "service"]
+
+#: the resources under ``/v1``, in the order of the OpenAPI document (``service`` comes first, before the static files)
+ROUTERS = (network.router, routing.router, reliability.router, scenarios.router, jobs.router, runs.router)

@@ -1,0 +1,63 @@
+"""Reliability: the transit-time distribution of the best route, for runs small enough to answer at once."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from corridor.api.deps import (
+    OPTIMIZE,
+    Avoid,
+    Cargo,
+    Corridor,
+    Destination,
+    Optimize,
+    Origin,
+    Reader,
+    State,
+    choice,
+    compute,
+)
+from corridor.errors import LimitError
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["reliability"])
+
+
+@router.get("/v1/simulate", summary="Transit-time distribution of the best route (small runs)")
+async def simulate(
+    _: Reader,
+    state: State,
+    origin: Origin,
+    destination: Destination,
+    cargo: Cargo = "FEU",
+    avoid: Avoid = None,
+    optimize: Optimize = "generalized",
+    corridor: Corridor = None,
+    samples: Annotated[int, Query(ge=1, description="Shipments simulated (max_sync_samples; more: a job).")] = 4000,
+    seed: Annotated[int, Query(ge=0, le=2**32 - 1)] = 0,
+    depart: Annotated[str | None, Query(max_length=40, description="Departure date, UTC.")] = None,
+    deadline: Annotated[str | None, Query(max_length=40, description="Days after departure, or a date.")] = None,
+) -> dict[str, Any]:
+    from corridor.api.jobs import _simulate, clean
+
+    limits = state.settings.limits
+    if samples > limits.max_sync_samples:
+        raise LimitError("max_sync_samples", samples, limits.max_sync_samples, "samples")
+    choice(optimize, OPTIMIZE, "optimize")
+    params = {
+        "origin": origin,
+        "destination": destination,
+        "corridor": corridor,
+        "cargo": cargo,
+        "avoid": avoid,
+        "optimize": optimize,
+        "samples": samples,
+        "seed": seed,
+        "depart": depart,
+        "deadline": deadline,
+    }
+    result: dict[str, Any] = await compute(state, lambda: clean(_simulate(params, state.network, lambda f, m: None)))
+    return result

@@ -1,0 +1,31 @@
+"""Runs: scenario runs kept in the results store, listed newest first, one with its inputs and outputs."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+
+from corridor.api.deps import Limit, Offset, Reader, State, page
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["runs"])
+
+
+@router.get("/v1/runs", summary="Stored scenario runs, newest first")
+def runs(
+    _: Reader,
+    state: State,
+    scenario: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    rows = state.store.list(scenario=scenario, limit=limit, offset=offset)
+    return page(rows, state.store.count(scenario=scenario), limit, offset)
+
+
+@router.get("/v1/runs/{run_id}", summary="A stored run: inputs and outputs")
+def run(_: Reader, state: State, run_id: str) -> Response:
+    return Response(json.dumps(state.store.get(run_id), ensure_ascii=False), media_type="application/json")
