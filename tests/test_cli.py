@@ -17,6 +17,22 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "corridor", *args], capture_output=True, text=True, timeout=120)
 
 
+def test_help_lists_every_command_in_order() -> None:
+    # the package registers each group module's commands in one place; `python -m corridor.cli` runs it too
+    result = subprocess.run(
+        [sys.executable, "-m", "corridor.cli", "--help"], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    listed = [line.split()[0] for line in result.stdout.split("Commands:\n")[1].splitlines() if line.strip()]
+    assert listed == [
+        "compare", "route", "places", "validate", "assign", "bottlenecks", "simulate", "fleet", "calibrate",
+        "oil", "latency", "resilience", "serve", "scenario", "apikey",
+    ]  # fmt: skip
+    for group, commands in (("scenario", "list show run compare sweep runs"), ("apikey", "create list revoke")):
+        text = run(group, "--help").stdout.split("Commands:\n")[1]
+        assert [line.split()[0] for line in text.splitlines() if line.strip()] == commands.split()
+
+
 def test_compare_table() -> None:
     result = run("compare", "Xian", "Duisburg")
     assert result.returncode == 0, result.stderr

@@ -1,0 +1,56 @@
+"""Options shared by several commands (typer annotations), and the dataset that ``--network`` names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from corridor.network import Network
+
+NetworkOpt = Annotated[
+    Path | None,
+    typer.Option("--network", help="Dataset folder (CSV tables and dataset.yaml); the embedded 'eurasia' if omitted."),
+]
+CargoOpt = Annotated[str, typer.Option("--cargo", help="FEU, TEU, t (dry bulk tonnes) or liquid (liquid bulk tonnes).")]
+QuantityOpt = Annotated[float, typer.Option("--quantity", help="How many cargo units.")]
+AvoidOpt = Annotated[
+    str | None,
+    typer.Option("--avoid", help="Comma-separated countries (RU,IR), passages (suez,red-sea,bosporus,...) or modes."),
+]
+OptimizeOpt = Annotated[str, typer.Option("--optimize", help="time, cost, co2e or generalized.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+VotOpt = Annotated[
+    float | None,
+    typer.Option("--value-of-time", help="USD per FEU-hour in the generalized cost (dataset default)."),
+]
+CarbonOpt = Annotated[
+    float | None,
+    typer.Option("--carbon-price", help="USD per t CO2e in the generalized cost (dataset default)."),
+]
+StoreOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--store", help="Results store URL (sqlite:///PATH or postgresql://...); default in the user data dir."
+    ),
+]
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option("--scheduler", help="Run on the Dask scheduler at tcp://HOST:PORT instead of a LocalCluster."),
+]
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option("--workers", help="Worker processes of the Dask LocalCluster (default: one per core).", min=1),
+]
+InProcessOpt = Annotated[
+    bool, typer.Option("--in-process", help="Run a sweep in this process instead of a Dask LocalCluster.")
+]
+
+
+def open_network(path: Path | None) -> Network:
+    """The dataset of ``--network``: the folder given, or the embedded 'eurasia' when it is None."""
+    from corridor.network import load_network
+
+    return load_network(path)

@@ -1,0 +1,257 @@
+"""Commands ``assign`` and ``bottlenecks``: equilibrium flows on capacities."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from corridor.cli._options import JsonOpt, NetworkOpt, open_network
+from corridor.cli._output import get_console, print_json
+
+
+def _progress_bar(target_gap: float) -> tuple[Any, Any]:
+    """A rich progress bar on a terminal's stderr (log scale from the first gap to the target), else nothing."""
+    if not sys.stderr.isatty():
+        return None, None
+    import math
+
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(
+        TextColumn("assignment"),
+        BarColumn(),
+        TextColumn("iteration {task.fields[iteration]}, gap {task.fields[gap]}"),
+        TimeElapsedColumn(),
+        console=get_console(stderr=True),
+        transient=True,
+    )
+    task = bar.add_task("assign", total=1.0, iteration=0, gap="-")
+    first: list[float] = []
+
+    def update(iteration: int, gap: float) -> None:
+        if not first and gap > 0:
+            first.append(gap)
+        done = 0.0
+        if first and gap > 0 and first[0] > target_gap:
+            done = min(1.0, max(0.0, math.log(first[0] / gap) / math.log(first[0] / target_gap)))
+        bar.update(task, completed=done, iteration=iteration, gap=f"{gap:.2e}")
+
+    return bar, update
+
+
+def _flow_network(network: Path | None, demand: Path | None, year: int | None, **kw: Any) -> Any:
+    from corridor.freight import flow_network
+
+    net = open_network(network)
+    rows = None
+    if demand is not None:
+        from corridor.io.demand import read_demand_csv
+
+        rows = read_demand_csv(demand, net)
+    flow_net = flow_network(net, year=year, demand=rows, **kw)
+    if flow_net.demand is None:
+        from corridor.errors import InvalidOptionError
+
+        raise InvalidOptionError(f"Dataset {net.info.name!r} has no demand table (demand.csv); give --demand FILE")
+    return flow_net
+
+
+def assign(
+    tntp: Annotated[
+        Path | None, typer.Option("--tntp", help="A TNTP network folder (*_net.tntp, *_trips.tntp) to assign.")
+    ] = None,
+    demand: Annotated[
+        Path | None,
+        typer.Option("--demand", help="Demand CSV (origin, destination, commodity, tonnes_per_year[, year, avoid])."),
+    ] = None,
+    network: NetworkOpt = None,
+    algorithm: Annotated[str, typer.Option("--algorithm", help="msa, fw, cfw, bfw or bush.")] = "bfw",
+    objective: Annotated[str, typer.Option("--objective", help="ue (user equilibrium) or so (system optimum).")] = "ue",
+    gap: Annotated[float, typer.Option("--gap", help="Target relative gap.")] = 1e-4,
+    max_iter: Annotated[int, typer.Option("--max-iter", help="Most iterations.")] = 1000,
+    max_seconds: Annotated[float | None, typer.Option("--max-seconds", help="Stop after this many seconds.")] = None,
+    toll_factor: Annotated[float, typer.Option("--toll-factor", help="Time units per toll unit (TNTP).")] = 0.0,
+    distance_factor: Annotated[float, typer.Option("--distance-factor", help="Time units per length unit.")] = 0.0,
+    year: Annotated[int | None, typer.Option("--year", help="Year of the dataset's demand table.")] = None,
+    demand_scale: Annotated[float, typer.Option("--demand-scale", help="Multiply every demand value.")] = 1.0,
+    capacity_scale: Annotated[float, typer.Option("--capacity-scale", help="Multiply every capacity.")] = 1.0,
+    flows: Annotated[Path | None, typer.Option("--flows", help="Write link flows (.csv or .parquet).")] = None,
+    elements: Annotated[
+        Path | None, typer.Option("--elements", help="Write capacity elements with v/c and delay (.csv/.parquet).")
+    ] = None,
+    convergence: Annotated[
+        Path | None, typer.Option("--convergence", help="Write the gap per iteration (.csv or .parquet).")
+    ] = None,
+    plot: Annotated[Path | None, typer.Option("--plot", help="Write the convergence plot (.png).")] = None,
+    geojson: Annotated[Path | None, typer.Option("--geojson", help="Write a map-ready flow file (GeoJSON).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Equilibrium flow assignment on a TNTP network or a corridor network (volume-delay on capacities)."""
+    from corridor.assignment import ALGORITHMS, warmup
+    from corridor.assignment import assign as run
+    from corridor.errors import InvalidOptionError
+
+    if algorithm not in ALGORITHMS:
+        raise InvalidOptionError(f"Unknown algorithm {algorithm!r}; valid: {', '.join(ALGORITHMS)}")
+    for path, kinds in (
+        (plot, (".png",)),
+        (flows, (".csv", ".parquet")),
+        (elements, (".csv", ".parquet")),
+        (convergence, (".csv", ".parquet")),
+        (geojson, (".geojson", ".json")),
+    ):
+        if path is not None and path.suffix.lower() not in kinds:
+            raise InvalidOptionError(f"Cannot write {str(path)!r}: use a {' or '.join(kinds)} file name")
+    if tntp is not None:
+        if demand is not None or network is not None:
+            raise InvalidOptionError("--tntp brings its own network and trips: leave out --network and --demand")
+        from corridor.io.tntp import network_from_tntp
+
+        flow_net = network_from_tntp(tntp)
+        if demand_scale != 1.0 and flow_net.demand is not None:
+            flow_net = _replace_demand(flow_net, flow_net.demand.scaled(demand_scale))
+        if capacity_scale != 1.0:
+            flow_net = _scale_capacity(flow_net, capacity_scale)
+    else:
+        flow_net = _flow_network(network, demand, year, demand_scale=demand_scale, capacity_scale=capacity_scale)
+    if geojson is not None and flow_net.node_xy is None:
+        raise InvalidOptionError(f"Network {flow_net.name!r} has no node coordinates, so no map can be drawn")
+    warmup()  # compiled kernels load before the clock starts
+    bar, update = _progress_bar(gap)
+    if bar is not None:
+        bar.start()
+    try:
+        result = run(
+            flow_net,
+            algorithm=algorithm,
+            objective=objective,
+            gap=gap,
+            max_iter=max_iter,
+            max_seconds=max_seconds,
+            toll_factor=toll_factor,
+            distance_factor=distance_factor,
+            progress=update,
+        )
+    finally:
+        if bar is not None:
+            bar.stop()
+    from corridor.io.flows import plot_convergence, write_geojson, write_table
+
+    if flows is not None:
+        write_table(result.links_frame(), flows)
+    if elements is not None:
+        write_table(result.elements_frame(), elements)
+    if convergence is not None:
+        write_table(result.convergence_frame(), convergence)
+    if plot is not None:
+        plot_convergence(result, plot)
+    if geojson is not None:
+        write_geojson(result.to_geojson(), geojson)
+    summary = result.to_dict()
+    if tntp is None:
+        from corridor.freight import passage_volumes
+
+        summary["passage_volumes_t"] = passage_volumes(result)
+        summary["year"] = flow_net.demand.year if flow_net.demand is not None else None
+    if as_json:
+        print_json(summary)
+        return
+    _print_assignment(result, summary)
+
+
+def _replace_demand(net: Any, demand: Any) -> Any:
+    import dataclasses
+
+    return dataclasses.replace(net, demand=demand)
+
+
+def _scale_capacity(net: Any, factor: float) -> Any:
+    import dataclasses
+    import math
+
+    from corridor.errors import InvalidOptionError
+
+    if not (math.isfinite(factor) and factor > 0):
+        raise InvalidOptionError(f"The capacity scale must be a positive number, got {factor!r}")
+    return dataclasses.replace(net, capacity=net.capacity * factor)
+
+
+def _print_assignment(result: Any, summary: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    console = get_console()
+    state = "converged" if result.converged else "stopped before the target gap"
+    console.print(
+        f"{result.network.name}: {result.algorithm} ({result.equilibrium.upper()}), {result.iterations} iterations, "
+        f"relative gap {result.relative_gap:.3e} ({state}), objective {result.objective:,.3f}, "
+        f"{result.seconds:.3f} s"
+    )
+    if summary.get("flow_rmse") is not None:
+        console.print(f"link-flow RMSE against the reference flows: {summary['flow_rmse']:.3f}")
+    if "passage_volumes_t" in summary:
+        vols = ", ".join(f"{k} {v / 1e6:.2f} Mt" for k, v in summary["passage_volumes_t"].items())
+        console.print(f"year {summary['year']}, demand {result.total_demand / 1e6:.2f} Mt; through passages: {vols}")
+    if result.unassigned:
+        console.print(
+            f"{len(result.unassigned)} OD pair(s) with no allowed path, {result.unassigned_demand:,.1f} "
+            f"{result.network.flow_unit} unassigned (see --json)"
+        )
+    if summary["bottlenecks"]:
+        table = Table(title="Most utilised capacity elements")
+        for name in ("element", "kind", "volume", "capacity", "v/c", f"delay ({result.network.time_unit})"):
+            table.add_column(name, justify="left" if name in ("element", "kind") else "right")
+        for b in summary["bottlenecks"]:
+            table.add_row(
+                b["label"],
+                b["kind"],
+                f"{b['volume']:,.0f}",
+                f"{b['capacity']:,.0f}",
+                f"{b['utilization']:.2f}",
+                f"{b['delay']:.2f}",
+            )
+        console.print(table)
+
+
+def bottlenecks(
+    network: NetworkOpt = None,
+    demand: Annotated[
+        Path | None,
+        typer.Option("--demand", help="Demand CSV (origin, destination, commodity, tonnes_per_year[, year, avoid])."),
+    ] = None,
+    year: Annotated[int | None, typer.Option("--year", help="Year of the dataset's demand table.")] = None,
+    demand_scale: Annotated[float, typer.Option("--demand-scale", help="Multiply every demand value.")] = 1.0,
+    capacity_scale: Annotated[float, typer.Option("--capacity-scale", help="Multiply every capacity.")] = 1.0,
+    top: Annotated[int, typer.Option("--top", help="How many elements to list.", min=1)] = 15,
+    as_json: JsonOpt = False,
+) -> None:
+    """Capacity elements ranked by v/c, delay (equilibrium) and shadow price (hard-capacity LP)."""
+    from corridor.bottlenecks import rank_bottlenecks
+
+    flow_net = _flow_network(network, demand, year, demand_scale=demand_scale, capacity_scale=capacity_scale)
+    report = rank_bottlenecks(flow_net, top=top)
+    if as_json:
+        print_json(report)
+        return
+    from rich.table import Table
+
+    table = Table(
+        title=f"Bottlenecks, {flow_net.name} {report['year']}: demand {report['demand_t'] / 1e6:.2f} Mt, "
+        f"unserved under hard capacities {report['unserved_t'] / 1e6:.3f} Mt"
+    )
+    for name in ("#", "element", "kind", "volume t", "capacity t", "v/c", "delay h", "shadow USD/t"):
+        table.add_column(name, justify="left" if name in ("element", "kind") else "right")
+    for b in report["bottlenecks"]:
+        table.add_row(
+            str(b["rank"]),
+            b["label"],
+            b["kind"],
+            f"{b['volume_t']:,.0f}",
+            f"{b['capacity_t']:,.0f}",
+            f"{b['utilization']:.2f}",
+            f"{b['delay_hours']:.1f}",
+            f"{b['shadow_price_usd_per_t']:.2f}",
+        )
+    get_console().print(table)

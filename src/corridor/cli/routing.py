@@ -1,0 +1,230 @@
+"""Commands ``compare``, ``route``, ``places`` and ``validate``: routes on the network."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from corridor.cli._options import (
+    AvoidOpt,
+    CarbonOpt,
+    CargoOpt,
+    JsonOpt,
+    NetworkOpt,
+    OptimizeOpt,
+    QuantityOpt,
+    VotOpt,
+    open_network,
+)
+from corridor.cli._output import get_console, money, print_json, write_text_atomic
+
+if TYPE_CHECKING:
+    from corridor.results import Route
+
+
+def compare(
+    origin: Annotated[str, typer.Argument(help="Origin place (name, alias or id).")],
+    destination: Annotated[str, typer.Argument(help="Destination place.")],
+    cargo: CargoOpt = "FEU",
+    quantity: QuantityOpt = 1.0,
+    avoid: AvoidOpt = None,
+    optimize: OptimizeOpt = "generalized",
+    value_of_time: VotOpt = None,
+    carbon_price: CarbonOpt = None,
+    as_json: JsonOpt = False,
+    geojson: Annotated[Path | None, typer.Option("--geojson", help="Also write the routes as GeoJSON.")] = None,
+    network: NetworkOpt = None,
+) -> None:
+    """Compare the best route of each corridor: days, cost, CO2e, transshipments, borders."""
+    from corridor.routing import compare as run
+
+    net = open_network(network)
+    result = run(
+        net,
+        origin,
+        destination,
+        cargo=cargo,
+        quantity=quantity,
+        avoid=avoid,
+        optimize=optimize,
+        value_of_time_usd_per_hour=value_of_time,
+        carbon_price_usd_per_t=carbon_price,
+    )
+    if geojson is not None:
+        write_text_atomic(geojson, json.dumps(result.to_geojson(), ensure_ascii=False))
+    if as_json:
+        print_json(result.to_dict())
+        return
+    from rich.table import Table
+
+    qty = f"{result.quantity:g} {result.cargo}"
+    table = Table(title=f"{result.origin} → {result.destination}, {qty}, best route per corridor by {optimize}")
+    for name, justify in (
+        ("corridor", "left"),
+        ("via", "left"),
+        ("days", "right"),
+        ("days low–high", "right"),
+        ("cost USD", "right"),
+        ("CO2e kg", "right"),
+        ("transshipments", "right"),
+        ("borders", "right"),
+    ):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for r in result.options:
+        table.add_row(
+            r.corridor,
+            ", ".join(r.via),
+            f"{r.days:.1f}",
+            f"{r.days_low:.1f}–{r.days_high:.1f}",
+            money(r.cost_usd),
+            money(r.co2e_kg),
+            str(r.transshipments),
+            str(r.border_crossings),
+        )
+    console = get_console()
+    console.print(table)
+    console.print("CO2e well-to-wheel (ISO 14083 / GLEC); days include expected waits for sailings and border dwell.")
+    for cid, why in result.unavailable.items():
+        console.print(f"{cid}: {why}")
+
+
+def _legs_table(route: Route, title: str) -> Any:
+    from rich.table import Table
+
+    table = Table(title=title)
+    for name in ("from", "to", "mode", "km", "hours", "cost USD", "CO2e kg"):
+        table.add_column(name, justify="left" if name in ("from", "to", "mode") else "right")
+    for leg in route.legs:
+        mode = f"{leg.mode} {leg.gauge}" if leg.gauge else leg.mode
+        table.add_row(
+            leg.from_place,
+            leg.to_place if leg.kind == "move" else "",
+            mode,
+            f"{leg.distance_km:,.0f}" if leg.kind == "move" else "",
+            f"{leg.hours:.1f}",
+            money(leg.cost_usd),
+            money(leg.co2e_kg),
+        )
+    table.add_row(
+        "total",
+        "",
+        "",
+        f"{route.distance_km:,.0f}",
+        f"{route.hours:.1f}",
+        money(route.cost_usd),
+        money(route.co2e_kg),
+        style="bold",
+    )
+    return table
+
+
+def route(
+    origin: Annotated[str, typer.Argument(help="Origin place (name, alias or id).")],
+    destination: Annotated[str, typer.Argument(help="Destination place.")],
+    optimize: OptimizeOpt = "generalized",
+    pareto: Annotated[
+        bool, typer.Option("--pareto", help="Every route Pareto-optimal in time, cost and CO2e.")
+    ] = False,
+    alternatives: Annotated[int, typer.Option("--alternatives", help="The K best distinct routes.", min=1)] = 1,
+    corridor: Annotated[str | None, typer.Option("--corridor", help="Keep to one corridor (e.g. middle).")] = None,
+    cargo: CargoOpt = "FEU",
+    quantity: QuantityOpt = 1.0,
+    avoid: AvoidOpt = None,
+    value_of_time: VotOpt = None,
+    carbon_price: CarbonOpt = None,
+    as_json: JsonOpt = False,
+    geojson: Annotated[Path | None, typer.Option("--geojson", help="Also write the route(s) as GeoJSON.")] = None,
+    network: NetworkOpt = None,
+) -> None:
+    """The itinerary leg by leg: the best route, the Pareto set, or K alternatives."""
+    from corridor import routing
+
+    net = open_network(network)
+    common: dict[str, Any] = {"cargo": cargo, "quantity": quantity, "avoid": avoid, "corridor": corridor}
+    weights: dict[str, Any] = {
+        "value_of_time_usd_per_hour": value_of_time,
+        "carbon_price_usd_per_t": carbon_price,
+    }
+    if pareto:
+        routes = routing.pareto(net, origin, destination, **common)
+        label = "pareto"
+    elif alternatives > 1:
+        routes = routing.alternatives(net, origin, destination, k=alternatives, optimize=optimize, **common, **weights)
+        label = optimize
+    else:
+        routes = [routing.route(net, origin, destination, optimize=optimize, **common, **weights)]
+        label = optimize
+    if geojson is not None:
+        features = [f for r in routes for f in r.to_geojson()["features"]]
+        write_text_atomic(geojson, json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False))
+    first = routes[0]
+    if as_json:
+        print_json(
+            {
+                "origin": first.origin,
+                "destination": first.destination,
+                "cargo": first.cargo,
+                "quantity": first.quantity,
+                "optimize": label,
+                "routes": [r.to_dict() for r in routes],
+            }
+        )
+        return
+    console = get_console()
+    if pareto:
+        from rich.table import Table
+
+        table = Table(title=f"{first.origin} → {first.destination}: {len(routes)} Pareto-optimal routes")
+        for name in ("#", "corridor", "via", "days", "cost USD", "CO2e kg"):
+            table.add_column(name, justify="left" if name in ("corridor", "via") else "right")
+        for i, r in enumerate(routes, 1):
+            table.add_row(str(i), r.corridor, ", ".join(r.via), f"{r.days:.1f}", money(r.cost_usd), money(r.co2e_kg))
+        console.print(table)
+        return
+    for i, r in enumerate(routes, 1):
+        head = f"#{i} " if len(routes) > 1 else ""
+        title = (
+            f"{head}{r.origin} → {r.destination} ({r.corridor}), by {label}: {r.days:.1f} days "
+            f"({r.days_low:.1f}–{r.days_high:.1f}), {r.transshipments} transshipments, "
+            f"{r.border_crossings} borders"
+        )
+        console.print(_legs_table(r, title))
+
+
+def places(
+    search: Annotated[str, typer.Option("--search", help="Part of a name, alias, country code or UN/LOCODE.")] = "",
+    as_json: JsonOpt = False,
+    network: NetworkOpt = None,
+) -> None:
+    """List the places of the network (names match without case or accents)."""
+    net = open_network(network)
+    found = net.search_places(search)
+    if as_json:
+        print_json(
+            [p.model_dump(include={"id", "name", "aliases", "country", "lat", "lon", "kind", "locode"}) for p in found]
+        )
+        return
+    from rich.table import Table
+
+    table = Table(title=f"{len(found)} places" + (f" matching {search!r}" if search else ""))
+    for name in ("id", "name", "country", "kind", "UN/LOCODE", "aliases"):
+        table.add_column(name)
+    for p in found:
+        table.add_row(p.id, p.name, p.country, p.kind, p.locode or "", ", ".join(p.aliases))
+    get_console().print(table)
+
+
+def validate(
+    folder: Annotated[Path, typer.Argument(help="Dataset folder to check.")],
+) -> None:
+    """Check a dataset folder and list every problem with file, line and column."""
+    net = open_network(folder)
+    estimated = sum(1 for rec in (*net.places, *net.links, *net.transfers, *net.services) if rec.estimated)
+    total = len(net.places) + len(net.links) + len(net.transfers) + len(net.services)
+    print(
+        f"{folder}: valid. {len(net.places)} places, {len(net.links)} links, {len(net.transfers)} transfers, "
+        f"{len(net.services)} services, {len(net.sources)} sources; {estimated} of {total} records are estimates."
+    )

@@ -1,0 +1,404 @@
+"""Command ``calibrate`` and the ``scenario`` group: corridor choice and what-if scenarios."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from corridor.cli._options import InProcessOpt, JsonOpt, NetworkOpt, SchedulerOpt, StoreOpt, WorkersOpt, open_network
+from corridor.cli._output import get_console, print_json, stage_text
+from corridor.cli._runner import Runner
+
+
+def _write_text(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")
+
+
+def calibrate(
+    theta: Annotated[float, typer.Option("--theta", help="Cost sensitivity of the logit, per USD a tonne.")] = 0.02,
+    kind: Annotated[str, typer.Option("--kind", help="mnl (multinomial) or nested logit.")] = "mnl",
+    nest_scale: Annotated[float, typer.Option("--nest-scale", help="Scale of the nests (nested logit), 0-1.")] = 0.5,
+    write: Annotated[
+        bool, typer.Option("--write", help="Save the model as choice.yaml in the dataset folder.")
+    ] = False,
+    as_json: JsonOpt = False,
+    network: NetworkOpt = None,
+) -> None:
+    """Calibrate corridor choice to the Middle Corridor's published volumes; print the fit and elasticities."""
+    from corridor.choice import CALIBRATION_TARGETS
+    from corridor.choice import calibrate as run
+    from corridor.errors import InvalidOptionError
+
+    if kind not in ("mnl", "nested"):
+        raise InvalidOptionError(f"--kind {kind!r}: valid: mnl, nested.")
+    net = open_network(network)
+    result = run(net, theta=theta, kind=kind, nest_scale=nest_scale)  # type: ignore[arg-type]
+    data = result.to_dict()
+    data["targets_mt"] = {str(y): v / 1e6 for y, v in CALIBRATION_TARGETS.items()}
+    if write:
+        import yaml
+
+        from corridor.io.flows import write_atomic
+
+        assert net.path is not None
+        target = Path(net.path) / "choice.yaml"
+        header = (
+            "# Corridor choice model of this dataset, written by `corridor calibrate --write"
+            + (f" --theta {theta:g}" if theta != 0.02 else "")
+            + (f" --kind {kind}" if kind != "mnl" else "")
+            + "`.\n# theta is an assumption (per USD a tonne); the Middle Corridor constant is fitted to the last\n"
+            + "# year's published volume; the other years are out-of-sample checks. See docs/model.md.\n"
+        )
+        text = header + yaml.safe_dump(data, sort_keys=False)
+        write_atomic(target, lambda tmp: _write_text(tmp, text))
+        data["written"] = str(target)
+    if as_json:
+        print_json(data)
+        return
+    from rich.table import Table
+
+    console = get_console()
+    model = data["model"]
+    console.print(f"{kind} logit, theta {model['theta']:g} per USD a tonne; constants {model['asc']}")
+    table = Table(title="Middle Corridor volume, Mt")
+    for column in ("year", "published", "modelled", "error"):
+        table.add_column(column, justify="right")
+    for row in data["fit"]:
+        fitted = " (fitted)" if row["fitted"] else ""
+        table.add_row(
+            str(row["year"]),
+            f"{row['observed_mt']:g}",
+            f"{row['modelled_mt']:.2f}",
+            f"{row['error_pct']:+.1f}%{fitted}",
+        )
+    console.print(table)
+    el = Table(title="Elasticities of volume to a 10% rise of corridor-specific cost (last year)")
+    for column in ("corridor", "own", "Middle's volume (cross)"):
+        el.add_column(column, justify="right")
+    for cid, value in data["elasticities"].items():
+        cross = data["cross_elasticities"].get(cid)
+        el.add_row(cid, f"{value:.3f}", "-" if cross is None else f"{cross:.3f}")
+    console.print(el)
+    if write:
+        console.print(f"written {data['written']}")
+
+
+scenario_app = typer.Typer(
+    name="scenario",
+    help="Scenarios: what tariffs, capacity, digital borders and disruptions do (see docs/scenarios.md).",
+    no_args_is_help=True,
+)
+
+
+@scenario_app.command("list")
+def scenario_list(as_json: JsonOpt = False, network: NetworkOpt = None) -> None:
+    """The built-in scenarios."""
+    from corridor.scenarios import library_names, load_scenario
+
+    net = open_network(network)
+    rows: list[dict[str, Any]] = []
+    for name in library_names():
+        s = load_scenario(name, net)
+        rows.append(
+            {"name": s.name, "title": s.title, "base": list(s.bases), "year": s.year, "sources": list(s.sources)}
+        )
+    if as_json:
+        print_json(rows)
+        return
+    from rich.table import Table
+
+    table = Table(title="Built-in scenarios (corridor scenario show NAME)")
+    for column in ("name", "base", "title"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(row["name"], ", ".join(row["base"]), row["title"])
+    get_console().print(table)
+
+
+@scenario_app.command("show")
+def scenario_show(
+    scenario: Annotated[str, typer.Argument(help="A library name or a YAML file.")],
+    as_json: JsonOpt = False,
+    network: NetworkOpt = None,
+) -> None:
+    """A scenario resolved: every change with the scenario it comes from, closures and demand."""
+    from corridor.scenarios import load_scenario
+
+    s = load_scenario(scenario, open_network(network))
+    data = s.to_dict()
+    if as_json:
+        print_json(data)
+        return
+    console = get_console()
+    console.print(f"{s.name}: {s.title}")
+    if s.description:
+        console.print(s.description.strip())
+    console.print(f"base: {', '.join(s.bases) or '-'}; year {s.year}; sources: {', '.join(s.sources)}")
+    from rich.table import Table
+
+    if s.changes:
+        table = Table(title="changes")
+        for column in ("element", "field", "value", "from"):
+            table.add_column(column)
+        for c in s.changes:
+            value = (
+                f"x {c.factor:g}"
+                if c.factor is not None
+                else f"{c.value:g}"
+                if isinstance(c.value, float)
+                else str(c.value)
+            )
+            table.add_row(f"{c.table}/{c.id}", c.column, value, c.origin)
+        console.print(table)
+    for c in data["closures"]:
+        what = ", ".join([*c["links"], *c["passages"], *c["countries"]])
+        console.print(f"closed: {what} from {c['from'] or 'start'} to {c['to'] or 'end'} ({c['origin']})")
+    if s.demand_scale != 1.0 or s.demand_od:
+        console.print(f"demand x {s.demand_scale:g}" + "".join(f"; {o}->{d} x {f:g}" for o, d, f in s.demand_od))
+
+
+@scenario_app.command("run")
+def scenario_run(
+    scenario: Annotated[str, typer.Argument(help="A library name or a YAML file.")],
+    samples: Annotated[int, typer.Option("--samples", help="Shipments simulated per corridor.", min=120)] = 24_000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.", min=0)] = 0,
+    store: StoreOpt = None,
+    no_store: Annotated[bool, typer.Option("--no-store", help="Do not save the run.")] = False,
+    report: Annotated[
+        Path | None,
+        typer.Option(
+            "--report",
+            help="Write report.md, report.html (self-contained) and figures/*.svg to this folder, the scenario "
+            "against its base (which is run too).",
+        ),
+    ] = None,
+    against: Annotated[
+        str | None,
+        typer.Option("--against", help="With --report: compare with this scenario (name or file) instead of the base."),
+    ] = None,
+    as_json: JsonOpt = False,
+    network: NetworkOpt = None,
+) -> None:
+    """Run a scenario: volumes by corridor, P50/P90 days, cost, CO2e and bottlenecks; saved in the store."""
+    from corridor.errors import InvalidOptionError
+    from corridor.runs import run_scenario
+    from corridor.scenarios import load_scenario
+    from corridor.store import Store
+
+    net = open_network(network)
+    s = load_scenario(scenario, net)
+    if against is not None and report is None:
+        raise InvalidOptionError("--against needs --report DIR")
+    reference = None
+    if report is not None:
+        _check_output_dir(report)
+        reference = load_scenario(against, net) if against is not None else s.comparison_base()
+    target = None if no_store else Store(store)  # opened first: a bad store fails before the run
+    result = run_scenario(net, s, samples=samples, seed=seed)
+    base_data = run_scenario(net, reference, samples=samples, seed=seed).to_dict() if reference else None
+    run_id = target.save(result) if target is not None else None
+    data = result.to_dict()
+    data["run_id"] = run_id
+    data["store"] = target.shown if target is not None else None
+    if target is not None:
+        target.close()
+    if report is not None:
+        from corridor.report import build_report
+
+        built = build_report(
+            data,
+            base_data,
+            scenario=s.to_dict(),
+            corridor_names={c.id: c.name for c in net.corridors},
+            source_titles={k: v.title for k, v in net.source_by_id.items()},
+        )
+        written = _write_report(report, built)
+        data["report"] = {"markdown": str(written[0]), "html": str(written[1]), "base": built.base}
+    if as_json:
+        print_json(data)
+        return
+    _print_scenario_results([data] if base_data is None else [base_data, data])
+    if report is not None:
+        get_console().print(f"report: {data['report']['html']} and {data['report']['markdown']}")
+
+
+def _check_output_dir(folder: Path) -> None:
+    from corridor.errors import InvalidOptionError
+
+    if folder.exists() and not folder.is_dir():
+        raise InvalidOptionError(f"--report {folder}: exists and is not a folder")
+    parent = folder if folder.exists() else next((p for p in folder.parents if p.exists()), Path("."))
+    if not os.access(parent, os.W_OK):
+        raise InvalidOptionError(f"--report {folder}: {parent} is not writable")
+
+
+def _write_report(folder: Path, built: Any) -> tuple[Path, Path]:
+    """Write every file beside its final name first, then move them in: no reader sees a half-written file."""
+    figures = folder / "figures"
+    figures.mkdir(parents=True, exist_ok=True)
+    files = {folder / "report.md": built.markdown, folder / "report.html": built.html}
+    files.update({figures / f"{name}.svg": svg for name, svg in built.figures.items()})
+    staged = []
+    try:
+        for path, text in files.items():
+            staged.append((stage_text(path, text), path))
+    except BaseException:
+        for tmp, _ in staged:
+            Path(tmp).unlink(missing_ok=True)
+        raise
+    for tmp, path in staged:
+        os.replace(tmp, path)
+    return folder / "report.md", folder / "report.html"
+
+
+@scenario_app.command("compare")
+def scenario_compare(
+    scenarios: Annotated[list[str], typer.Argument(help="Scenarios (library names or files); the first is the base.")],
+    samples: Annotated[int, typer.Option("--samples", help="Shipments simulated per corridor.", min=120)] = 24_000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.", min=0)] = 0,
+    as_json: JsonOpt = False,
+    network: NetworkOpt = None,
+) -> None:
+    """Run several scenarios and show them side by side, with the change against the first."""
+    from corridor.runs import run_scenario
+    from corridor.scenarios import load_scenario
+
+    net = open_network(network)
+    loaded = [load_scenario(name, net) for name in scenarios]  # all checked before any run
+    results = [run_scenario(net, s, samples=samples, seed=seed).to_dict() for s in loaded]
+    if as_json:
+        print_json(results)
+        return
+    _print_scenario_results(results)
+
+
+@scenario_app.command("sweep")
+def scenario_sweep(
+    scenario: Annotated[str, typer.Argument(help="A library name or a YAML file.")],
+    param: Annotated[
+        str,
+        typer.Option(
+            "--param",
+            help="PATH=START:STOP:STEP: TABLE/ID.FIELD with units (capacities/kuryk-port.capacity_per_year="
+            "4Mt:8Mt:1Mt) or demand.scale=1:2:0.25.",
+        ),
+    ],
+    samples: Annotated[int, typer.Option("--samples", help="Shipments simulated per corridor.", min=120)] = 6_000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (the same for every value).", min=0)] = 0,
+    store: StoreOpt = None,
+    no_store: Annotated[bool, typer.Option("--no-store", help="Do not save the runs.")] = False,
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = None,
+    in_process: InProcessOpt = False,
+    as_json: JsonOpt = False,
+    network: NetworkOpt = None,
+) -> None:
+    """Run a scenario once per value of one parameter, on Dask (a LocalCluster by default), with a progress bar."""
+    from corridor.runs import run_scenario
+    from corridor.scaleout import run_tasks
+    from corridor.scenarios import apply_scenario, load_scenario, parse_sweep_parameter
+    from corridor.store import Store
+
+    net = open_network(network)
+    base = load_scenario(scenario, net)
+    sweep = parse_sweep_parameter(param, net)
+    variants = [sweep.apply(base, value) for value in sweep.values]
+    for variant in variants:  # every value is checked before anything runs
+        apply_scenario(net, variant)
+    target = None if no_store else Store(store)
+
+    def one(variant: Any) -> Any:
+        return run_scenario(net, variant, samples=samples, seed=seed)
+
+    with Runner(scheduler, workers, "sweep", sweep=True, in_process=in_process) as runner:
+        results = run_tasks(one, variants, runner.map_tasks)
+    rows = []
+    for value, result in zip(sweep.values, results, strict=True):
+        data = result.to_dict()
+        data["value"] = value
+        data["run_id"] = target.save(result) if target is not None else None
+        rows.append(data)
+    if target is not None:
+        target.close()
+    if as_json:
+        print_json({"scenario": base.name, "param": sweep.path, "runs": rows})
+        return
+    from rich.table import Table
+
+    table = Table(title=f"{base.name}: sweep of {sweep.path}")
+    corridors = list(dict.fromkeys(c for r in rows for c in r["volumes_mt"]))
+    table.add_column(sweep.path, justify="right")
+    for cid in corridors:
+        table.add_column(f"{cid} Mt", justify="right")
+    table.add_column("middle P90 d", justify="right")
+    table.add_column("top bottleneck (v/c)")
+    for r in rows:
+        top = r["bottlenecks"][0] if r["bottlenecks"] else None
+        table.add_row(
+            f"{r['value']:g}",
+            *[f"{r['volumes_mt'].get(c, 0):.2f}" for c in corridors],
+            f"{r['p90_days'].get('middle', float('nan')):.1f}",
+            f"{top['element']} ({top['utilization']:.2f})" if top else "-",
+        )
+    get_console().print(table)
+
+
+@scenario_app.command("runs")
+def scenario_runs(
+    scenario: Annotated[str | None, typer.Option("--scenario", help="Only runs of this scenario.")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="Most runs listed.", min=1)] = 20,
+    offset: Annotated[int, typer.Option("--offset", help="Skip this many (newest first).", min=0)] = 0,
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Runs saved in the store, newest first."""
+    from corridor.store import Store
+
+    with Store(store) as target:
+        rows = target.list(scenario=scenario, limit=limit, offset=offset)
+    if as_json:
+        print_json(rows)
+        return
+    from rich.table import Table
+
+    table = Table(title=f"Stored runs ({len(rows)} shown)")
+    for column in ("id", "scenario", "created", "version", "seed"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(row["id"], row["scenario"], row["created_at"][:19], row["version"], str(row["seed"]))
+    get_console().print(table)
+
+
+def _print_scenario_results(results: list[dict[str, Any]]) -> None:
+    from rich.table import Table
+
+    console = get_console()
+    base = results[0]
+    corridors = list(dict.fromkeys(c for r in results for c in r["volumes_mt"]))
+    table = Table(title="Volumes (Mt a year through each corridor) and Xi'an-Duisburg P90 days")
+    table.add_column("")
+    for r in results:
+        table.add_column(r["scenario"], justify="right")
+    for cid in corridors:
+        cells = []
+        for r in results:
+            v = r["volumes_mt"].get(cid)
+            delta = (
+                ""
+                if r is base or v is None or cid not in base["volumes_mt"]
+                else f" ({v - base['volumes_mt'][cid]:+.2f})"
+            )
+            cells.append("-" if v is None else f"{v:.2f}{delta}")
+        table.add_row(f"{cid} Mt", *cells)
+    for cid in dict.fromkeys(c for r in results for c in r["p90_days"]):
+        cells = [f"{r['p90_days'][cid]:.1f}" if cid in r["p90_days"] else "closed" for r in results]
+        table.add_row(f"{cid} P90 d", *cells)
+    table.add_row("CO2e kt", *[f"{r['co2e_kt']:,.0f}" for r in results])
+    table.add_row("top bottleneck", *[r["bottlenecks"][0]["element"] if r["bottlenecks"] else "-" for r in results])
+    console.print(table)
+    for r in results:
+        if r.get("run_id"):
+            console.print(f"saved run {r['run_id']} in {r['store']}")

@@ -1,0 +1,121 @@
+"""Command ``serve`` and the ``apikey`` group: the REST API and its keys."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from corridor.cli._options import JsonOpt, NetworkOpt, StoreOpt
+from corridor.cli._output import get_console, print_json
+
+
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.", min=1, max=65535)] = 8000,
+    store: StoreOpt = None,
+    network: NetworkOpt = None,
+    anonymous_read: Annotated[
+        bool,
+        typer.Option("--anonymous-read/--no-anonymous-read", help="Answer read requests without an API key."),
+    ] = True,
+    cors_origin: Annotated[
+        list[str] | None, typer.Option("--cors-origin", help="An origin allowed to call the API from a browser.")
+    ] = None,
+    job_workers: Annotated[int, typer.Option("--job-workers", help="Jobs run at once (one process each).", min=0)] = 1,
+    max_body_bytes: Annotated[int, typer.Option("--max-body-bytes", help="Largest request body.", min=1)] = 1_048_576,
+    max_job_samples: Annotated[
+        int, typer.Option("--max-job-samples", help="Most shipments of a simulation job.", min=1)
+    ] = 500_000,
+    max_scenario_samples: Annotated[
+        int, typer.Option("--max-scenario-samples", help="Most samples per corridor of a scenario run.", min=120)
+    ] = 48_000,
+    max_sweep_values: Annotated[int, typer.Option("--max-sweep-values", help="Most values of a sweep.", min=1)] = 20,
+    max_iterations: Annotated[
+        int, typer.Option("--max-iterations", help="Most iterations of an assignment job.", min=1)
+    ] = 2_000,
+    job_timeout: Annotated[float, typer.Option("--job-timeout", help="Seconds a job may run.", min=1)] = 900.0,
+) -> None:
+    """Serve the REST API (/v1, OpenAPI at /docs) and the web map (/) with background jobs."""
+    import uvicorn
+
+    from corridor.api import Limits, ServiceSettings, create_app
+
+    limits = Limits(
+        max_body_bytes=max_body_bytes,
+        max_job_samples=max_job_samples,
+        max_scenario_samples=max_scenario_samples,
+        max_sweep_values=max_sweep_values,
+        max_iterations=max_iterations,
+        job_timeout_seconds=job_timeout,
+    )
+    settings = ServiceSettings(
+        store=store,
+        network=network,
+        anonymous_read=anonymous_read,
+        cors_origins=tuple(cors_origin or ()),
+        job_workers=job_workers,
+        limits=limits,
+    )
+    service = create_app(settings)
+    held = service.state.corridor
+    interrupted = held.store.fail_interrupted_jobs()
+    console = get_console(stderr=True)
+    console.print(f"corridor {service.version}: http://{host}:{port}/ (API /v1, docs /docs), store {held.store.shown}")
+    if interrupted:
+        console.print(f"{interrupted} job(s) left running by a stopped server marked failed")
+    uvicorn.run(service, host=host, port=port, log_level="warning", timeout_keep_alive=5)
+
+
+apikey_app = typer.Typer(name="apikey", help="API keys of the service (stored hashed).", no_args_is_help=True)
+
+
+@apikey_app.command("create")
+def apikey_create(
+    name: Annotated[str, typer.Option("--name", help="Who or what the key is for.")] = "default",
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Create an API key; it is printed once (only its hash is stored)."""
+    from corridor.store import Store
+
+    with Store(store) as target:
+        key_id, key = target.create_api_key(name)
+        shown = target.shown
+    if as_json:
+        print_json({"id": key_id, "name": name, "key": key, "store": shown})
+        return
+    print(key)
+    get_console(stderr=True).print(f"API key {key_id} ({name}) in {shown}: keep it now, it is not shown again.")
+
+
+@apikey_app.command("list")
+def apikey_list(store: StoreOpt = None, as_json: JsonOpt = False) -> None:
+    """API keys (ids, names, dates; never the keys)."""
+    from corridor.store import Store
+
+    with Store(store) as target:
+        keys = target.list_api_keys()
+    if as_json:
+        print_json(keys)
+        return
+    from rich.table import Table
+
+    table = Table(title=f"{len(keys)} API keys")
+    for column in ("id", "name", "created", "revoked"):
+        table.add_column(column)
+    for k in keys:
+        table.add_row(k["id"], k["name"], k["created_at"], k["revoked_at"] or "")
+    get_console().print(table)
+
+
+@apikey_app.command("revoke")
+def apikey_revoke(
+    key_id: Annotated[str, typer.Argument(help="The key's id (see `corridor apikey list`).")], store: StoreOpt = None
+) -> None:
+    """Revoke an API key: it is refused from then on."""
+    from corridor.store import Store
+
+    with Store(store) as target:
+        target.revoke_api_key(key_id)
+    get_console(stderr=True).print(f"API key {key_id} revoked")
