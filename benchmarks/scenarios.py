@@ -23,6 +23,7 @@ import math
 import os
 import statistics
 import subprocess
+import sys
 import tempfile
 import textwrap
 import time
@@ -65,6 +66,7 @@ class RunTiming:
     seconds: float
     iterations: int
     middle_mt: float
+    before_seconds: float | None = None  # the same run at the baseline commit (before one model of durations)
 
 
 @dataclass
@@ -122,6 +124,41 @@ def _median_seconds(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
 # --- 1. runs ------------------------------------------------------------------------------------------------------
 
 
+_BASELINE_RUN = """
+import json, statistics, sys, time
+sys.path.insert(0, sys.argv[1])
+from corridor.network import load_network
+from corridor.runs import run_scenario
+from corridor.scenarios import load_scenario
+net = load_network()
+scenario = load_scenario(sys.argv[2], net)
+run_scenario(net, load_scenario("base-2024", net), samples=120)
+times = []
+for _ in range(int(sys.argv[4])):
+    t = time.perf_counter()
+    run_scenario(net, scenario, samples=int(sys.argv[3]))
+    times.append(time.perf_counter() - t)
+print(json.dumps(statistics.median(times)))
+"""
+
+
+def _baseline_seconds(name: str, samples: int, repeat: int) -> float | None:
+    """Median seconds of the same run at the baseline commit (a subprocess on its source), None if unavailable."""
+    import subprocess
+
+    from baseline import baseline_source
+
+    source = baseline_source()
+    if source is None:
+        return None
+    done = subprocess.run(
+        [sys.executable, "-c", _BASELINE_RUN, str(source), name, str(samples), str(repeat)],
+        capture_output=True,
+        text=True,
+    )
+    return float(done.stdout.strip().splitlines()[-1]) if done.returncode == 0 else None
+
+
 def bench_runs(network: Any, sizes: Sizes, log: Callable[[str], None]) -> list[RunTiming]:
     out = []
     run_scenario(network, load_scenario("base-2024", network), samples=120)  # warm-up: numba kernels, caches
@@ -132,7 +169,8 @@ def bench_runs(network: Any, sizes: Sizes, log: Callable[[str], None]) -> list[R
                 lambda s=scenario, n=samples: run_scenario(network, s, samples=n), sizes.runs
             )
             iterations = sum(result.choice.get("iterations", [0]))
-            out.append(RunTiming(name, samples, seconds, iterations, result.volumes_mt.get("middle", 0.0)))
+            before = _baseline_seconds(name, samples, sizes.runs) if samples == 24_000 else None
+            out.append(RunTiming(name, samples, seconds, iterations, result.volumes_mt.get("middle", 0.0), before))
             log(f"run {name} samples {samples}: {seconds:.2f} s ({60 / seconds:.1f} a minute)")
     return out
 
@@ -406,20 +444,25 @@ def report_section(outcome: Outcome, command: str) -> str:
             "simulation is negligible and the time is the choice plus assignment."
         ),
         "",
-        "| scenario | samples | wall time | runs a minute | MSA iterations | Middle Mt |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| scenario | samples | wall time | runs a minute | MSA iterations | Middle Mt | before | ratio |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in outcome.runs:
+        before = "" if r.before_seconds is None else f"{r.before_seconds:.2f} s"
+        ratio = "" if r.before_seconds is None else f"{r.before_seconds / r.seconds:.2f}"
         lines.append(
             f"| {r.scenario} | {r.samples:,} | {r.seconds:.2f} s | {60 / r.seconds:.1f} | {r.iterations} | "
-            f"{r.middle_mt:.2f} |"
+            f"{r.middle_mt:.2f} | {before} | {ratio} |"
         )
     lines += [
         "",
         *_para(
             "No other tool runs this model (logit corridor choice in equilibrium with a capacitated multimodal "
             "assignment and a Monte Carlo transit time), so there is no peer ratio for a whole run; its parts are "
-            "measured against peers in the sections on assignment (AequilibraE) and reliability (SimPy). "
+            "measured against peers in the sections on assignment (AequilibraE) and reliability (SimPy). 'before' is "
+            "the same run at the commit before one model of durations (a subprocess on a git worktree, same "
+            "interpreter, same repeats); since then a run also finds the queueing waits of its equilibrium and "
+            "simulates the routes with them. Ratio = before / now. "
             + (
                 "Other processes kept the cores busy meanwhile: rerun on an idle machine before quoting numbers."
                 if outcome.others > 0.2

@@ -63,6 +63,34 @@ def test_compare_is_the_cli_json(client: TestClient) -> None:
     assert again.json() == api.json()
 
 
+def test_compare_takes_a_departure_and_a_scenario(client: TestClient) -> None:
+    """Waits and weather depend on the departure; a scenario's flows add queues (and name what is over capacity)."""
+    base = {"origin": "Xian", "destination": "Duisburg", "depart": "2026-11-20"}
+    cli = CliRunner().invoke(cli_app, ["compare", "Xian", "Duisburg", "--depart", "2026-11-20", "--json"])
+    api = client.get("/v1/compare", params=base)
+    assert api.status_code == 200 and api.json() == json.loads(cli.stdout)
+    assert api.json()["depart"].startswith("2026-11-20")
+    under = client.get("/v1/compare", params={**base, "scenario": "base-2024"}).json()
+    assert under["scenario"]["name"] == "base-2024" and under["scenario"]["year"] == 2024
+    days = {o["corridor"]: o["p50_days"] for o in api.json()["options"]}
+    queued = {o["corridor"]: o["p50_days"] for o in under["options"]}
+    assert queued["middle"] > days["middle"]  # the 2024 flows queue at the Caspian ports and ferries
+
+
+@pytest.mark.parametrize(
+    ("params", "needle"),
+    [
+        ({"depart": "next tuesday"}, "next tuesday"),
+        ({"depart": "2026-02-30"}, "2026-02-30"),
+        ({"scenario": "no-such-scenario"}, "no-such-scenario"),
+        ({"optimize": "fastest"}, "fastest"),
+    ],
+)
+def test_bad_compare_options_are_4xx_naming_the_value(client: TestClient, params: dict[str, str], needle: str) -> None:
+    response = client.get("/v1/compare", params={"origin": "Xian", "destination": "Duisburg", **params})
+    assert 400 <= response.status_code < 500 and needle in response.text
+
+
 def test_compare_geojson_draws_each_corridor(client: TestClient, eurasia: Network) -> None:
     params = {"origin": "Xian", "destination": "Duisburg"}
     features = client.get("/v1/compare/geojson", params=params).json()["features"]

@@ -56,6 +56,54 @@ def test_compare_json_shape() -> None:
     assert all(leg["from"] in names and leg["to"] in names for o in data["options"] for leg in o["legs"])
 
 
+def test_compare_reports_the_distribution() -> None:
+    data = json.loads(run("compare", "Xian", "Duisburg", "--depart", "2026-03-01", "--json").stdout)
+    assert data["depart"].startswith("2026-03-01") and data["scenario"] is None
+    for option in data["options"]:
+        assert option["days"] == option["p50_days"]
+        assert option["days_low"] <= option["p50_days"] <= option["days_high"] == option["p90_days"]
+        assert option["typical_days"] > 0 and option["mean_days"] > 0
+    reliable = json.loads(
+        run("compare", "Xian", "Duisburg", "--depart", "2026-03-01", "--optimize", "p90", "--json").stdout
+    )
+    p90 = {o["corridor"]: o["p90_days"] for o in reliable["options"]}
+    assert all(p90[o["corridor"]] <= o["p90_days"] + 0.05 for o in data["options"])
+    assert [o["p90_days"] for o in reliable["options"]] == sorted(p90.values())
+
+
+def test_compare_under_a_scenario_shows_its_queues() -> None:
+    result = run("compare", "Xian", "Duisburg", "--depart", "2026-03-01", "--scenario", "base-2024")
+    assert result.returncode == 0, result.stderr
+    assert "under base-2024 (2024)" in result.stdout and "queues under the scenario's flows" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (("compare", "Xian", "Duisburg", "--depart", "tomorrow"), "'tomorrow'"),
+        (("route", "Xian", "Duisburg", "--depart", "2026-13-01"), "'2026-13-01'"),
+        (("compare", "Xian", "Duisburg", "--scenario", "nowhere-2099"), "nowhere-2099"),
+        (("simulate", "Xian", "Duisburg", "--depart", "1.5"), "'1.5'"),
+    ],
+)
+def test_bad_departures_and_scenarios_are_named(args: tuple[str, ...], needle: str) -> None:
+    result = run(*args)
+    assert result.returncode == 2 and needle in result.stderr and "Traceback" not in result.stderr
+
+
+def test_one_ranking_of_bottlenecks_whichever_command_asks() -> None:
+    """`corridor bottlenecks --scenario base-2024` ranks the elements as the base-2024 run does."""
+    import corridor
+    from corridor.runs import run_scenario
+    from corridor.scenarios import load_scenario
+
+    ranked = json.loads(run("bottlenecks", "--scenario", "base-2024", "--json", "--top", "8").stdout)["bottlenecks"]
+    network = corridor.load_network()
+    runs = run_scenario(network, load_scenario("base-2024", network), samples=120).bottlenecks[:8]
+    assert [b["element"] for b in ranked] == [b["element"] for b in runs]
+    assert [round(b["utilization"], 4) for b in ranked] == [b["utilization"] for b in runs]
+
+
 def test_route_json_and_geojson(tmp_path: Path) -> None:
     out = tmp_path / "route.geojson"
     result = run("route", "Almaty", "Poti", "--optimize", "time", "--json", "--geojson", str(out))

@@ -293,3 +293,69 @@ def test_middle_corridor_distribution_and_seasons(eurasia: Network) -> None:
         "tail_drivers",
     }
     assert sum(row["share"] for row in data["tail_drivers"]) == pytest.approx(1.0, abs=0.01)
+
+
+# --- the vectorized twin of the compiled walk ------------------------------------------------------------------
+
+
+def _random_plan(rng: np.random.Generator) -> Plan:
+    """A plan of 3-12 random stages of every kind: dwell, run, queue, weather (advancing or holding), services."""
+    kinds = ["dwell", "run", "queue", "weather", "wait"]
+    shapes = [
+        Duration("triangular", 1.0, 3.0, 9.0),
+        Duration("lognormal", 2.0, 10.0, 60.0),
+        Duration("uniform", 0.5, 1.0, 4.0),
+        Duration("empirical", 0.0, 0.0, 0.0, (5.0, 1.0, 12.0)),
+        Duration.constant(2.5),
+    ]
+    services = [
+        service(),
+        service(departures_per_week=3, weekdays="Mon;Wed;Sat", departure_hour=7.5),
+        service(departs="when_full", max_wait_hours=30),
+    ]
+    stages = []
+    for i in range(int(rng.integers(3, 13))):
+        kind = kinds[int(rng.integers(len(kinds)))]
+        shape = shapes[int(rng.integers(len(shapes)))]
+        if kind == "wait":
+            svc = services[int(rng.integers(len(services)))]
+            stages.append(Stage("wait", f"s{i}", "p", const(0.0), service=svc))
+        elif kind == "weather":
+            probability = tuple(float(x) for x in rng.uniform(0, 0.8, 12))
+            stages.append(
+                Stage("weather", f"w{i}", "p", shape, closed_probability=probability, advance=bool(rng.integers(2)))
+            )
+        elif kind == "queue":
+            from corridor.model.durations import queue_duration
+
+            stages.append(Stage("queue", f"q{i}", "p", queue_duration(float(rng.uniform(0.1, 1.6)), 20.0)))
+        elif kind == "run":
+            stages.append(
+                Stage("run", f"r{i}", "p", Duration("triangular", 0.9, 1.0, 1.5), hours=float(rng.uniform(5, 80)))
+            )
+        else:
+            stages.append(Stage("dwell", f"d{i}", "p", shape))
+    return Plan(tuple(stages))
+
+
+@pytest.mark.parametrize("case", range(25))
+def test_vectorized_walk_is_the_compiled_walk(case: int) -> None:
+    """Same plan, departure, samples and seed: the numpy twin gives the compiled kernel's hours, sample for sample."""
+    from corridor.reliability import simulate_hours
+
+    rng = np.random.default_rng(case)
+    plan = _random_plan(rng)
+    depart = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(hours=float(rng.uniform(0, 8760)))
+    samples = int(rng.integers(100, 40_000))
+    compiled = simulate_plan(plan, depart=depart, samples=samples, seed=case).hours
+    vector = simulate_hours(plan, depart=depart, samples=samples, seed=case)
+    assert vector == pytest.approx(compiled, rel=1e-9, abs=1e-6)
+
+
+def test_vectorized_samples_are_the_first_of_a_longer_run(eurasia: Network) -> None:
+    from corridor.reliability import simulate_hours
+
+    plan = plan_route(eurasia, corridor.route(eurasia, "Xian", "Duisburg", corridor="middle", depart="2026-05-01"))
+    short = simulate_hours(plan, depart="2026-05-01", samples=8192, seed=4)
+    long = simulate_plan(plan, depart="2026-05-01", samples=100_000, seed=4).hours
+    assert short == pytest.approx(long[:8192], rel=1e-9)

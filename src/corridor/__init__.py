@@ -91,9 +91,8 @@ if TYPE_CHECKING:
     from corridor.io.tntp import network_from_tntp, network_to_tntp
     from corridor.network import Network, load_network
     from corridor.reliability import ReliabilityResult, simulate_route
-    from corridor.routing import simulate
     from corridor.results import Comparison, Leg, Route
-    from corridor.routing import Avoid, alternatives, compare, pareto, route
+    from corridor.routing import Avoid, alternatives, compare, pareto, route, simulate
 
 
 def __getattr__(name: str) -> Any:

@@ -8,6 +8,23 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from corridor._reliability_codes import (
+    DIST_CONSTANT,
+    DIST_EMPIRICAL,
+    DIST_LOGNORMAL,
+    DIST_QUEUE,
+    DIST_TRIANGULAR,
+    DIST_UNIFORM,
+    MONDAY_EPOCH_HOURS,
+    STAGE_DWELL,
+    STAGE_RUN,
+    STAGE_SERVICE,
+    STAGE_WEATHER,
+    SVC_REGULAR,
+    SVC_WEEKLY,
+    SVC_WHEN_FULL,
+)
+
 __all__ = [
     "DIST_CONSTANT",
     "DIST_EMPIRICAL",
@@ -29,11 +46,6 @@ __all__ = [
     "walk",
 ]
 
-DIST_CONSTANT, DIST_TRIANGULAR, DIST_LOGNORMAL, DIST_UNIFORM, DIST_EMPIRICAL, DIST_QUEUE = 0, 1, 2, 3, 4, 5
-STAGE_DWELL, STAGE_RUN, STAGE_SERVICE, STAGE_WEATHER = 0, 1, 2, 3
-SVC_REGULAR, SVC_WEEKLY, SVC_WHEN_FULL = 0, 1, 2
-#: 1970-01-05 00:00 UTC, the first Monday after the Unix epoch, in hours since the epoch.
-MONDAY_EPOCH_HOURS = 96.0
 
 # Acklam's rational approximation of the standard normal quantile (relative error < 1.2e-9), refined below.
 _A = (-3.969683028665376e01, 2.209460984245205e02, -2.759285104469687e02, 1.383577518672690e02,

@@ -38,6 +38,7 @@ __all__ = [
     "draw_duration",
     "plan_route",
     "simulate_chunks",
+    "simulate_hours",
     "simulate_plan",
     "simulate_route",
 ]
@@ -112,7 +113,7 @@ class Plan:
 
     @cached_property
     def arrays(self) -> dict[str, NDArray[Any]]:
-        from corridor import _reliability_kernels as rk
+        from corridor import _reliability_codes as rk
 
         k = len(self.stages)
         kinds = {
@@ -312,6 +313,29 @@ def simulate_chunks(
         )
         start += size
     return Tally(total, sum_d, sum_dt, sum_t)
+
+
+def simulate_hours(
+    plan: Plan, *, depart: date | datetime | str | None = None, samples: int = 8192, seed: int = 0
+) -> NDArray[np.float64]:
+    """Door-to-door hours of ``samples`` shipments, without the tail-driver sums (a short run, in numpy).
+
+    The samples are those of :func:`simulate_plan` with the same plan, departure, size and seed (the same chunks
+    and uniforms, walked by the vectorized twin of the compiled kernel); being the first rows of each chunk, they
+    are also the first samples of a longer run with that seed.
+    """
+    from corridor._reliability_vector import walk_hours
+
+    check_run(samples, seed, None)
+    start = epoch_hours(as_datetime(depart))
+    arrays = plan.arrays
+    n_u = max(int(arrays["n_uniforms"][0]), 1)
+    parts = []
+    for seeds, sizes in _tasks(samples, seed, per_task=samples):
+        for child, size in zip(seeds, sizes, strict=True):
+            uniforms = np.random.Generator(np.random.PCG64(child)).random((size, n_u))
+            parts.append(walk_hours(start, arrays, uniforms))
+    return np.concatenate(parts)
 
 
 def combine_tallies(tallies: Iterable[Tally]) -> Tally:

@@ -21,7 +21,14 @@ from corridor.emissions import TTW, WTW, arc_co2e_kg
 from corridor.errors import InvalidOptionError, NoRouteError
 from corridor.model.durations import DurationModel, durations_of
 from corridor.network import Network
-from corridor.reliability import ReliabilityResult, as_datetime, check_run, plan_route, simulate_plan
+from corridor.reliability import (
+    ReliabilityResult,
+    as_datetime,
+    check_run,
+    plan_route,
+    simulate_hours,
+    simulate_plan,
+)
 from corridor.results import Comparison, Leg, Route, TransitTime
 from corridor.schema import COUNTRIES, FREIGHT_MODES, MODES, PASSAGES
 
@@ -406,22 +413,19 @@ def time_route(
     """
     _check_samples(samples)
     instant = as_datetime(depart)
-    result = simulate_plan(plan_route(network, route, durations=durations), depart=instant, samples=samples, seed=seed)
-    return replace(route, timing=_transit_time(result, route))
-
-
-def _transit_time(result: ReliabilityResult, route: Route) -> TransitTime:
-    p10, p50, p90 = (float(x) / 24.0 for x in np.percentile(result.hours, (10, 50, 90)))
-    return TransitTime(
-        depart=result.depart.isoformat(),
-        samples=result.samples,
-        seed=result.seed,
-        mean_days=result.mean_days,
+    hours = simulate_hours(plan_route(network, route, durations=durations), depart=instant, samples=samples, seed=seed)
+    p10, p50, p90 = (float(x) / 24.0 for x in np.percentile(hours, (10, 50, 90)))
+    timing = TransitTime(
+        depart=instant.isoformat(),
+        samples=samples,
+        seed=seed,
+        mean_days=float(hours.mean()) / 24.0,
         p10_days=p10,
         p50_days=p50,
         p90_days=p90,
         typical_days=route.typical_days,
     )
+    return replace(route, timing=timing)
 
 
 def _most_reliable(q: _Query, candidates: Sequence[Route], *, samples: int, seed: int) -> Route:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
@@ -22,6 +23,7 @@ __all__ = [
     "Avoid",
     "Cargo",
     "Corridor",
+    "Depart",
     "Destination",
     "Limit",
     "Offset",
@@ -41,7 +43,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-OPTIMIZE = ("time", "cost", "co2e", "generalized")
+OPTIMIZE = ("time", "cost", "co2e", "generalized", "p90")
 #: comparisons kept by :meth:`ServiceState.cached`
 CACHE_SIZE = 2048
 
@@ -67,17 +69,20 @@ class ServiceState:
             timeout_seconds=settings.limits.job_timeout_seconds,
         )
         self.cache: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
+        self.cache_lock = threading.Lock()
 
     def cached(self, key: tuple[Any, ...], make: Callable[[], Any]) -> bytes:
         """The JSON of ``make()``, kept for repeated requests (the network never changes while serving)."""
-        hit = self.cache.get(key)
-        if hit is not None:
-            self.cache.move_to_end(key)
-            return hit
+        with self.cache_lock:
+            hit = self.cache.get(key)
+            if hit is not None:
+                self.cache.move_to_end(key)
+                return hit
         body = json.dumps(make(), ensure_ascii=False).encode()
-        self.cache[key] = body
-        while len(self.cache) > CACHE_SIZE:
-            self.cache.popitem(last=False)
+        with self.cache_lock:  # requests are answered in threads too
+            self.cache[key] = body
+            while len(self.cache) > CACHE_SIZE:
+                self.cache.popitem(last=False)
         return body
 
 
@@ -142,7 +147,13 @@ Avoid = Annotated[
     Query(max_length=300, description="Comma-separated countries (RU,IR), passages (suez, red-sea, ...) or modes."),
 ]
 Quantity = Annotated[float, Query(gt=0, le=1e9, description="How many cargo units.")]
-Optimize = Annotated[str, Query(max_length=20, description="time, cost, co2e or generalized.")]
+Optimize = Annotated[
+    str, Query(max_length=20, description="time, cost, co2e, generalized or p90 (the best 90th percentile).")
+]
+Depart = Annotated[
+    str | None,
+    Query(max_length=40, description="Departure date or date-time (ISO, e.g. 2026-03-01); default: today (UTC)."),
+]
 Corridor = Annotated[str | None, Query(max_length=40, description="Keep to one corridor.")]
 Limit = Annotated[int, Query(ge=1, le=1000, description="Items per page.")]
 Offset = Annotated[int, Query(ge=0, le=10**9, description="Items skipped.")]

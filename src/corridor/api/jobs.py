@@ -151,6 +151,7 @@ def _route(params: dict[str, Any], network: Network) -> Any:
         cargo=params["cargo"],
         avoid=params.get("avoid"),
         optimize=params["optimize"],
+        depart=params.get("depart"),
     )
 
 

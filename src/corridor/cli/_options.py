@@ -20,7 +20,14 @@ AvoidOpt = Annotated[
     str | None,
     typer.Option("--avoid", help="Comma-separated countries (RU,IR), passages (suez,red-sea,bosporus,...) or modes."),
 ]
-OptimizeOpt = Annotated[str, typer.Option("--optimize", help="time, cost, co2e or generalized.")]
+OptimizeOpt = Annotated[
+    str,
+    typer.Option("--optimize", help="time, cost, co2e, generalized (expected values) or p90 (best 90th percentile)."),
+]
+DepartOpt = Annotated[
+    str | None,
+    typer.Option("--depart", help="Departure date or date-time, UTC (default: today): waits and weather depend on it."),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 VotOpt = Annotated[
     float | None,

@@ -225,20 +225,42 @@ def bottlenecks(
     demand_scale: Annotated[float, typer.Option("--demand-scale", help="Multiply every demand value.")] = 1.0,
     capacity_scale: Annotated[float, typer.Option("--capacity-scale", help="Multiply every capacity.")] = 1.0,
     top: Annotated[int, typer.Option("--top", help="How many elements to list.", min=1)] = 15,
+    scenario: Annotated[
+        str | None,
+        typer.Option("--scenario", help="Rank under this scenario (its network and year), as its run does."),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Capacity elements ranked by v/c, delay (equilibrium) and shadow price (hard-capacity LP)."""
-    from corridor.bottlenecks import rank_bottlenecks
+    """Capacity elements ranked by v/c and delay at equilibrium, with the shadow price of the hard-capacity LP.
 
-    flow_net = _flow_network(network, demand, year, demand_scale=demand_scale, capacity_scale=capacity_scale)
-    report = rank_bottlenecks(flow_net, top=top)
+    The embedded or a --network dataset is ranked at its corridor-choice equilibrium, the one scenario runs report
+    (one ranking for the same year and demand); a --demand file at the assignment's user equilibrium.
+    """
+    from corridor.bottlenecks import corridor_bottlenecks, rank_bottlenecks
+
+    if demand is None:
+        from corridor.scenarios import apply_scenario, load_scenario
+
+        net = open_network(network)
+        if scenario is not None:
+            chosen = load_scenario(scenario, net)
+            net = apply_scenario(net, chosen)
+            year = year if year is not None else chosen.year
+        report = corridor_bottlenecks(net, year=year, demand_scale=demand_scale, capacity_scale=capacity_scale, top=top)
+    else:
+        if scenario is not None:
+            from corridor.errors import InvalidOptionError
+
+            raise InvalidOptionError("--scenario ranks the dataset's own demand; leave out --demand.")
+        flow_net = _flow_network(network, demand, year, demand_scale=demand_scale, capacity_scale=capacity_scale)
+        report = rank_bottlenecks(flow_net, top=top)
     if as_json:
         print_json(report)
         return
     from rich.table import Table
 
     table = Table(
-        title=f"Bottlenecks, {flow_net.name} {report['year']}: demand {report['demand_t'] / 1e6:.2f} Mt, "
+        title=f"Bottlenecks, {report['network']} {report['year']}: demand {report['demand_t'] / 1e6:.2f} Mt, "
         f"unserved under hard capacities {report['unserved_t'] / 1e6:.3f} Mt"
     )
     for name in ("#", "element", "kind", "volume t", "capacity t", "v/c", "delay h", "shadow USD/t"):

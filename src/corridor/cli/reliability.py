@@ -127,7 +127,9 @@ def simulate(
         from corridor.errors import InvalidOptionError
 
         raise InvalidOptionError(f"Cannot write {str(plot)!r}: the plot is a .png file")
-    chosen = best_route(net, origin, destination, corridor=corridor, cargo=cargo, avoid=avoid, optimize=optimize)
+    chosen = best_route(
+        net, origin, destination, corridor=corridor, cargo=cargo, avoid=avoid, optimize=optimize, depart=instant
+    )
     plan = plan_route(net, chosen)
     with Runner(scheduler, workers, "simulate", sweep=departures is not None, in_process=in_process) as runner:
         if departures is not None:

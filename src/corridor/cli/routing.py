@@ -12,6 +12,7 @@ from corridor.cli._options import (
     AvoidOpt,
     CarbonOpt,
     CargoOpt,
+    DepartOpt,
     JsonOpt,
     NetworkOpt,
     OptimizeOpt,
@@ -34,18 +35,32 @@ def compare(
     optimize: OptimizeOpt = "generalized",
     value_of_time: VotOpt = None,
     carbon_price: CarbonOpt = None,
+    depart: DepartOpt = None,
+    scenario: Annotated[
+        str | None,
+        typer.Option(
+            "--scenario", help="Times under this scenario's flows (queues at loaded ports, ferries, borders)."
+        ),
+    ] = None,
     as_json: JsonOpt = False,
     geojson: Annotated[Path | None, typer.Option("--geojson", help="Also write the routes as GeoJSON.")] = None,
     network: NetworkOpt = None,
 ) -> None:
-    """Compare the best route of each corridor: days, cost, CO2e, transshipments, borders."""
-    from corridor.routing import compare as run
+    """Compare the best route of each corridor: P50 and P10–P90 days, cost, CO2e, transshipments, borders."""
+    from corridor.services.trips import comparison_json
 
     net = open_network(network)
-    result = run(
+    under = None
+    if scenario is not None:
+        from corridor.scenarios import load_scenario
+
+        under = load_scenario(scenario, net)
+    data, result = comparison_json(
         net,
         origin,
         destination,
+        scenario=under,
+        depart=depart,
         cargo=cargo,
         quantity=quantity,
         avoid=avoid,
@@ -56,17 +71,23 @@ def compare(
     if geojson is not None:
         write_text_atomic(geojson, json.dumps(result.to_geojson(), ensure_ascii=False))
     if as_json:
-        print_json(result.to_dict())
+        print_json(data)
         return
     from rich.table import Table
 
     qty = f"{result.quantity:g} {result.cargo}"
-    table = Table(title=f"{result.origin} → {result.destination}, {qty}, best route per corridor by {optimize}")
+    when = (result.depart or "")[:10]
+    under_text = f", under {data['scenario']['name']} ({data['scenario']['year']})" if data["scenario"] else ""
+    table = Table(
+        title=f"{result.origin} → {result.destination}, {qty}, departing {when}{under_text}, "
+        f"best route per corridor by {optimize}"
+    )
     for name, justify in (
         ("corridor", "left"),
         ("via", "left"),
-        ("days", "right"),
-        ("days low–high", "right"),
+        ("days P50", "right"),
+        ("P10–P90", "right"),
+        ("mean", "right"),
         ("cost USD", "right"),
         ("CO2e kg", "right"),
         ("transshipments", "right"),
@@ -79,6 +100,7 @@ def compare(
             ", ".join(r.via),
             f"{r.days:.1f}",
             f"{r.days_low:.1f}–{r.days_high:.1f}",
+            f"{r.mean_days:.1f}",
             money(r.cost_usd),
             money(r.co2e_kg),
             str(r.transshipments),
@@ -86,7 +108,17 @@ def compare(
         )
     console = get_console()
     console.print(table)
-    console.print("CO2e well-to-wheel (ISO 14083 / GLEC); days include expected waits for sailings and border dwell.")
+    console.print(
+        "Days: the Monte Carlo distribution of door-to-door time (dwell, running times, waits for sailings, weather"
+        + (", queues under the scenario's flows" if data["scenario"] else "")
+        + "). CO2e well-to-wheel (ISO 14083 / GLEC)."
+    )
+    if data["scenario"]:
+        for row in data["scenario"]["over_capacity"]:
+            console.print(
+                f"over capacity: {row['element']} at {row['utilization']:.0%}, "
+                f"{row['waiting_at_year_end']:,} waiting at the year's end; its queue grows all year"
+            )
     for cid, why in result.unavailable.items():
         console.print(f"{cid}: {why}")
 
@@ -135,15 +167,23 @@ def route(
     avoid: AvoidOpt = None,
     value_of_time: VotOpt = None,
     carbon_price: CarbonOpt = None,
+    depart: DepartOpt = None,
     as_json: JsonOpt = False,
     geojson: Annotated[Path | None, typer.Option("--geojson", help="Also write the route(s) as GeoJSON.")] = None,
     network: NetworkOpt = None,
 ) -> None:
-    """The itinerary leg by leg: the best route, the Pareto set, or K alternatives."""
+    """The itinerary leg by leg (expected hours): the best route, the Pareto set, or K alternatives."""
     from corridor import routing
+    from corridor.reliability import as_datetime
 
     net = open_network(network)
-    common: dict[str, Any] = {"cargo": cargo, "quantity": quantity, "avoid": avoid, "corridor": corridor}
+    common: dict[str, Any] = {
+        "cargo": cargo,
+        "quantity": quantity,
+        "avoid": avoid,
+        "corridor": corridor,
+        "depart": as_datetime(depart),
+    }
     weights: dict[str, Any] = {
         "value_of_time_usd_per_hour": value_of_time,
         "carbon_price_usd_per_t": carbon_price,
@@ -186,10 +226,14 @@ def route(
         return
     for i, r in enumerate(routes, 1):
         head = f"#{i} " if len(routes) > 1 else ""
+        spread = (
+            f"P50 {r.days:.1f} days (P10–P90 {r.days_low:.1f}–{r.days_high:.1f}, mean {r.mean_days:.1f})"
+            if r.timing
+            else f"{r.days:.1f} days expected"
+        )
         title = (
-            f"{head}{r.origin} → {r.destination} ({r.corridor}), by {label}: {r.days:.1f} days "
-            f"({r.days_low:.1f}–{r.days_high:.1f}), {r.transshipments} transshipments, "
-            f"{r.border_crossings} borders"
+            f"{head}{r.origin} → {r.destination} ({r.corridor}), by {label}: {spread}, "
+            f"{r.transshipments} transshipments, {r.border_crossings} borders"
         )
         console.print(_legs_table(r, title))
 

@@ -11,6 +11,7 @@ from corridor.api.deps import (
     Avoid,
     Cargo,
     Corridor,
+    Depart,
     Destination,
     Optimize,
     Origin,
@@ -37,35 +38,63 @@ async def asked(
     quantity: Quantity = 1.0,
     avoid: Avoid = None,
     optimize: Optimize = "generalized",
+    depart: Depart = None,
+    scenario: Annotated[
+        str | None,
+        Query(max_length=120, description="Times under this scenario's flows (a library or stored scenario)."),
+    ] = None,
 ) -> tuple[Any, ...]:
-    """The query of a comparison, checked, with the places by id (the cache key)."""
+    """The query of a comparison, checked, with the places by id and the departure resolved (the cache key)."""
+    from corridor.reliability import as_datetime
+
     choice(optimize, OPTIMIZE, "optimize")
     net = state.network
-    return (net.place(origin).id, net.place(destination).id, cargo, quantity, avoid, optimize)
+    instant = as_datetime(depart).isoformat()
+    if scenario is not None:
+        from corridor.api.jobs import load_named
+
+        load_named(scenario, net, state.store)  # a bad name is a 4xx before any work
+    return (net.place(origin).id, net.place(destination).id, cargo, quantity, avoid, optimize, instant, scenario)
 
 
 Asked = Annotated[tuple[Any, ...], Depends(asked)]
 
 
 def _comparison(state: ServiceState, args: tuple[Any, ...]) -> Any:
-    from corridor.routing import compare
+    from corridor.services.trips import comparison_json
 
-    origin, destination, cargo, quantity, avoid, optimize = args
-    return compare(state.network, origin, destination, cargo=cargo, quantity=quantity, avoid=avoid, optimize=optimize)
+    origin, destination, cargo, quantity, avoid, optimize, depart, scenario = args
+    under = None
+    if scenario is not None:
+        from corridor.api.jobs import load_named
+
+        under = load_named(scenario, state.network, state.store)
+    return comparison_json(
+        state.network,
+        origin,
+        destination,
+        scenario=under,
+        depart=depart,
+        cargo=cargo,
+        quantity=quantity,
+        avoid=avoid,
+        optimize=optimize,
+    )
 
 
-# a few milliseconds of routing: answered on the event loop, since a thread would only wait for the GIL
+# the routes are timed by the Monte Carlo engine (compiled, releasing the GIL): answered in a thread
 @router.get("/v1/compare", summary="The best route of each corridor (as `corridor compare --json`)")
 async def compare(_: Reader, state: State, args: Asked) -> Response:
-    body = state.cached(("compare", *args), lambda: _comparison(state, args).to_dict())
+    body = await compute(state, lambda: state.cached(("compare", *args), lambda: _comparison(state, args)[0]))
     return Response(body, media_type="application/json")
 
 
 @router.get("/v1/compare/geojson", summary="The routes of a comparison as GeoJSON")
 async def compare_geojson(_: Reader, state: State, args: Asked) -> Response:
-    body = state.cached(
-        ("geojson", *args), lambda: with_link_geometry(_comparison(state, args).to_geojson(), state.lanes)
-    )
+    def make() -> Any:
+        return with_link_geometry(_comparison(state, args)[1].to_geojson(), state.lanes)
+
+    body = await compute(state, lambda: state.cached(("geojson", *args), make))
     return Response(body, media_type="application/geo+json")
 
 
@@ -80,6 +109,7 @@ async def route(
     avoid: Avoid = None,
     optimize: Optimize = "generalized",
     corridor: Corridor = None,
+    depart: Depart = None,
     alternatives: Annotated[int, Query(ge=1, description="The K best distinct routes.")] = 1,
     pareto: Annotated[bool, Query(description="Every Pareto-optimal route in time, cost and CO2e.")] = False,
 ) -> dict[str, Any]:
@@ -87,7 +117,15 @@ async def route(
     if alternatives > limits.max_alternatives:
         raise LimitError("max_alternatives", alternatives, limits.max_alternatives, "alternatives")
     choice(optimize, OPTIMIZE, "optimize")
-    common: dict[str, Any] = {"cargo": cargo, "quantity": quantity, "avoid": avoid, "corridor": corridor}
+    from corridor.reliability import as_datetime
+
+    common: dict[str, Any] = {
+        "cargo": cargo,
+        "quantity": quantity,
+        "avoid": avoid,
+        "corridor": corridor,
+        "depart": as_datetime(depart),
+    }
     return await compute(
         state, lambda: _routes(state, origin, destination, optimize, alternatives=alternatives, pareto=pareto, **common)
     )

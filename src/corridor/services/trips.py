@@ -1,0 +1,120 @@
+"""Trips: a comparison of corridors, timed from a departure, in the base network or under a scenario's flows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from corridor.model.durations import DurationModel
+    from corridor.network import Network
+    from corridor.results import Comparison
+    from corridor.scenarios import Scenario
+
+__all__ = ["ScenarioTimes", "compare_trip", "comparison_json", "scenario_times"]
+
+
+@dataclass(frozen=True)
+class ScenarioTimes:
+    """A scenario's network on a day and the durations under its year's equilibrium flows."""
+
+    scenario: str
+    year: int
+    network: Network
+    durations: DurationModel
+    over_capacity: tuple[dict[str, Any], ...]
+
+
+def scenario_times(network: Network, scenario: Scenario, *, on: date, seed: int = 0) -> ScenarioTimes:
+    """Apply ``scenario`` as of ``on``, find its year's corridor-choice equilibrium and the queueing waits it gives.
+
+    Raises
+    ------
+    ScenarioError, InvalidOptionError
+    """
+    from corridor.choice import year_equilibrium
+    from corridor.errors import InvalidOptionError
+    from corridor.model.durations import durations_of
+    from corridor.runs import congestion_of
+    from corridor.scenarios import apply_scenario
+
+    net = apply_scenario(network, scenario, on=on)
+    year = scenario.year or (net.demand_years[-1] if net.demand_years else None)
+    if year is None or not net.demand_of_year(year):
+        raise InvalidOptionError(
+            f"Scenario {scenario.name!r} has no demand for its year {year}: its flows, and so its queues, are unknown."
+        )
+    chosen = year_equilibrium(net, year, seed=seed)
+    congestion = congestion_of(net, chosen)
+    over = tuple(
+        {
+            "element": x.element,
+            "utilization": round(x.utilization, 4),
+            "waiting_at_year_end": round(x.volume - x.capacity),
+        }
+        for x in congestion.over_capacity()
+    )
+    return ScenarioTimes(scenario.name, year, net, durations_of(net).with_congestion(congestion), over)
+
+
+def compare_trip(
+    network: Network,
+    origin: str,
+    destination: str,
+    *,
+    scenario: Scenario | None = None,
+    depart: date | datetime | str | None = None,
+    cargo: str = "FEU",
+    quantity: float = 1.0,
+    avoid: Iterable[str] | str | None = None,
+    optimize: str = "generalized",
+    corridors: Iterable[str] | None = None,
+    value_of_time_usd_per_hour: float | None = None,
+    carbon_price_usd_per_t: float | None = None,
+) -> tuple[Comparison, ScenarioTimes | None]:
+    """The best route of each corridor timed from ``depart``; under ``scenario``, with its flows' queueing waits.
+
+    Returns the comparison and, for a scenario, what it was computed under (network, year, over-capacity elements).
+    """
+    from corridor.reliability import as_datetime
+    from corridor.routing import compare
+
+    instant = as_datetime(depart)
+    under = None if scenario is None else scenario_times(network, scenario, on=instant.date())
+    net = network if under is None else under.network
+    comparison = compare(
+        net,
+        origin,
+        destination,
+        cargo=cargo,
+        quantity=quantity,
+        avoid=avoid,
+        optimize=optimize,
+        corridors=tuple(corridors) if corridors else None,
+        value_of_time_usd_per_hour=value_of_time_usd_per_hour,
+        carbon_price_usd_per_t=carbon_price_usd_per_t,
+        depart=instant,
+        durations=None if under is None else under.durations,
+    )
+    return comparison, under
+
+
+def comparison_json(
+    network: Network, origin: str, destination: str, **options: Any
+) -> tuple[dict[str, Any], Comparison]:
+    """The JSON of ``corridor compare --json`` and ``GET /v1/compare`` (options as :func:`compare_trip`), and the
+    comparison itself."""
+    comparison, under = compare_trip(network, origin, destination, **options)
+    data = comparison.to_dict()
+    data["scenario"] = (
+        None
+        if under is None
+        else {
+            "name": under.scenario,
+            "year": under.year,
+            "over_capacity": list(under.over_capacity),
+        }
+    )
+    return data, comparison
