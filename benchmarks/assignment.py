@@ -396,13 +396,13 @@ class _Budget:
 def corridor_network(t: Tntp) -> tuple[Any, NDArray[np.int64], str]:
     """corridor's own reading of the network, the TNTP row of each of its links, and which reader was used.
 
-    ``corridor.io.tntp.network_from_tntp`` when the checkout has it; until then a FlowNetwork built here from the
+    ``corridor.dataset.tntp.network_from_tntp`` when the checkout has it; until then a FlowNetwork built here from the
     same parse the AequilibraE side uses (one element per link, t0 = fft, as the reader documents).
     """
-    from corridor.flownet import Demand, FlowNetwork, TrafficClass, one_element_per_link
+    from corridor.dataset.flownet import Demand, FlowNetwork, TrafficClass, one_element_per_link
 
     try:
-        from corridor.io.tntp import network_from_tntp
+        from corridor.dataset.tntp import network_from_tntp
     except ImportError:
         pass
     else:
@@ -410,7 +410,7 @@ def corridor_network(t: Tntp) -> tuple[Any, NDArray[np.int64], str]:
         labels = net.node_ids or tuple(str(i + 1) for i in range(net.n_nodes))
         row = {(int(a), int(b)): i for i, (a, b) in enumerate(zip(t.links["tail"], t.links["head"], strict=True))}
         order = np.array([row[int(labels[a]), int(labels[b])] for a, b in zip(net.tail, net.head, strict=True)])
-        return net, order, "`corridor.io.tntp.network_from_tntp`"
+        return net, order, "`corridor.dataset.tntp.network_from_tntp`"
 
     links = t.links
     n = len(links)
@@ -441,7 +441,11 @@ def corridor_network(t: Tntp) -> tuple[Any, NDArray[np.int64], str]:
         demand=Demand((TrafficClass("all", t.demand),)),
         reference_flow=t.reference_flow,
     )
-    return net, np.arange(n), "a FlowNetwork built by benchmarks/assignment.py (corridor.io.tntp not in this checkout)"
+    return (
+        net,
+        np.arange(n),
+        "a FlowNetwork built by benchmarks/assignment.py (corridor.dataset.tntp not in this checkout)",
+    )
 
 
 def run_corridor(
@@ -455,7 +459,7 @@ def run_corridor(
     budget_s: float,
 ) -> Run:
     """One corridor assignment; ``seconds`` is the algorithm (result.seconds), ``wall`` the whole assign() call."""
-    from corridor.assignment import assign
+    from corridor.assignment.solve import assign
 
     start = time.perf_counter()
     result = assign(
@@ -601,7 +605,7 @@ def bench(
     net, order, reader = corridor_network(warm)
     frame, _ = aequilibrae_frame(warm, warm.fixed_cost(0.0, 0.0))
     bush = "yes"
-    from corridor.assignment import warmup
+    from corridor.assignment.solve import warmup
 
     warmup()  # every kernel, the parallel loading of large networks included
     for algorithm in ("bfw", "bush"):

@@ -4,8 +4,9 @@ Run through the single entry point:  .venv-bench/bin/python benchmarks/run.py [-
 
 The itinerary is corridor's best Middle Corridor route from Xi'an to Duisburg, leaving on 2026-11-10.
 
-1. Samples per second of :func:`corridor.reliability.simulate_plan` in this process (one thread, no Dask) and of
-   :func:`corridor.simref.simulate_reference` (one SimPy world per shipment), same itinerary, same run; the ratio,
+1. Samples per second of :func:`corridor.reliability.engine.simulate_plan` in this process (one thread, no Dask) and of
+   :func:`corridor.reliability.simref.simulate_reference` (one SimPy world per shipment), same itinerary, same run;
+   the ratio,
    and a two-sample Kolmogorov-Smirnov test that the two give the same distribution.
 2. The same engine on a Dask LocalCluster with 1 and with 2 single-threaded worker processes: throughput of one
    large run (cluster start-up and a warm-up run excluded), the scaling efficiency, and a departure-date sweep
@@ -33,7 +34,7 @@ import numpy as np
 
 import corridor
 from assignment import CpuSample, _wrap, cpu_sample, others_between
-from corridor.reliability import CHUNK_SAMPLES, Plan, plan_route, simulate_plan
+from corridor.reliability.engine import CHUNK_SAMPLES, Plan, plan_route, simulate_plan
 
 ORIGIN, DESTINATION, CORRIDOR = "Xian", "Duisburg", "middle"
 DEPART = "2026-11-10"
@@ -177,8 +178,8 @@ def bench(quick: bool, *, log: Callable[[str], None] = print) -> Outcome:
     """Every measurement of the module docstring."""
     from scipy.stats import ks_2samp
 
+    from corridor.reliability.simref import simulate_reference
     from corridor.scaleout import dask_map
-    from corridor.simref import simulate_reference
 
     sizes = Sizes.of(quick)
     network = corridor.load_network()

@@ -51,7 +51,8 @@ sys.path.insert(0, str(ROOT / "src"))
 
 import corridor  # noqa: E402
 from baseline import BASELINE_COMMIT, baseline_source, cli_of  # noqa: E402
-from corridor._kernels import pareto_paths, shortest_path_arcs  # noqa: E402
+from corridor.model.graph import graph_of  # noqa: E402
+from corridor.routing.kernels import pareto_paths, shortest_path_arcs  # noqa: E402
 
 
 def timed(fn: Callable[[], Any], *, repeat: int, warmup: int = 1) -> tuple[float, Any]:
@@ -161,7 +162,7 @@ def bench_routing(quick: bool) -> list[dict[str, Any]]:
     # 2. Pareto on the embedded network
     network = corridor.load_network()
     t_ours, routes = timed(lambda: corridor.pareto(network, "Xian", "Duisburg"), repeat=runs * 3)
-    from corridor.routing import _prepare
+    from corridor.routing.search import _prepare
 
     q = _prepare(
         network,
@@ -174,7 +175,7 @@ def bench_routing(quick: bool) -> list[dict[str, Any]]:
         carbon_price_usd_per_t=None,
     )
     w = np.column_stack([q.hours, q.cost, q.co2e])
-    g = network.graph
+    g = graph_of(network)
     digraph = nx.DiGraph()
     for a in np.flatnonzero(~q.blocked):
         digraph.add_edge(int(g.tail[a]), int(g.head[a]), w=tuple(float(x) for x in w[a]))

@@ -38,8 +38,8 @@ from typing import Any
 
 import corridor
 from assignment import _wrap, cpu_sample, others_between
-from corridor.runs import ScenarioResult, run_scenario
-from corridor.scenarios import load_scenario, parse_sweep_parameter
+from corridor.scenarios.files import load_scenario, parse_sweep_parameter
+from corridor.scenarios.run import ScenarioResult, run_scenario
 from reliability import _tree_sample
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -127,7 +127,7 @@ def _median_seconds(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
 _BASELINE_RUN = """
 import json, statistics, sys, time
 sys.path.insert(0, sys.argv[1])
-from corridor.network import load_network
+from corridor.network import load_network  # the baseline's own layout, before the package by concern
 from corridor.runs import run_scenario
 from corridor.scenarios import load_scenario
 net = load_network()
@@ -325,7 +325,7 @@ def _raw_postgres(url: str, result: ScenarioResult, n: int) -> tuple[float, floa
 
 
 def _through_store(url: str, result: ScenarioResult, n: int) -> tuple[float, float]:
-    from corridor.store import Store
+    from corridor.store.database import Store
 
     with Store(url) as store:
         ids = []
@@ -362,7 +362,7 @@ def postgres_url(given: str | None, log: Callable[[str], None]) -> Iterator[str]
 def bench_store(network: Any, sizes: Sizes, pg: str, log: Callable[[str], None]) -> list[StoreTiming]:
     import sqlalchemy as sa
 
-    from corridor.store import Store
+    from corridor.store.database import Store
 
     result = run_scenario(network, load_scenario("base-2024", network), samples=1200)
     rows = len(_value_rows(result, "x"))
@@ -406,7 +406,7 @@ def bench(quick: bool, *, postgres: str | None = None, log: Callable[[str], None
         outcome.store = bench_store(network, sizes, url, log)
         import sqlalchemy as sa
 
-        from corridor.store import Store
+        from corridor.store.database import Store
 
         engine = sa.create_engine(Store(url).url)
         with engine.connect() as conn:

@@ -32,8 +32,8 @@ from importlib.metadata import version
 from pathlib import Path
 
 import corridor
-from corridor.network import load_network
-from corridor.routing import compare
+from corridor.dataset.csvfolder import load_network
+from corridor.routing.search import compare
 
 CLIENTS = 50
 ROOT = Path(__file__).resolve().parents[1]
@@ -203,11 +203,11 @@ def _jobs(base: str, store: str) -> list[tuple[str, float, float]]:
     import json
     import urllib.request
 
-    from corridor.reliability import as_datetime, plan_route, simulate_plan
-    from corridor.routing import route
-    from corridor.runs import run_scenario
-    from corridor.scenarios import load_scenario
-    from corridor.store import Store
+    from corridor.reliability.engine import as_datetime, plan_route, simulate_plan
+    from corridor.routing.search import route
+    from corridor.scenarios.files import load_scenario
+    from corridor.scenarios.run import run_scenario
+    from corridor.store.database import Store
 
     with Store(store) as s:
         key = s.create_api_key("bench")[1]

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 import corridor
-from corridor.network import Network
+from corridor.dataset.network import Network
 
 Rows = list[dict[str, Any]]
 
@@ -425,7 +425,7 @@ def eurasia() -> Network:
 @pytest.fixture(scope="session")
 def tntp_root() -> Path:
     """The folder of the TNTP test networks (shared/data/tntp beside the repository, or CORRIDOR_TNTP_DIR)."""
-    from corridor.io.tntp import find_tntp_root
+    from corridor.dataset.tntp import find_tntp_root
 
     root = find_tntp_root()
     if root is None:
@@ -457,7 +457,7 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A fresh store URL: a SQLite file, then the PostgreSQL test server (emptied)."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'store.sqlite'}"
-    from corridor.store import Store
+    from corridor.store.database import Store
 
     url = postgres_url()
     with Store(url) as store:

@@ -18,8 +18,8 @@ from typer.testing import CliRunner
 
 from corridor.api import Limits, ServiceSettings, create_app
 from corridor.cli import app as cli_app
-from corridor.network import Network
-from corridor.routing import compare
+from corridor.dataset.network import Network
+from corridor.routing.search import compare
 
 QUEUE_ONLY = {"job_workers": 0}  # jobs are checked and queued, not run (test_jobs.py runs them)
 
@@ -343,9 +343,9 @@ def test_the_page_and_its_bundle(client: TestClient) -> None:
 
 
 def test_runs_are_listed_from_the_store(tmp_path: Path, eurasia: Network) -> None:
-    from corridor.runs import run_scenario
-    from corridor.scenarios import load_scenario
-    from corridor.store import Store
+    from corridor.scenarios.files import load_scenario
+    from corridor.scenarios.run import run_scenario
+    from corridor.store.database import Store
 
     url = f"sqlite:///{tmp_path / 'store.sqlite'}"
     with Store(url) as store:
@@ -389,7 +389,7 @@ def test_no_input_gives_a_server_error(case: Any) -> None:
 
 
 def test_sea_links_follow_sea_lanes(client: TestClient, eurasia: Network) -> None:
-    from corridor.mapdata import LANE_TOLERANCE, link_geometry
+    from corridor.services.mapdata import LANE_TOLERANCE, link_geometry
 
     lanes = link_geometry(eurasia)
     links = eurasia.link_by_id

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from scipy.integrate import quad
 
-from corridor import _assign_kernels as k
-from corridor.assignment import ALGORITHMS, assign, two_link_network
+from corridor.assignment import kernels as k
+from corridor.assignment.solve import ALGORITHMS, assign, two_link_network
+from corridor.dataset.flownet import Demand, FlowNetwork, TrafficClass, one_element_per_link
 from corridor.errors import InvalidOptionError
-from corridor.flownet import Demand, FlowNetwork, TrafficClass, one_element_per_link
 
 FW_FAMILY = ("fw", "cfw", "bfw")
 
@@ -256,7 +256,7 @@ BEST = {
 def test_tntp_objective_at_gap_1e4(tntp_root: object, name: str, algorithm: str) -> None:
     from pathlib import Path
 
-    from corridor.io.tntp import network_from_tntp, tntp_case_folder
+    from corridor.dataset.tntp import network_from_tntp, tntp_case_folder
 
     best, toll, dist = BEST[name]
     net = network_from_tntp(tntp_case_folder(name, Path(str(tntp_root))))

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from corridor.assignment import assign, two_link_network
-from corridor.flownet import Demand, FlowNetwork, TrafficClass, one_element_per_link
+from corridor.assignment.solve import assign, two_link_network
+from corridor.dataset.flownet import Demand, FlowNetwork, TrafficClass, one_element_per_link
 
 
 def small_network(
@@ -361,7 +361,7 @@ BEST = {
 
 @pytest.mark.parametrize("name", list(BEST))
 def test_tntp_best_known_objective(tntp_root: Path, name: str) -> None:
-    from corridor.io.tntp import network_from_tntp, tntp_case_folder
+    from corridor.dataset.tntp import network_from_tntp, tntp_case_folder
 
     best, toll, distance, gap = BEST[name]
     net = network_from_tntp(tntp_case_folder(name, Path(tntp_root)))
@@ -375,7 +375,7 @@ def test_tntp_best_known_objective(tntp_root: Path, name: str) -> None:
 def test_tntp_constant_time_links(tntp_root: Path) -> None:
     # Barcelona: 565 constant-time connectors (power 0). Compared with a solution converged to gap 1e-10,
     # 1,265,654.9221, which is also the objective of Barcelona_flow.tntp.
-    from corridor.io.tntp import network_from_tntp, tntp_case_folder
+    from corridor.dataset.tntp import network_from_tntp, tntp_case_folder
 
     net = network_from_tntp(tntp_case_folder("Barcelona", Path(tntp_root)))
     result = assign(net, algorithm="bush", gap=1e-6)

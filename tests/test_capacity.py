@@ -10,10 +10,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from corridor import capacity
-from corridor.capacity import CapacityResult, SolverError, Unserved, capacitated_flow
+from corridor.assignment import capacity
+from corridor.assignment.capacity import CapacityResult, SolverError, Unserved, capacitated_flow
+from corridor.dataset.flownet import Demand, FlowNetwork, TrafficClass
 from corridor.errors import CorridorError, InvalidOptionError
-from corridor.flownet import Demand, FlowNetwork, TrafficClass
 
 INF = float("inf")
 
@@ -286,7 +286,7 @@ def check_feasible(r: CapacityResult, demand: Demand) -> None:
 
 
 def test_siouxfalls_with_scarce_capacity(tntp_root: Path) -> None:
-    from corridor.io.tntp import network_from_tntp
+    from corridor.dataset.tntp import network_from_tntp
 
     net = network_from_tntp(tntp_root / "SiouxFalls")
     assert net.demand is not None
@@ -306,7 +306,7 @@ def test_siouxfalls_with_scarce_capacity(tntp_root: Path) -> None:
 
 
 def test_time_limit_is_a_solver_error(tntp_root: Path) -> None:
-    from corridor.io.tntp import network_from_tntp
+    from corridor.dataset.tntp import network_from_tntp
 
     net = network_from_tntp(tntp_root / "SiouxFalls")
     with pytest.raises(SolverError, match=r"not solved: Time limit reached"):
@@ -319,7 +319,7 @@ def test_siouxfalls_without_binding_capacity_is_all_or_nothing(tntp_root: Path) 
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import dijkstra
 
-    from corridor.io.tntp import network_from_tntp
+    from corridor.dataset.tntp import network_from_tntp
 
     net = network_from_tntp(tntp_root / "SiouxFalls")
     assert net.demand is not None

@@ -13,9 +13,9 @@ import yaml
 
 import corridor
 from conftest import with_flow_tables
-from corridor.choice import ChoiceModel, build_markets, calibrate, equilibrium, load_choice_model
+from corridor.choice.logit import ChoiceModel, build_markets, calibrate, equilibrium, load_choice_model
+from corridor.dataset.network import Network
 from corridor.errors import InvalidOptionError
-from corridor.network import Network
 
 
 def test_multinomial_logit_and_iia() -> None:

@@ -94,8 +94,8 @@ def test_bad_departures_and_scenarios_are_named(args: tuple[str, ...], needle: s
 def test_one_ranking_of_bottlenecks_whichever_command_asks() -> None:
     """`corridor bottlenecks --scenario base-2024` ranks the elements as the base-2024 run does."""
     import corridor
-    from corridor.runs import run_scenario
-    from corridor.scenarios import load_scenario
+    from corridor.scenarios.files import load_scenario
+    from corridor.scenarios.run import run_scenario
 
     ranked = json.loads(run("bottlenecks", "--scenario", "base-2024", "--json", "--top", "8").stdout)["bottlenecks"]
     network = corridor.load_network()
@@ -166,7 +166,7 @@ def test_validate_lists_problems(make_dataset: Callable[..., Path]) -> None:
 
 
 def test_validate_embedded() -> None:
-    from corridor.network import DEFAULT_DATASET
+    from corridor.dataset.network import DEFAULT_DATASET
 
     result = run("validate", str(DEFAULT_DATASET))
     assert result.returncode == 0 and "valid" in result.stdout
@@ -507,7 +507,7 @@ def test_apikey_create_list_revoke(tmp_path: Path) -> None:
     assert run("apikey", "revoke", key["id"], "--store", store).returncode == 0
     again = run("apikey", "revoke", key["id"], "--store", store)
     assert again.returncode == 2 and "No active API key" in again.stderr and "Traceback" not in again.stderr
-    from corridor.store import Store
+    from corridor.store.database import Store
 
     with Store(store) as s:
         assert s.check_api_key(key["key"]) is None

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 import corridor
-from corridor.network import Network
+from corridor.dataset.network import Network
 
 
 def test_every_record_names_sources_and_date(eurasia: Network) -> None:

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 import corridor
+from corridor.dataset.network import Network
 from corridor.errors import InvalidOptionError, NoRouteError, ScenarioError, UnknownElementError
 from corridor.layers.data import FIBER_US_PER_KM, great_circle_km, latency, resilience, rtt_checks
-from corridor.network import Network
 
 PROV = {"source": "toy", "as_of": "2024"}
 
@@ -142,7 +142,7 @@ def test_caspian_line_adds_a_way_avoiding_russia(eurasia: Network) -> None:
 
 
 def test_digital_corridor_needs_the_fiber_layer(make_dataset: Callable[..., Path], tmp_path: Path) -> None:
-    from corridor.scenarios import load_scenario
+    from corridor.scenarios.files import load_scenario
 
     toy = corridor.load_network(make_dataset())
     plan = tmp_path / "digital.yaml"

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from corridor.dataset.demand import read_demand_csv
+from corridor.dataset.network import Network
 from corridor.errors import DatasetError
-from corridor.io.demand import read_demand_csv
-from corridor.network import Network
 
 GOOD = (
     "origin,destination,commodity,tonnes_per_year,year,avoid\n"

@@ -14,13 +14,13 @@ from hypothesis import strategies as st
 
 import corridor
 from conftest import with_flow_tables, with_reliability_tables
-from corridor._assign_kernels import element_delay
+from corridor.assignment.kernels import element_delay
+from corridor.dataset.flownet import VDF_QUEUE
+from corridor.dataset.network import Network
 from corridor.errors import InvalidOptionError
-from corridor.flownet import VDF_QUEUE
 from corridor.model.durations import Congestion, Duration, ElementLoad, durations_of, queue_duration
-from corridor.network import Network
-from corridor.ports import crossing_from_network
-from corridor.reliability import Plan, Stage, plan_route, simulate_plan
+from corridor.reliability.engine import Plan, Stage, plan_route, simulate_plan
+from corridor.reliability.fleet import crossing_from_network
 
 DEPART = "2026-07-01"
 
@@ -218,20 +218,20 @@ def test_the_fleet_model_reads_each_months_own_closures(eurasia: Network) -> Non
 
 
 def test_choice_prices_the_spread_of_one_distribution(eurasia: Network) -> None:
-    from corridor.choice import build_markets
+    from corridor.choice.logit import build_markets
 
     markets = build_markets(eurasia, 2024, samples=2000)
     for market in markets[:5]:
         for a in market.alternatives:
             assert a.p90_hours >= a.hours  # P90 and mean of one simulated distribution
-            timed = corridor.routing.time_route(eurasia, a.route, depart="2024-06-15", samples=2000)
+            timed = corridor.routing.search.time_route(eurasia, a.route, depart="2024-06-15", samples=2000)
             assert a.hours / 24 == pytest.approx(timed.mean_days, rel=0.05)
 
 
 def test_demand_doubled_moves_the_middle_corridor_by_the_queueing_formula(eurasia: Network) -> None:
     """Under twice the demand the Middle Corridor's waits grow as the queues' formula says, and so does its P90."""
-    from corridor.choice import build_markets, equilibrium, load_choice_model
-    from corridor.runs import congestion_of
+    from corridor.choice.logit import build_markets, equilibrium, load_choice_model
+    from corridor.scenarios.run import congestion_of
 
     model = load_choice_model(eurasia)
     route = corridor.route(eurasia, "Xian", "Duisburg", corridor="middle", depart=DEPART)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from corridor.assignment import assign
+from corridor.assignment.solve import assign
+from corridor.dataset.network import Network
 from corridor.errors import InvalidOptionError
-from corridor.freight import flow_network, passage_volumes
-from corridor.network import Network
+from corridor.model.freight import flow_network, passage_volumes
+from corridor.model.graph import graph_of
 
 PUBLISHED_2024_MT = 4.5  # Middle Corridor (TITR) volume 2024, shared/facts/corridor-inputs.md
 
@@ -20,7 +21,7 @@ def base(eurasia: Network) -> object:
 
 def test_zones_elements_and_classes(eurasia: Network) -> None:
     net = flow_network(eurasia, year=2024)
-    n_places, n_arcs = len(eurasia.places), eurasia.graph.n_arcs
+    n_places, n_arcs = len(eurasia.places), graph_of(eurasia).n_arcs
     assert net.n_zones == 3 * n_places and net.n_links == 3 * n_arcs
     assert net.time_unit == "h" and net.flow_unit == "t/year"
     assert net.demand is not None and net.demand.year == 2024
@@ -73,7 +74,7 @@ def test_capacity_expansion_cuts_delay(eurasia: Network, base: object) -> None:
 def test_avoid_russia_segment_never_enters_russia(eurasia: Network, base: object) -> None:
     result = base
     net = result.network  # type: ignore[attr-defined]
-    g = eurasia.graph
+    g = graph_of(eurasia)
     ru = g.countries[:, g.country_codes.index("RU")]
     base_arc = np.asarray(net.meta["base_arc"])
     for name, flows in zip(result.class_names, result.class_flow, strict=True):  # type: ignore[attr-defined]
@@ -97,7 +98,7 @@ def test_bad_options(eurasia: Network, options: dict[str, object], message: str)
 
 
 def test_passage_volumes_need_a_corridor_network() -> None:
-    from corridor.assignment import two_link_network
+    from corridor.assignment.solve import two_link_network
 
     with pytest.raises(InvalidOptionError, match="corridor network"):
         passage_volumes(assign(two_link_network()))

@@ -11,10 +11,10 @@ import pytest
 
 from conftest import Server
 from corridor.api.jobs import clean, execute
-from corridor.network import Network
-from corridor.runs import run_scenario
-from corridor.scenarios import load_scenario
-from corridor.store import Store
+from corridor.dataset.network import Network
+from corridor.scenarios.files import load_scenario
+from corridor.scenarios.run import run_scenario
+from corridor.store.database import Store
 
 
 @pytest.fixture

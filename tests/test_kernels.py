@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from corridor._kernels import pareto_paths, shortest_path_arcs
+from corridor.routing.kernels import pareto_paths, shortest_path_arcs
 
 
 def random_graph(

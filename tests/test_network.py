@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from corridor.dataset.network import Network, normalize_name
 from corridor.errors import UnknownPlaceError
-from corridor.network import Network, normalize_name
+from corridor.model.graph import graph_of
 
 
 @pytest.mark.parametrize(
@@ -53,8 +54,8 @@ def test_normalize_name() -> None:
 
 
 def test_graph_is_compiled_once(eurasia: Network) -> None:
-    assert eurasia.graph is eurasia.graph
-    g = eurasia.graph
+    assert graph_of(eurasia) is graph_of(eurasia)
+    g = graph_of(eurasia)
     assert g.indptr[-1] == g.n_arcs and np_sorted(g.tail)
 
 

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 import corridor
+from corridor.dataset.network import Network
 from corridor.errors import InvalidOptionError, NoRouteError, UnknownElementError
 from corridor.layers.oil import allocate_oil, oil_routes
-from corridor.network import Network
 
 PROV = {"source": "toy", "as_of": "2024"}
 

@@ -45,7 +45,7 @@ def test_readme_assignment_example_runs(tntp_root: Path, monkeypatch: object) ->
         os.chdir(here)
     result = namespace["result"]
     assert result.relative_gap <= 1e-4  # type: ignore[attr-defined]
-    from corridor.freight import passage_volumes
+    from corridor.model.freight import passage_volumes
 
     assert passage_volumes(namespace["base"])["caspian"] == pytest.approx(4.5e6, rel=0.10)  # type: ignore[arg-type]
 

@@ -14,12 +14,12 @@ from scipy import stats
 
 import corridor
 from conftest import PROV, with_reliability_tables
-from corridor import _reliability_kernels as rk
+from corridor.dataset.network import Network
+from corridor.dataset.records import Service
 from corridor.errors import InvalidOptionError
-from corridor.network import Network
-from corridor.reliability import Duration, Plan, Stage, plan_route, simulate_plan
-from corridor.routing import simulate
-from corridor.schema import Service
+from corridor.reliability import kernels as rk
+from corridor.reliability.engine import Duration, Plan, Stage, plan_route, simulate_plan
+from corridor.routing.search import simulate
 
 
 def service(**kw: Any) -> Service:
@@ -262,7 +262,7 @@ def test_toy_route_stages_follow_the_dataset(make_dataset: Callable[..., Path]) 
 
 
 def simulate_route(net: Network, route: Any, **kw: Any) -> Any:
-    from corridor.reliability import simulate_route as run
+    from corridor.reliability.engine import simulate_route as run
 
     return run(net, route, **kw)
 
@@ -341,7 +341,7 @@ def _random_plan(rng: np.random.Generator) -> Plan:
 @pytest.mark.parametrize("case", range(25))
 def test_vectorized_walk_is_the_compiled_walk(case: int) -> None:
     """Same plan, departure, samples and seed: the numpy twin gives the compiled kernel's hours, sample for sample."""
-    from corridor.reliability import simulate_hours
+    from corridor.reliability.engine import simulate_hours
 
     rng = np.random.default_rng(case)
     plan = _random_plan(rng)
@@ -353,7 +353,7 @@ def test_vectorized_walk_is_the_compiled_walk(case: int) -> None:
 
 
 def test_vectorized_samples_are_the_first_of_a_longer_run(eurasia: Network) -> None:
-    from corridor.reliability import simulate_hours
+    from corridor.reliability.engine import simulate_hours
 
     plan = plan_route(eurasia, corridor.route(eurasia, "Xian", "Duisburg", corridor="middle", depart="2026-05-01"))
     short = simulate_hours(plan, depart="2026-05-01", samples=8192, seed=4)

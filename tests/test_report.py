@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from corridor.network import Network
-from corridor.report import build_report
-from corridor.runs import run_scenario
-from corridor.scenarios import load_scenario
+from corridor.dataset.network import Network
+from corridor.scenarios.files import load_scenario
+from corridor.scenarios.report import build_report
+from corridor.scenarios.run import run_scenario
 
 
 @pytest.fixture(scope="module")

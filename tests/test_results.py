@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import corridor
-from corridor.network import Network
+from corridor.dataset.network import Network
 
 
 def test_route_frame_and_geojson(toy: Network) -> None:

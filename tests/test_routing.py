@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 
 import corridor
+from corridor.dataset.avoid import parse_avoid
+from corridor.dataset.network import Network
 from corridor.errors import InvalidOptionError, NoRouteError, UnknownPlaceError
-from corridor.network import Network
-from corridor.routing import parse_avoid
+from corridor.model.graph import graph_of
 
 
 def test_fastest_and_cheapest_by_hand(toy: Network) -> None:
@@ -172,12 +173,12 @@ def test_avoid_russia_and_suez(eurasia: Network) -> None:
 @pytest.mark.parametrize("objective", ["time", "cost", "co2e"])
 def test_shortest_path_matches_networkx(eurasia: Network, objective: str) -> None:
     """The engine's optimum equals networkx's Dijkstra on the same virtual network."""
-    g = eurasia.graph
+    g = graph_of(eurasia)
     r = corridor.route(eurasia, "Chongqing", "Hamburg", optimize=objective, depart="2026-11-20")
     value = {"time": r.hours, "cost": r.cost_usd, "co2e": r.co2e_kg}[objective]
-    from corridor.costs import arc_cost_usd, parse_cargo
-    from corridor.emissions import arc_co2e_kg
+    from corridor.model.costs import arc_cost_usd, parse_cargo
     from corridor.model.durations import durations_of
+    from corridor.model.emissions import arc_co2e_kg
 
     cargo = parse_cargo("FEU", eurasia.info)
     mean_hours = durations_of(eurasia).arc_mean_hours(11)[:, 0]  # routes are chosen on expected hours

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from corridor.network import Network
-from corridor.runs import run_scenario
-from corridor.scenarios import load_scenario
+from corridor.dataset.network import Network
+from corridor.scenarios.files import load_scenario
+from corridor.scenarios.run import run_scenario
 
 
 def test_base_2024_against_published_volume(eurasia: Network) -> None:

@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 
 import corridor
+from corridor.dataset.network import Network
 from corridor.errors import InvalidOptionError
-from corridor.network import Network
-from corridor.ports import crossing_from_network, size_fleet
-from corridor.reliability import plan_route, simulate_plan
+from corridor.reliability.engine import plan_route, simulate_plan
+from corridor.reliability.fleet import crossing_from_network, size_fleet
 from corridor.scaleout import dask_client, dask_map
 
 

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 import corridor
+from corridor.dataset.network import Network
 from corridor.errors import InvalidOptionError, ScenarioError
-from corridor.network import Network
-from corridor.scenarios import apply_scenario, library_names, load_scenario, parse_quantity
+from corridor.scenarios.files import apply_scenario, library_names, load_scenario, parse_quantity
 
 LIBRARY = {
     "base-2024",

@@ -10,10 +10,10 @@ from scipy import stats
 
 import corridor
 from conftest import PROV
-from corridor.network import Network
-from corridor.reliability import Duration, Plan, Stage, plan_route, simulate_plan
-from corridor.schema import Service
-from corridor.simref import simulate_reference
+from corridor.dataset.network import Network
+from corridor.dataset.records import Service
+from corridor.reliability.engine import Duration, Plan, Stage, plan_route, simulate_plan
+from corridor.reliability.simref import simulate_reference
 
 
 def service(**kw: Any) -> Service:

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from corridor.dataset.network import Network
 from corridor.errors import ConflictError, InvalidOptionError, NotFoundError, StoreError
-from corridor.network import Network
-from corridor.runs import ScenarioResult, run_scenario
-from corridor.scenarios import load_scenario
-from corridor.store import Store, default_store_url
+from corridor.scenarios.files import load_scenario
+from corridor.scenarios.run import ScenarioResult, run_scenario
+from corridor.store.database import Store, default_store_url
 
 
 @pytest.fixture

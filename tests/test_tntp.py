@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
+from corridor.dataset import tntp
+from corridor.dataset.flownet import VDF_CONICAL, Demand, FlowNetwork, TrafficClass
+from corridor.dataset.tntp import find_tntp_root, network_from_tntp, network_to_tntp, tntp_case_folder
 from corridor.errors import DatasetError, InvalidOptionError
-from corridor.flownet import VDF_CONICAL, Demand, FlowNetwork, TrafficClass
-from corridor.io import tntp
-from corridor.io.tntp import find_tntp_root, network_from_tntp, network_to_tntp, tntp_case_folder
 
 # name, zones, nodes, links (SOURCE.md's table), first thru node (each net file's header), node file present
 CASES = [

@@ -249,9 +249,9 @@ def test_flow_tables_are_optional_and_load(make_dataset: Callable[..., Path]) ->
 )
 def test_avoid_tokens_read_as_routing_reads_them(token: str) -> None:
     """The demand table accepts exactly the tokens that ``corridor route --avoid`` accepts."""
+    from corridor.dataset.avoid import parse_avoid
+    from corridor.dataset.records import normalize_avoid_token
     from corridor.errors import InvalidOptionError
-    from corridor.routing import parse_avoid
-    from corridor.schema import normalize_avoid_token
 
     try:
         rules = parse_avoid(token)

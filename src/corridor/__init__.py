@@ -8,7 +8,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from corridor._version import __version__  # noqa: F401 (public)
 
 __all__ = [
     "AssignmentResult",
@@ -43,30 +43,30 @@ __all__ = [
 ]
 
 _WHERE = {
-    "assign": "corridor.assignment",
-    "AssignmentResult": "corridor.flowresults",
-    "Demand": "corridor.flownet",
-    "FlowNetwork": "corridor.flownet",
-    "TrafficClass": "corridor.flownet",
-    "capacitated_flow": "corridor.capacity",
-    "simulate": "corridor.routing",
-    "simulate_route": "corridor.reliability",
-    "ReliabilityResult": "corridor.reliability",
-    "flow_network": "corridor.freight",
-    "passage_volumes": "corridor.freight",
-    "network_from_tntp": "corridor.io.tntp",
-    "network_to_tntp": "corridor.io.tntp",
-    "Avoid": "corridor.routing",
-    "alternatives": "corridor.routing",
-    "compare": "corridor.routing",
-    "pareto": "corridor.routing",
-    "route": "corridor.routing",
-    "Comparison": "corridor.results",
-    "Leg": "corridor.results",
-    "Route": "corridor.results",
-    "Network": "corridor.network",
-    "load_network": "corridor.network",
-    "network_from_csv": "corridor.io.csvfolder",
+    "assign": "corridor.assignment.solve",
+    "AssignmentResult": "corridor.assignment.results",
+    "Demand": "corridor.dataset.flownet",
+    "FlowNetwork": "corridor.dataset.flownet",
+    "TrafficClass": "corridor.dataset.flownet",
+    "capacitated_flow": "corridor.assignment.capacity",
+    "simulate": "corridor.routing.search",
+    "simulate_route": "corridor.reliability.engine",
+    "ReliabilityResult": "corridor.reliability.engine",
+    "flow_network": "corridor.model.freight",
+    "passage_volumes": "corridor.model.freight",
+    "network_from_tntp": "corridor.dataset.tntp",
+    "network_to_tntp": "corridor.dataset.tntp",
+    "Avoid": "corridor.dataset.avoid",
+    "alternatives": "corridor.routing.search",
+    "compare": "corridor.routing.search",
+    "pareto": "corridor.routing.search",
+    "route": "corridor.routing.search",
+    "Comparison": "corridor.routing.results",
+    "Leg": "corridor.routing.results",
+    "Route": "corridor.routing.results",
+    "Network": "corridor.dataset.network",
+    "load_network": "corridor.dataset.csvfolder",
+    "network_from_csv": "corridor.dataset.csvfolder",
     "CorridorError": "corridor.errors",
     "DatasetError": "corridor.errors",
     "InvalidOptionError": "corridor.errors",
@@ -75,8 +75,14 @@ _WHERE = {
 }
 
 if TYPE_CHECKING:
-    from corridor.assignment import assign
-    from corridor.capacity import capacitated_flow
+    from corridor.assignment.capacity import capacitated_flow
+    from corridor.assignment.results import AssignmentResult
+    from corridor.assignment.solve import assign
+    from corridor.dataset.avoid import Avoid
+    from corridor.dataset.csvfolder import load_network, network_from_csv
+    from corridor.dataset.flownet import Demand, FlowNetwork, TrafficClass
+    from corridor.dataset.network import Network
+    from corridor.dataset.tntp import network_from_tntp, network_to_tntp
     from corridor.errors import (
         CorridorError,
         DatasetError,
@@ -84,15 +90,10 @@ if TYPE_CHECKING:
         NoRouteError,
         UnknownPlaceError,
     )
-    from corridor.flownet import Demand, FlowNetwork, TrafficClass
-    from corridor.flowresults import AssignmentResult
-    from corridor.freight import flow_network, passage_volumes
-    from corridor.io.csvfolder import network_from_csv
-    from corridor.io.tntp import network_from_tntp, network_to_tntp
-    from corridor.network import Network, load_network
-    from corridor.reliability import ReliabilityResult, simulate_route
-    from corridor.results import Comparison, Leg, Route
-    from corridor.routing import Avoid, alternatives, compare, pareto, route, simulate
+    from corridor.model.freight import flow_network, passage_volumes
+    from corridor.reliability.engine import ReliabilityResult, simulate_route
+    from corridor.routing.results import Comparison, Leg, Route
+    from corridor.routing.search import alternatives, compare, pareto, route, simulate
 
 
 def __getattr__(name: str) -> Any:

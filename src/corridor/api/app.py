@@ -18,7 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-import corridor
+from corridor._version import __version__
 from corridor.api import errors
 from corridor.api.deps import ServiceState
 from corridor.api.middleware import BodyLimit, security_headers
@@ -48,7 +48,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     state = ServiceState(settings)
     app = FastAPI(
         title="corridor",
-        version=corridor.__version__,
+        version=__version__,
         summary=SUMMARY,
         lifespan=lifespan,
         responses=errors.ERRORS,

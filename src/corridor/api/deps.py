@@ -52,9 +52,9 @@ class ServiceState:
     """What the app holds: settings, the network, the store, the job runner and a cache of comparisons."""
 
     def __init__(self, settings: ServiceSettings) -> None:
-        from corridor.mapdata import link_geometry, network_geojson
-        from corridor.network import load_network
-        from corridor.store import Store
+        from corridor.dataset.csvfolder import load_network
+        from corridor.services.mapdata import link_geometry, network_geojson
+        from corridor.store.database import Store
 
         self.settings = settings
         self.network = load_network(settings.network)

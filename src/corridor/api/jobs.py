@@ -23,10 +23,10 @@ from corridor.errors import CorridorError, InvalidOptionError, LimitError, NotFo
 
 if TYPE_CHECKING:
     from corridor.api.settings import Limits
-    from corridor.network import Network
-    from corridor.runs import ScenarioResult
-    from corridor.scenarios import BaseResolver, Scenario
-    from corridor.store import Store
+    from corridor.dataset.network import Network
+    from corridor.scenarios.files import BaseResolver, Scenario
+    from corridor.scenarios.run import ScenarioResult
+    from corridor.store.database import Store
 
 __all__ = ["JobRunner", "execute", "load_named", "prepare", "store_resolver"]
 
@@ -34,14 +34,14 @@ Progress = Callable[[float, str], object]
 #: imported once by the forkserver, so that a job's process starts with them loaded
 PRELOAD = [
     "corridor.api.jobs",
-    "corridor.network",
-    "corridor.routing",
-    "corridor.reliability",
-    "corridor.runs",
-    "corridor.choice",
-    "corridor.assignment",
-    "corridor.freight",
-    "corridor.store",
+    "corridor.dataset.network",
+    "corridor.routing.search",
+    "corridor.reliability.engine",
+    "corridor.scenarios.run",
+    "corridor.choice.logit",
+    "corridor.assignment.solve",
+    "corridor.model.freight",
+    "corridor.store.database",
     "alembic.command",
 ]
 
@@ -51,7 +51,7 @@ PRELOAD = [
 
 def store_resolver(store: Store) -> BaseResolver:
     """Bases by name: library scenarios, then scenarios stored through the API. Never file paths."""
-    from corridor.scenarios import library_names, library_resolver
+    from corridor.scenarios.files import library_names, library_resolver
 
     def resolve(base: str) -> tuple[str, str, str, BaseResolver]:
         if base in library_names():
@@ -69,7 +69,7 @@ def store_resolver(store: Store) -> BaseResolver:
 
 def load_named(name: str, network: Network, store: Store) -> Scenario:
     """A library or stored scenario by name; :class:`NotFoundError` if there is none."""
-    from corridor.scenarios import library_names, load_scenario, load_scenario_text
+    from corridor.scenarios.files import library_names, load_scenario, load_scenario_text
 
     if name in library_names():
         return load_scenario(name, network)
@@ -95,7 +95,7 @@ def prepare(params: dict[str, Any], network: Network, store: Store, limits: Limi
     try:
         if kind == "simulate":
             _limit(params["samples"], limits.max_job_samples, "max_job_samples", "samples")
-            from corridor.reliability import as_datetime, deadline_days
+            from corridor.reliability.engine import as_datetime, deadline_days
 
             deadline_days(params.get("deadline"), as_datetime(params.get("depart")))
             _route(params, network)
@@ -103,7 +103,7 @@ def prepare(params: dict[str, Any], network: Network, store: Store, limits: Limi
             _limit(params["samples"], limits.max_scenario_samples, "max_scenario_samples", "samples")
             scenario = load_named(params["scenario"], network, store)
             if kind == "sweep":
-                from corridor.scenarios import apply_scenario, parse_sweep_parameter
+                from corridor.scenarios.files import apply_scenario, parse_sweep_parameter
 
                 sweep = parse_sweep_parameter(params["param"], network, max_values=10_000)
                 _limit(len(sweep.values), limits.max_sweep_values, "max_sweep_values", "sweep values")
@@ -128,7 +128,7 @@ def execute(
     if kind == "simulate":
         return _simulate(params, network, progress), []
     if kind == "scenario":
-        from corridor.runs import run_scenario
+        from corridor.scenarios.run import run_scenario
 
         scenario = load_named(params["scenario"], network, store)
         result = run_scenario(network, scenario, samples=params["samples"], seed=params["seed"], progress=progress)
@@ -141,7 +141,7 @@ def execute(
 
 
 def _route(params: dict[str, Any], network: Network) -> Any:
-    from corridor.routing import route
+    from corridor.routing.search import route
 
     return route(
         network,
@@ -156,8 +156,8 @@ def _route(params: dict[str, Any], network: Network) -> Any:
 
 
 def _simulate(params: dict[str, Any], network: Network, progress: Progress) -> dict[str, Any]:
-    from corridor.mapdata import histogram
-    from corridor.reliability import as_datetime, deadline_days, plan_route, simulate_plan
+    from corridor.reliability.engine import as_datetime, deadline_days, plan_route, simulate_plan
+    from corridor.services.mapdata import histogram
 
     progress(0.05, "routing")
     chosen = _route(params, network)
@@ -177,8 +177,8 @@ def _simulate(params: dict[str, Any], network: Network, progress: Progress) -> d
 def _sweep(
     params: dict[str, Any], network: Network, store: Store, progress: Progress
 ) -> tuple[dict[str, Any], list[ScenarioResult]]:
-    from corridor.runs import run_scenario
-    from corridor.scenarios import parse_sweep_parameter
+    from corridor.scenarios.files import parse_sweep_parameter
+    from corridor.scenarios.run import run_scenario
 
     scenario = load_named(params["scenario"], network, store)
     sweep = parse_sweep_parameter(params["param"], network, max_values=10_000)
@@ -199,9 +199,9 @@ def _sweep(
 
 
 def _assign(params: dict[str, Any], network: Network, store: Store, progress: Progress) -> dict[str, Any]:
-    from corridor.assignment import assign
-    from corridor.freight import flow_network, passage_volumes
-    from corridor.scenarios import apply_scenario
+    from corridor.assignment.solve import assign
+    from corridor.model.freight import flow_network, passage_volumes
+    from corridor.scenarios.files import apply_scenario
 
     net = network
     year = params.get("year")
@@ -248,8 +248,8 @@ def clean(value: Any) -> Any:
 
 def _work(job_id: str, store_url: str, network_path: str | None) -> None:
     """Entry point of a job's process: run it and store its progress and outcome."""
-    from corridor.network import load_network
-    from corridor.store import Store
+    from corridor.dataset.csvfolder import load_network
+    from corridor.store.database import Store
 
     _die_with_parent()
     store = Store(store_url)

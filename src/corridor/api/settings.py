@@ -39,7 +39,8 @@ class ServiceSettings:
     """What ``corridor serve`` runs with.
 
     ``network`` is a dataset folder chosen by whoever starts the server (the embedded dataset if ``None``);
-    clients never name files. ``store`` is the results store URL (see :func:`corridor.store.default_store_url`).
+    clients never name files. ``store`` is the results store URL (see
+    :func:`corridor.store.database.default_store_url`).
     """
 
     store: str | None = None

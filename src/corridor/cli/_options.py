@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
-    from corridor.network import Network
+    from corridor.dataset.network import Network
 
 NetworkOpt = Annotated[
     Path | None,
@@ -58,6 +58,6 @@ InProcessOpt = Annotated[
 
 def open_network(path: Path | None) -> Network:
     """The dataset of ``--network``: the folder given, or the embedded 'eurasia' when it is None."""
-    from corridor.network import load_network
+    from corridor.dataset.csvfolder import load_network
 
     return load_network(path)

@@ -43,12 +43,12 @@ def _progress_bar(target_gap: float) -> tuple[Any, Any]:
 
 
 def _flow_network(network: Path | None, demand: Path | None, year: int | None, **kw: Any) -> Any:
-    from corridor.freight import flow_network
+    from corridor.model.freight import flow_network
 
     net = open_network(network)
     rows = None
     if demand is not None:
-        from corridor.io.demand import read_demand_csv
+        from corridor.dataset.demand import read_demand_csv
 
         rows = read_demand_csv(demand, net)
     flow_net = flow_network(net, year=year, demand=rows, **kw)
@@ -90,8 +90,8 @@ def assign(
     as_json: JsonOpt = False,
 ) -> None:
     """Equilibrium flow assignment on a TNTP network or a corridor network (volume-delay on capacities)."""
-    from corridor.assignment import ALGORITHMS, warmup
-    from corridor.assignment import assign as run
+    from corridor.assignment.solve import ALGORITHMS, warmup
+    from corridor.assignment.solve import assign as run
     from corridor.errors import InvalidOptionError
 
     if algorithm not in ALGORITHMS:
@@ -108,7 +108,7 @@ def assign(
     if tntp is not None:
         if demand is not None or network is not None:
             raise InvalidOptionError("--tntp brings its own network and trips: leave out --network and --demand")
-        from corridor.io.tntp import network_from_tntp
+        from corridor.dataset.tntp import network_from_tntp
 
         flow_net = network_from_tntp(tntp)
         if demand_scale != 1.0 and flow_net.demand is not None:
@@ -152,7 +152,7 @@ def assign(
         write_geojson(result.to_geojson(), geojson)
     summary = result.to_dict()
     if tntp is None:
-        from corridor.freight import passage_volumes
+        from corridor.model.freight import passage_volumes
 
         summary["passage_volumes_t"] = passage_volumes(result)
         summary["year"] = flow_net.demand.year if flow_net.demand is not None else None
@@ -236,10 +236,11 @@ def bottlenecks(
     The embedded or a --network dataset is ranked at its corridor-choice equilibrium, the one scenario runs report
     (one ranking for the same year and demand); a --demand file at the assignment's user equilibrium.
     """
-    from corridor.bottlenecks import corridor_bottlenecks, rank_bottlenecks
+    from corridor.assignment.bottlenecks import rank_bottlenecks
+    from corridor.services.bottlenecks import corridor_bottlenecks
 
     if demand is None:
-        from corridor.scenarios import apply_scenario, load_scenario
+        from corridor.scenarios.files import apply_scenario, load_scenario
 
         net = open_network(network)
         if scenario is not None:

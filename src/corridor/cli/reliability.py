@@ -23,7 +23,7 @@ from corridor.cli._runner import Runner
 
 
 def _deadline_days(deadline: str | None, depart: Any) -> float | None:
-    from corridor.reliability import deadline_days
+    from corridor.reliability.engine import deadline_days
 
     return deadline_days(deadline, depart)
 
@@ -33,7 +33,7 @@ def _parse_sweep(text: str) -> list[Any]:
     from datetime import timedelta
 
     from corridor.errors import InvalidOptionError
-    from corridor.reliability import as_datetime
+    from corridor.reliability.engine import as_datetime
 
     parts = text.split(":")
     if len(parts) != 3:
@@ -116,8 +116,8 @@ def simulate(
     network: NetworkOpt = None,
 ) -> None:
     """Door-to-door time distribution of the best route: P50, P90, P95, on-time probability, tail drivers."""
-    from corridor.reliability import as_datetime, plan_route, simulate_plan
-    from corridor.routing import route as best_route
+    from corridor.reliability.engine import as_datetime, plan_route, simulate_plan
+    from corridor.routing.search import route as best_route
 
     net = open_network(network)
     instant = as_datetime(depart)
@@ -156,7 +156,7 @@ def _sweep_departures(
     """One run per departure, each a task with its own seed (SeedSequence.spawn)."""
     import numpy as np
 
-    from corridor.reliability import simulate_plan
+    from corridor.reliability.engine import simulate_plan
 
     seeds = [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(seed).spawn(len(departures))]
 
@@ -268,8 +268,8 @@ def fleet(
 ) -> None:
     """How many ferries keep the 90th-percentile wait in port under a target for an annual volume (SimPy)."""
     from corridor.errors import InvalidOptionError
-    from corridor.ports import crossing_from_network, size_fleet
-    from corridor.reliability import as_datetime
+    from corridor.reliability.engine import as_datetime
+    from corridor.reliability.fleet import crossing_from_network, size_fleet
 
     if not (volume_teu > 0 and volume_teu != float("inf")):
         raise InvalidOptionError(f"--volume-teu must be a positive number, got {volume_teu:g}.")

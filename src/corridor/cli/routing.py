@@ -23,7 +23,7 @@ from corridor.cli._options import (
 from corridor.cli._output import get_console, money, print_json, write_text_atomic
 
 if TYPE_CHECKING:
-    from corridor.results import Route
+    from corridor.routing.results import Route
 
 
 def compare(
@@ -52,7 +52,7 @@ def compare(
     net = open_network(network)
     under = None
     if scenario is not None:
-        from corridor.scenarios import load_scenario
+        from corridor.scenarios.files import load_scenario
 
         under = load_scenario(scenario, net)
     data, result = comparison_json(
@@ -173,8 +173,8 @@ def route(
     network: NetworkOpt = None,
 ) -> None:
     """The itinerary leg by leg (expected hours): the best route, the Pareto set, or K alternatives."""
-    from corridor import routing
-    from corridor.reliability import as_datetime
+    from corridor.reliability.engine import as_datetime
+    from corridor.routing import search as routing
 
     net = open_network(network)
     common: dict[str, Any] = {

@@ -28,8 +28,8 @@ def calibrate(
     network: NetworkOpt = None,
 ) -> None:
     """Calibrate corridor choice to the Middle Corridor's published volumes; print the fit and elasticities."""
-    from corridor.choice import CALIBRATION_TARGETS
-    from corridor.choice import calibrate as run
+    from corridor.choice.logit import CALIBRATION_TARGETS
+    from corridor.choice.logit import calibrate as run
     from corridor.errors import InvalidOptionError
 
     if kind not in ("mnl", "nested"):
@@ -96,7 +96,7 @@ scenario_app = typer.Typer(
 @scenario_app.command("list")
 def scenario_list(as_json: JsonOpt = False, network: NetworkOpt = None) -> None:
     """The built-in scenarios."""
-    from corridor.scenarios import library_names, load_scenario
+    from corridor.scenarios.files import library_names, load_scenario
 
     net = open_network(network)
     rows: list[dict[str, Any]] = []
@@ -125,7 +125,7 @@ def scenario_show(
     network: NetworkOpt = None,
 ) -> None:
     """A scenario resolved: every change with the scenario it comes from, closures and demand."""
-    from corridor.scenarios import load_scenario
+    from corridor.scenarios.files import load_scenario
 
     s = load_scenario(scenario, open_network(network))
     data = s.to_dict()
@@ -184,9 +184,9 @@ def scenario_run(
 ) -> None:
     """Run a scenario: volumes by corridor, P50/P90 days, cost, CO2e and bottlenecks; saved in the store."""
     from corridor.errors import InvalidOptionError
-    from corridor.runs import run_scenario
-    from corridor.scenarios import load_scenario
-    from corridor.store import Store
+    from corridor.scenarios.files import load_scenario
+    from corridor.scenarios.run import run_scenario
+    from corridor.store.database import Store
 
     net = open_network(network)
     s = load_scenario(scenario, net)
@@ -206,7 +206,7 @@ def scenario_run(
     if target is not None:
         target.close()
     if report is not None:
-        from corridor.report import build_report
+        from corridor.scenarios.report import build_report
 
         built = build_report(
             data,
@@ -263,8 +263,8 @@ def scenario_compare(
     network: NetworkOpt = None,
 ) -> None:
     """Run several scenarios and show them side by side, with the change against the first."""
-    from corridor.runs import run_scenario
-    from corridor.scenarios import load_scenario
+    from corridor.scenarios.files import load_scenario
+    from corridor.scenarios.run import run_scenario
 
     net = open_network(network)
     loaded = [load_scenario(name, net) for name in scenarios]  # all checked before any run
@@ -297,10 +297,10 @@ def scenario_sweep(
     network: NetworkOpt = None,
 ) -> None:
     """Run a scenario once per value of one parameter, on Dask (a LocalCluster by default), with a progress bar."""
-    from corridor.runs import run_scenario
     from corridor.scaleout import run_tasks
-    from corridor.scenarios import apply_scenario, load_scenario, parse_sweep_parameter
-    from corridor.store import Store
+    from corridor.scenarios.files import apply_scenario, load_scenario, parse_sweep_parameter
+    from corridor.scenarios.run import run_scenario
+    from corridor.store.database import Store
 
     net = open_network(network)
     base = load_scenario(scenario, net)
@@ -355,7 +355,7 @@ def scenario_runs(
     as_json: JsonOpt = False,
 ) -> None:
     """Runs saved in the store, newest first."""
-    from corridor.store import Store
+    from corridor.store.database import Store
 
     with Store(store) as target:
         rows = target.list(scenario=scenario, limit=limit, offset=offset)

@@ -77,7 +77,7 @@ def apikey_create(
     as_json: JsonOpt = False,
 ) -> None:
     """Create an API key; it is printed once (only its hash is stored)."""
-    from corridor.store import Store
+    from corridor.store.database import Store
 
     with Store(store) as target:
         key_id, key = target.create_api_key(name)
@@ -92,7 +92,7 @@ def apikey_create(
 @apikey_app.command("list")
 def apikey_list(store: StoreOpt = None, as_json: JsonOpt = False) -> None:
     """API keys (ids, names, dates; never the keys)."""
-    from corridor.store import Store
+    from corridor.store.database import Store
 
     with Store(store) as target:
         keys = target.list_api_keys()
@@ -114,7 +114,7 @@ def apikey_revoke(
     key_id: Annotated[str, typer.Argument(help="The key's id (see `corridor apikey list`).")], store: StoreOpt = None
 ) -> None:
     """Revoke an API key: it is refused from then on."""
-    from corridor.store import Store
+    from corridor.store.database import Store
 
     with Store(store) as target:
         target.revoke_api_key(key_id)

@@ -1,5 +1,1 @@
-"""Readers and writers of networks and results: CSV folders, GeoJSON."""
-
-from corridor.io.csvfolder import network_from_csv
-
-__all__ = ["network_from_csv"]
+"""Writers of results: flows as CSV or Parquet, GeoJSON, one atomic file writer."""

@@ -17,7 +17,7 @@ from corridor.errors import InvalidOptionError
 if TYPE_CHECKING:
     import pandas as pd
 
-    from corridor.flowresults import AssignmentResult
+    from corridor.assignment.results import AssignmentResult
 
 __all__ = ["TABLE_FORMATS", "plot_convergence", "write_atomic", "write_geojson", "write_table"]
 

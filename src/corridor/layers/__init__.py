@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import TypeVar
 
 from corridor.errors import UnknownElementError
-from corridor.network import normalize_name
+from corridor.names import normalize_name
 
 T = TypeVar("T")
 

@@ -21,10 +21,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from corridor.errors import InvalidOptionError
+from corridor.model.graph import graph_of
 
 if TYPE_CHECKING:
-    from corridor.network import Network
-    from corridor.schema import Berth, Service
+    from corridor.dataset.network import Network
+    from corridor.dataset.records import Berth, Service
 
 __all__ = [
     "HOURS_PER_YEAR",
@@ -392,10 +393,10 @@ class DurationModel:
             return cached
         if month is not None and not 1 <= month <= 12:
             raise InvalidOptionError(f"A month is 1-12, got {month!r}.")
-        from corridor._graph import ARC_LINK
-        from corridor.schema import COMMODITIES
+        from corridor.dataset.records import COMMODITIES
+        from corridor.model.graph import ARC_LINK
 
-        network, g = self.network, self.network.graph
+        network, g = self.network, graph_of(self.network)
         out = np.zeros((g.n_arcs, len(COMMODITIES)))
         for a in range(g.n_arcs):
             if g.kind[a] == ARC_LINK:
@@ -425,7 +426,7 @@ class DurationModel:
     def arc_typical_hours(self) -> NDArray[np.float64]:
         """The sum of most likely values of every arc per commodity (the dataset's typical dwell and running
         times, half a headway of wait), shape (arcs, commodities)."""
-        typical: NDArray[np.float64] = self.network.graph.hours[:, :, 1]
+        typical: NDArray[np.float64] = graph_of(self.network).hours[:, :, 1]
         return typical
 
 

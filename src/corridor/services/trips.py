@@ -8,10 +8,10 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from corridor.dataset.network import Network
     from corridor.model.durations import DurationModel
-    from corridor.network import Network
-    from corridor.results import Comparison
-    from corridor.scenarios import Scenario
+    from corridor.routing.results import Comparison
+    from corridor.scenarios.files import Scenario
 
 __all__ = ["ScenarioTimes", "compare_trip", "comparison_json", "scenario_times"]
 
@@ -34,11 +34,11 @@ def scenario_times(network: Network, scenario: Scenario, *, on: date, seed: int 
     ------
     ScenarioError, InvalidOptionError
     """
-    from corridor.choice import year_equilibrium
+    from corridor.choice.logit import year_equilibrium
     from corridor.errors import InvalidOptionError
     from corridor.model.durations import durations_of
-    from corridor.runs import congestion_of
-    from corridor.scenarios import apply_scenario
+    from corridor.scenarios.files import apply_scenario
+    from corridor.scenarios.run import congestion_of
 
     net = apply_scenario(network, scenario, on=on)
     year = scenario.year or (net.demand_years[-1] if net.demand_years else None)
@@ -78,8 +78,8 @@ def compare_trip(
 
     Returns the comparison and, for a scenario, what it was computed under (network, year, over-capacity elements).
     """
-    from corridor.reliability import as_datetime
-    from corridor.routing import compare
+    from corridor.reliability.engine import as_datetime
+    from corridor.routing.search import compare
 
     instant = as_datetime(depart)
     under = None if scenario is None else scenario_times(network, scenario, on=instant.date())

@@ -23,7 +23,7 @@ from corridor.api.deps import (
     compute,
 )
 from corridor.errors import LimitError
-from corridor.mapdata import with_link_geometry
+from corridor.services.mapdata import with_link_geometry
 
 __all__ = ["router"]
 
@@ -45,7 +45,7 @@ async def asked(
     ] = None,
 ) -> tuple[Any, ...]:
     """The query of a comparison, checked, with the places by id and the departure resolved (the cache key)."""
-    from corridor.reliability import as_datetime
+    from corridor.reliability.engine import as_datetime
 
     choice(optimize, OPTIMIZE, "optimize")
     net = state.network
@@ -117,7 +117,7 @@ async def route(
     if alternatives > limits.max_alternatives:
         raise LimitError("max_alternatives", alternatives, limits.max_alternatives, "alternatives")
     choice(optimize, OPTIMIZE, "optimize")
-    from corridor.reliability import as_datetime
+    from corridor.reliability.engine import as_datetime
 
     common: dict[str, Any] = {
         "cargo": cargo,
@@ -135,7 +135,7 @@ def _routes(
     state: ServiceState, origin: str, destination: str, optimize: str, *, alternatives: int, pareto: bool, **common: Any
 ) -> dict[str, Any]:
     """The answer of ``GET /v1/route``: the Pareto set, the K best, or the best route."""
-    from corridor import routing
+    from corridor.routing import search as routing
 
     net = state.network
     if pareto:

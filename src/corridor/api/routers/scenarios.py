@@ -18,7 +18,7 @@ router = APIRouter(tags=["scenarios"])
 
 def _scenario_rows(state: ServiceState) -> list[dict[str, Any]]:
     """Every scenario, the library's first, then the store's."""
-    from corridor.scenarios import library_names, load_scenario
+    from corridor.scenarios.files import library_names, load_scenario
 
     rows = []
     for name in library_names():
@@ -56,7 +56,7 @@ def scenarios(_: Reader, state: State, limit: Limit = 100, offset: Offset = 0) -
 
 @router.get("/v1/scenarios/{name}", summary="A scenario resolved: every change, from where")
 def scenario(_: Reader, state: State, name: str) -> dict[str, Any]:
-    from corridor.scenarios import library_names
+    from corridor.scenarios.files import library_names
 
     s = load_named(name, state.network, state.store)
     data = s.to_dict()
@@ -71,7 +71,7 @@ def scenario(_: Reader, state: State, name: str) -> dict[str, Any]:
 def create_scenario(key: Writer, state: State, body: ScenarioCreate, response: Response) -> dict[str, Any]:
     import yaml
 
-    from corridor.scenarios import library_names, load_scenario_text
+    from corridor.scenarios.files import library_names, load_scenario_text
 
     if (body.yaml is None) == (body.document is None):
         raise InvalidOptionError("Send the scenario as 'yaml' (text) or as 'document' (JSON object), one of them.")
@@ -90,7 +90,7 @@ def create_scenario(key: Writer, state: State, body: ScenarioCreate, response: R
 
 @router.delete("/v1/scenarios/{name}", status_code=204, summary="Delete a stored scenario")
 def delete_scenario(_: Writer, state: State, name: str) -> Response:
-    from corridor.scenarios import library_names
+    from corridor.scenarios.files import library_names
 
     if name in library_names():
         raise ConflictError(f"{name!r} is a library scenario; only stored scenarios can be deleted.")

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
-import corridor
+from corridor._version import __version__
 from corridor.api.deps import State
 
 __all__ = ["STATIC", "router"]
@@ -25,7 +25,7 @@ def healthz(state: State) -> dict[str, Any]:
     state.store.count()  # the store answers
     return {
         "status": "ok",
-        "version": corridor.__version__,
+        "version": __version__,
         "network": state.network.info.name,
         "store": state.store.shown,
         "jobs_running": state.runner.running,

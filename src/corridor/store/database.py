@@ -1,0 +1,538 @@
+"""The results store: every scenario run (inputs, version, seed, outputs) in SQLite or PostgreSQL via SQLAlchemy.
+
+The schema is created and upgraded by Alembic migrations (``corridor/migrations``). A run is written in one
+transaction, so a process killed half-way leaves either the whole run or nothing. The default store is a SQLite
+file in the user's data directory (``CORRIDOR_STORE`` overrides it); ``postgresql://...`` URLs use psycopg.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+import threading
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from corridor.errors import ConflictError, InvalidOptionError, NotFoundError, StoreError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection, Engine
+
+    from corridor.scenarios.run import ScenarioResult
+
+__all__ = ["Store", "default_store_url"]
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+_MIGRATING = threading.Lock()
+
+
+def default_store_url() -> str:
+    """``CORRIDOR_STORE``, else a SQLite file ``runs.sqlite`` in the user's data directory."""
+    configured = os.environ.get("CORRIDOR_STORE")
+    if configured:
+        return configured
+    from platformdirs import user_data_dir
+
+    folder = Path(user_data_dir("corridor", appauthor=False))
+    return f"sqlite:///{folder / 'runs.sqlite'}"
+
+
+def _normalize(url: str) -> str:
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+Rows = list[dict[str, Any]]
+Names = list[str]
+JOB_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
+FINISHED = ("succeeded", "failed", "cancelled")
+
+
+def _service_tables(meta: Any) -> tuple[Any, Any, Any]:
+    import sqlalchemy as sa
+
+    scenarios = sa.Table(
+        "scenarios",
+        meta,
+        sa.Column("name", sa.String(64), primary_key=True),
+        sa.Column("title", sa.Text()),
+        sa.Column("text", sa.Text()),
+        sa.Column("bases", sa.JSON()),
+        sa.Column("created_at", sa.DateTime(timezone=True)),
+        sa.Column("created_by", sa.String(16)),
+    )
+    jobs = sa.Table(
+        "jobs",
+        meta,
+        sa.Column("id", sa.String(36), primary_key=True),
+        sa.Column("kind", sa.String(20)),
+        sa.Column("status", sa.String(12)),
+        sa.Column("progress", sa.Float()),
+        sa.Column("message", sa.Text()),
+        sa.Column("params", sa.JSON()),
+        sa.Column("result", sa.JSON()),
+        sa.Column("error", sa.Text()),
+        sa.Column("run_ids", sa.JSON()),
+        sa.Column("created_at", sa.DateTime(timezone=True)),
+        sa.Column("started_at", sa.DateTime(timezone=True)),
+        sa.Column("finished_at", sa.DateTime(timezone=True)),
+        sa.Column("created_by", sa.String(16)),
+    )
+    keys = sa.Table(
+        "api_keys",
+        meta,
+        sa.Column("id", sa.String(16), primary_key=True),
+        sa.Column("name", sa.Text()),
+        sa.Column("hash", sa.String(64)),
+        sa.Column("created_at", sa.DateTime(timezone=True)),
+        sa.Column("revoked_at", sa.DateTime(timezone=True)),
+    )
+    return scenarios, jobs, keys
+
+
+def _tables() -> tuple[Any, Any]:
+    import sqlalchemy as sa
+
+    meta = sa.MetaData()
+    runs = sa.Table(
+        "runs",
+        meta,
+        sa.Column("id", sa.String(36), primary_key=True),
+        sa.Column("scenario", sa.String(200)),
+        sa.Column("title", sa.Text()),
+        sa.Column("created_at", sa.DateTime(timezone=True)),
+        sa.Column("version", sa.String(40)),
+        sa.Column("seed", sa.BigInteger()),
+        sa.Column("samples", sa.Integer()),
+        sa.Column("year", sa.Integer()),
+        sa.Column("seconds", sa.Float()),
+        sa.Column("inputs", sa.JSON()),
+        sa.Column("outputs", sa.JSON()),
+    )
+    values = sa.Table(
+        "run_values",
+        meta,
+        sa.Column("run_id", sa.String(36)),
+        sa.Column("kind", sa.String(40)),
+        sa.Column("key", sa.String(200)),
+        sa.Column("value", sa.Float()),
+    )
+    return runs, values
+
+
+class Store:
+    """A results store at ``url`` (SQLAlchemy URL; see :func:`default_store_url`), migrated to the latest schema.
+
+    Raises
+    ------
+    StoreError
+        If the database cannot be reached or created (the message names the URL without its password).
+    """
+
+    def __init__(self, url: str | None = None) -> None:
+        import sqlalchemy as sa
+        from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+
+        self.url = _normalize(url or default_store_url())
+        try:
+            parsed = sa.engine.make_url(self.url)
+        except (ArgumentError, ValueError):
+            raise InvalidOptionError(
+                f"Store {url!r} is not a database URL (sqlite:///PATH or postgresql://USER@HOST:PORT/DB)."
+            ) from None
+        self.shown = parsed.render_as_string(hide_password=True)
+        if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+            raise InvalidOptionError(f"Store {self.shown!r}: only sqlite and postgresql are supported.")
+        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+            folder = Path(parsed.database).parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise StoreError(f"Store {self.shown!r}: cannot create folder {str(folder)!r}: {error}") from None
+        try:
+            self.engine: Engine = sa.create_engine(self.url, future=True)
+            if parsed.get_backend_name() == "sqlite":
+                sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+            with self.engine.begin() as conn:
+                self._migrate(conn)
+        except NoSuchModuleError:
+            raise InvalidOptionError(f"Store {self.shown!r}: no driver for this database.") from None
+        except SQLAlchemyError as error:
+            raise StoreError(
+                f"Store {self.shown!r} cannot be opened: {error.__class__.__name__}: {_first_line(error)}"
+            ) from None
+        self._runs, self._values = _tables()
+        import sqlalchemy as sa
+
+        self._scenarios, self._jobs, self._keys = _service_tables(sa.MetaData())
+
+    def _migrate(self, conn: Connection) -> None:
+        from alembic import command
+        from alembic.config import Config
+
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.attributes["connection"] = conn
+        with _MIGRATING:  # Alembic keeps its context in module globals: one migration at a time per process
+            command.upgrade(config, "head")
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except SQLAlchemyError as error:
+            raise StoreError(f"Store {self.shown!r}: {error.__class__.__name__}: {_first_line(error)}") from None
+
+    def save(self, result: ScenarioResult, *, _fail_after_run_row: bool = False) -> str:
+        """Store a run in one transaction and return its id."""
+        with self._transaction() as conn:
+            return self._insert_run(conn, result, _fail_after_run_row=_fail_after_run_row)
+
+    def _insert_run(self, conn: Connection, result: ScenarioResult, *, _fail_after_run_row: bool = False) -> str:
+        run_id = str(uuid.uuid4())
+        outputs = result.to_dict()
+        rows = [
+            {"run_id": run_id, "kind": kind, "key": key, "value": float(value)}
+            for kind, mapping in (
+                ("volumes_mt", result.volumes_mt),
+                ("p50_days", result.p50_days),
+                ("p90_days", result.p90_days),
+                ("cost_usd_per_feu", result.cost_usd_per_feu),
+                ("passages_mt", result.passages_mt),
+            )
+            for key, value in mapping.items()
+        ]
+        rows.append({"run_id": run_id, "kind": "co2e_kt", "key": "total", "value": float(result.co2e_kt)})
+        rows.extend(
+            {"run_id": run_id, "kind": "utilization", "key": b["element"], "value": float(b["utilization"])}
+            for b in result.bottlenecks
+        )
+        conn.execute(
+            self._runs.insert().values(
+                id=run_id,
+                scenario=result.scenario,
+                title=result.title,
+                created_at=datetime.now(UTC),
+                version=result.version,
+                seed=result.seed,
+                samples=result.samples,
+                year=result.year,
+                seconds=result.seconds,
+                inputs=result.inputs,
+                outputs=outputs,
+            )
+        )
+        if _fail_after_run_row:  # for the tests: a crash between the two writes
+            raise RuntimeError("simulated crash")
+        if rows:
+            conn.execute(self._values.insert(), rows)
+        return run_id
+
+    def get(self, run_id: str) -> dict[str, Any]:
+        """A stored run: its header, inputs and outputs."""
+        import sqlalchemy as sa
+
+        with self._transaction() as conn:
+            row = conn.execute(sa.select(self._runs).where(self._runs.c.id == run_id)).mappings().first()
+        if row is None:
+            raise NotFoundError(f"No run {run_id!r} in store {self.shown!r}; see `corridor scenario runs`.")
+        return _as_dict(row)
+
+    def list(self, *, scenario: str | None = None, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
+        """Stored runs, newest first (header and headline values, without inputs)."""
+        import sqlalchemy as sa
+
+        query = sa.select(
+            self._runs.c.id,
+            self._runs.c.scenario,
+            self._runs.c.title,
+            self._runs.c.created_at,
+            self._runs.c.version,
+            self._runs.c.seed,
+            self._runs.c.year,
+        ).order_by(self._runs.c.created_at.desc(), self._runs.c.id)
+        if scenario is not None:
+            query = query.where(self._runs.c.scenario == scenario)
+        with self._transaction() as conn:
+            rows = conn.execute(query.limit(limit).offset(offset)).mappings().all()
+        return [_as_dict(r) for r in rows]
+
+    def run_values(self, run_id: str) -> dict[str, dict[str, float]]:
+        """The headline values of a run by kind and key (volumes_mt, p90_days, co2e_kt, utilization, ...)."""
+        import sqlalchemy as sa
+
+        with self._transaction() as conn:
+            rows = conn.execute(sa.select(self._values).where(self._values.c.run_id == run_id)).all()
+        out: dict[str, dict[str, float]] = {}
+        for _, kind, key, value in rows:
+            out.setdefault(kind, {})[key] = value
+        return out
+
+    def delete(self, run_id: str) -> None:
+        with self._transaction() as conn:
+            conn.execute(self._values.delete().where(self._values.c.run_id == run_id))
+            gone = conn.execute(self._runs.delete().where(self._runs.c.id == run_id)).rowcount
+        if not gone:
+            raise NotFoundError(f"No run {run_id!r} in store {self.shown!r}.")
+
+    def count(self, *, scenario: str | None = None) -> int:
+        import sqlalchemy as sa
+
+        query = sa.select(sa.func.count()).select_from(self._runs)
+        if scenario is not None:
+            query = query.where(self._runs.c.scenario == scenario)
+        with self._transaction() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    # --- scenarios sent to the service ---------------------------------------------------------------------------
+
+    def save_scenario(self, name: str, text: str, *, title: str, bases: Names, created_by: str | None) -> None:
+        """Add a scenario (its YAML text); a name already stored raises :class:`ConflictError`."""
+        from sqlalchemy.exc import IntegrityError
+
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    self._scenarios.insert().values(
+                        name=name,
+                        title=title,
+                        text=text,
+                        bases=bases,
+                        created_at=datetime.now(UTC),
+                        created_by=created_by,
+                    )
+                )
+        except IntegrityError:
+            raise ConflictError(f"Scenario {name!r} exists already; delete it first or choose another name.") from None
+        except Exception as error:
+            self._raise(error)
+
+    def get_scenario(self, name: str) -> dict[str, Any] | None:
+        import sqlalchemy as sa
+
+        with self._transaction() as conn:
+            row = conn.execute(sa.select(self._scenarios).where(self._scenarios.c.name == name)).mappings().first()
+        return None if row is None else _as_dict(row)
+
+    def list_scenarios(self) -> Rows:
+        import sqlalchemy as sa
+
+        with self._transaction() as conn:
+            rows = conn.execute(sa.select(self._scenarios).order_by(self._scenarios.c.name)).mappings().all()
+        return [_as_dict(r) for r in rows]
+
+    def delete_scenario(self, name: str) -> None:
+        """Remove a stored scenario; one that another stored scenario builds on raises :class:`ConflictError`."""
+        import sqlalchemy as sa
+
+        with self._transaction() as conn:
+            rows = conn.execute(sa.select(self._scenarios.c.name, self._scenarios.c.bases)).all()
+            users = sorted(other for other, bases in rows if name in (bases or []))
+            if users:
+                raise ConflictError(f"Scenario {name!r} is the base of {', '.join(users)}; delete those first.")
+            gone = conn.execute(self._scenarios.delete().where(self._scenarios.c.name == name)).rowcount
+        if not gone:
+            raise NotFoundError(f"No stored scenario {name!r}.")
+
+    # --- background jobs -------------------------------------------------------------------------------------------
+
+    def create_job(self, kind: str, params: dict[str, Any], *, created_by: str | None) -> dict[str, Any]:
+        job_id = str(uuid.uuid4())
+        with self._transaction() as conn:
+            conn.execute(
+                self._jobs.insert().values(
+                    id=job_id,
+                    kind=kind,
+                    status="queued",
+                    progress=0.0,
+                    message="queued",
+                    params=params,
+                    result=None,
+                    error=None,
+                    run_ids=[],
+                    created_at=datetime.now(UTC),
+                    created_by=created_by,
+                )
+            )
+        return self.get_job(job_id)
+
+    def get_job(self, job_id: str, *, with_result: bool = False) -> dict[str, Any]:
+        import sqlalchemy as sa
+
+        columns = [c for c in self._jobs.c if with_result or c.name != "result"]
+        with self._transaction() as conn:
+            row = conn.execute(sa.select(*columns).where(self._jobs.c.id == job_id)).mappings().first()
+        if row is None:
+            raise NotFoundError(f"No job {job_id!r}.")
+        return _as_dict(row)
+
+    def list_jobs(self, *, status: str | None = None, limit: int = 50, offset: int = 0) -> tuple[Rows, int]:
+        """Jobs newest first (without results) and how many there are in all."""
+        import sqlalchemy as sa
+
+        columns = [c for c in self._jobs.c if c.name != "result"]
+        query = sa.select(*columns).order_by(self._jobs.c.created_at.desc(), self._jobs.c.id)
+        count = sa.select(sa.func.count()).select_from(self._jobs)
+        if status is not None:
+            query = query.where(self._jobs.c.status == status)
+            count = count.where(self._jobs.c.status == status)
+        with self._transaction() as conn:
+            rows = conn.execute(query.limit(limit).offset(offset)).mappings().all()
+            total = int(conn.execute(count).scalar_one())
+        return [_as_dict(r) for r in rows], total
+
+    def queued_jobs(self) -> Names:
+        import sqlalchemy as sa
+
+        query = sa.select(self._jobs.c.id).where(self._jobs.c.status == "queued").order_by(self._jobs.c.created_at)
+        with self._transaction() as conn:
+            return [r[0] for r in conn.execute(query).all()]
+
+    def update_job(self, job_id: str, *, only_if: tuple[str, ...] = ("queued", "running"), **values: Any) -> bool:
+        """Set fields of a job that is still in one of ``only_if``; ``False`` if it was not (cancelled, failed)."""
+        if values.get("status") in FINISHED or values.get("status") == "running":
+            key = "finished_at" if values["status"] in FINISHED else "started_at"
+            values.setdefault(key, datetime.now(UTC))
+        with self._transaction() as conn:
+            done = conn.execute(
+                self._jobs.update().where(self._jobs.c.id == job_id, self._jobs.c.status.in_(only_if)).values(**values)
+            ).rowcount
+        return bool(done)
+
+    def finish_job(self, job_id: str, result: dict[str, Any], runs: Sequence[ScenarioResult] = ()) -> bool:
+        """Save a job's runs and result and mark it succeeded, all in one transaction, if it is still running."""
+        import sqlalchemy as sa
+
+        with self._transaction() as conn:
+            status = conn.execute(sa.select(self._jobs.c.status).where(self._jobs.c.id == job_id)).scalar_one_or_none()
+            if status != "running":
+                return False
+            run_ids = [self._insert_run(conn, r) for r in runs]
+            if run_ids:
+                result = {**result, "run_ids": run_ids}
+            conn.execute(
+                self._jobs.update()
+                .where(self._jobs.c.id == job_id)
+                .values(
+                    status="succeeded",
+                    progress=1.0,
+                    message="done",
+                    result=result,
+                    run_ids=run_ids,
+                    finished_at=datetime.now(UTC),
+                )
+            )
+        return True
+
+    def fail_interrupted_jobs(self) -> int:
+        """Mark jobs left running by a server that stopped as failed; returns how many."""
+        with self._transaction() as conn:
+            return int(
+                conn.execute(
+                    self._jobs.update()
+                    .where(self._jobs.c.status == "running")
+                    .values(
+                        status="failed",
+                        error="interrupted: the server stopped while the job ran",
+                        message="interrupted",
+                        finished_at=datetime.now(UTC),
+                    )
+                ).rowcount
+            )
+
+    # --- API keys --------------------------------------------------------------------------------------------------
+
+    def create_api_key(self, name: str) -> tuple[str, str]:
+        """A new key: returns (key id, the key itself). Only its SHA-256 hash is stored; the key is shown once."""
+        key_id = secrets.token_hex(4)
+        key = f"cor_{key_id}_{secrets.token_urlsafe(32)}"
+        with self._transaction() as conn:
+            conn.execute(
+                self._keys.insert().values(
+                    id=key_id, name=name, hash=_hash_key(key), created_at=datetime.now(UTC), revoked_at=None
+                )
+            )
+        return key_id, key
+
+    def check_api_key(self, key: str) -> str | None:
+        """The key's id if ``key`` is a valid, unrevoked key; else ``None``."""
+        import sqlalchemy as sa
+
+        parts = key.split("_")
+        if len(parts) < 3 or parts[0] != "cor":
+            return None
+        with self._transaction() as conn:
+            row = conn.execute(
+                sa.select(self._keys.c.hash, self._keys.c.revoked_at).where(self._keys.c.id == parts[1])
+            ).first()
+        if row is None or row[1] is not None or not hmac.compare_digest(row[0], _hash_key(key)):
+            return None
+        return parts[1]
+
+    def list_api_keys(self) -> Rows:
+        import sqlalchemy as sa
+
+        columns = [c for c in self._keys.c if c.name != "hash"]
+        with self._transaction() as conn:
+            rows = conn.execute(sa.select(*columns).order_by(self._keys.c.created_at)).mappings().all()
+        return [_as_dict(r) for r in rows]
+
+    def revoke_api_key(self, key_id: str) -> None:
+        with self._transaction() as conn:
+            done = conn.execute(
+                self._keys.update()
+                .where(self._keys.c.id == key_id, self._keys.c.revoked_at.is_(None))
+                .values(revoked_at=datetime.now(UTC))
+            ).rowcount
+        if not done:
+            raise NotFoundError(f"No active API key {key_id!r} in store {self.shown!r}; see `corridor apikey list`.")
+
+    def _raise(self, error: Exception) -> None:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        if isinstance(error, SQLAlchemyError):
+            raise StoreError(f"Store {self.shown!r}: {error.__class__.__name__}: {_first_line(error)}") from None
+        raise error
+
+
+def _hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def _as_dict(row: Any) -> dict[str, Any]:
+    out = dict(row)
+    for key, value in out.items():
+        if isinstance(value, datetime):
+            out[key] = (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+    return out
+
+
+def _first_line(error: Exception) -> str:
+    return str(getattr(error, "orig", None) or error).strip().splitlines()[0][:300]
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
