@@ -437,7 +437,7 @@ def _exchange(
 
 
 @njit(cache=True)
-def _shift_bush(
+def _shift_bush(  # noqa: C901 (numba kernel: one compiled loop; splitting it costs calls in the hot path)
     b: int, k: int, pce: F64, fixed: F64, net: Net, so: bool, loads: Loads, bushes: Bushes, tol: float, work: Work
 ) -> float:
     """One pass of flow shifts over a bush; returns the largest relative spread (U - L) / U it met."""
@@ -588,7 +588,7 @@ def _sweep(
 
 
 @njit(cache=True)
-def _extrapolate(
+def _extrapolate(  # noqa: C901 (numba kernel: one compiled loop; splitting it costs calls in the hot path)
     net: Net, so: bool, pce: F64, fixed: F64, bushes: Bushes, before: F64, loads: Loads, min_reach: float
 ) -> float:
     """Carry on along the last iteration's move, ``flow - before``, as far as the objective keeps falling.

@@ -221,7 +221,7 @@ def link_time(
 
 
 @njit(cache=True)
-def _tree(
+def _tree(  # noqa: C901 (numba kernel: one compiled loop; splitting it costs calls in the hot path)
     indptr: NDArray[np.int64],
     head: NDArray[np.int64],
     cost: NDArray[np.float64],

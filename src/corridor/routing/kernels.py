@@ -43,7 +43,7 @@ def path_arcs(indptr: NDArray[np.int64], head: NDArray[np.int32], nodes: list[in
     return arcs
 
 
-def _numba_pareto() -> Any:
+def _numba_pareto() -> Any:  # noqa: C901 (numba kernel: one compiled loop; splitting it costs calls in the hot path)
     """Compile on first use, so that importing corridor stays fast."""
     from numba import njit
 
@@ -72,7 +72,7 @@ def _numba_pareto() -> Any:
         return False
 
     @njit(cache=True)
-    def kernel(indptr, head, w, source, target, max_labels):  # type: ignore[no-untyped-def]
+    def kernel(indptr, head, w, source, target, max_labels):  # type: ignore[no-untyped-def]  # noqa: C901 (numba kernel: one compiled loop; splitting it costs calls in the hot path)
         n = indptr.shape[0] - 1
         m = w.shape[1]
         cost = np.empty((max_labels, m))
