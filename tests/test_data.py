@@ -102,6 +102,7 @@ def routed(eurasia: Network) -> dict[int, dict[str, tuple[float, str, frozenset[
                 cargo=CARGO_OF[row.commodity],
                 quantity=row.tonnes_per_year / payload_feu if container else row.tonnes_per_year,
                 avoid=row.avoid,
+                depart=f"{year}-06-15",  # expected hours take the weather of the month: mid-year, as choice does
             )
             links = frozenset(leg.element for leg in result.legs if leg.kind == "move") & CASPIAN_MIDDLE
             out[year][row.id] = (row.tonnes_per_year, result.corridor, links)
