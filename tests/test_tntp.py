@@ -13,9 +13,10 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from corridor.dataset import tntp
+from corridor.dataset import tntp, tntp_trips
 from corridor.dataset.flownet import VDF_CONICAL, Demand, FlowNetwork, TrafficClass
-from corridor.dataset.tntp import find_tntp_root, network_from_tntp, network_to_tntp, tntp_case_folder
+from corridor.dataset.tntp import find_tntp_root, network_from_tntp, tntp_case_folder
+from corridor.dataset.tntp_write import network_to_tntp
 from corridor.errors import DatasetError, InvalidOptionError
 
 # name, zones, nodes, links (SOURCE.md's table), first thru node (each net file's header), node file present
@@ -185,7 +186,7 @@ def test_bulk_and_entry_by_entry_trips_readers_agree(
     tntp_root: Path, networks: dict[str, FlowNetwork], name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The trips file is read in bulk by numpy where it is clean; the regular-expression reader gives the same."""
-    monkeypatch.setattr(tntp, "_entry_values", lambda text: None)
+    monkeypatch.setattr(tntp_trips, "_entry_values", lambda text: None)
     slow, fast = network_from_tntp(tntp_case_folder(name, tntp_root)).demand, networks[name].demand
     assert slow is not None and fast is not None
     np.testing.assert_array_equal(slow.classes[0].demand, fast.classes[0].demand)

@@ -250,7 +250,7 @@ def test_flow_tables_are_optional_and_load(make_dataset: Callable[..., Path]) ->
 def test_avoid_tokens_read_as_routing_reads_them(token: str) -> None:
     """The demand table accepts exactly the tokens that ``corridor route --avoid`` accepts."""
     from corridor.dataset.avoid import parse_avoid
-    from corridor.dataset.records import normalize_avoid_token
+    from corridor.dataset.vocab import normalize_avoid_token
     from corridor.errors import InvalidOptionError
 
     try:

@@ -55,7 +55,7 @@ _WHERE = {
     "flow_network": "corridor.model.freight",
     "passage_volumes": "corridor.model.freight",
     "network_from_tntp": "corridor.dataset.tntp",
-    "network_to_tntp": "corridor.dataset.tntp",
+    "network_to_tntp": "corridor.dataset.tntp_write",
     "Avoid": "corridor.dataset.avoid",
     "alternatives": "corridor.routing.search",
     "compare": "corridor.routing.search",
@@ -82,7 +82,8 @@ if TYPE_CHECKING:
     from corridor.dataset.csvfolder import load_network, network_from_csv
     from corridor.dataset.flownet import Demand, FlowNetwork, TrafficClass
     from corridor.dataset.network import Network
-    from corridor.dataset.tntp import network_from_tntp, network_to_tntp
+    from corridor.dataset.tntp import network_from_tntp
+    from corridor.dataset.tntp_write import network_to_tntp
     from corridor.errors import (
         CorridorError,
         DatasetError,

@@ -145,7 +145,7 @@ def build_markets(
     network: Network, year: int, *, samples: int = 1000, seed: int = 0, carbon_price_usd_per_t: float | None = None
 ) -> tuple[Market, ...]:
     """The markets of one year's demand rows, with every corridor open to each (reliability simulated once)."""
-    from corridor.dataset.records import COMMODITIES
+    from corridor.dataset.vocab import COMMODITIES
     from corridor.reliability.engine import plan_route, simulate_plan
     from corridor.routing.search import _prepare, corridor_paths
 

@@ -24,7 +24,7 @@ __getattr__, __dir__ = lazy_exports(
         "load_network": "corridor.dataset.csvfolder",
         "network_from_csv": "corridor.dataset.csvfolder",
         "network_from_tntp": "corridor.dataset.tntp",
-        "network_to_tntp": "corridor.dataset.tntp",
+        "network_to_tntp": "corridor.dataset.tntp_write",
         "FlowNetwork": "corridor.dataset.flownet",
         "Demand": "corridor.dataset.flownet",
         "TrafficClass": "corridor.dataset.flownet",

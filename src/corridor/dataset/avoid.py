@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from corridor.dataset.records import COUNTRIES, FREIGHT_MODES, PASSAGES
+from corridor.dataset.vocab import COUNTRIES, FREIGHT_MODES, PASSAGES
 from corridor.errors import InvalidOptionError
 
 __all__ = ["Avoid", "parse_avoid"]

@@ -8,6 +8,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from corridor.dataset.layer_records import FiberLink, FiberNode, FiberRtt, OilLink, OilNode
 from corridor.dataset.records import (
     Berth,
     Capacity,
@@ -16,12 +17,7 @@ from corridor.dataset.records import (
     Delay,
     DemandRecord,
     EmissionFactor,
-    FiberLink,
-    FiberNode,
-    FiberRtt,
     Link,
-    OilLink,
-    OilNode,
     Place,
     Service,
     Source,

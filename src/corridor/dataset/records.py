@@ -1,41 +1,46 @@
-"""Record types of a corridor dataset (one pydantic model per CSV table) and their vocabularies."""
+"""Record types of the freight tables of a corridor dataset (one pydantic model per CSV table) and dataset.yaml."""
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    field_validator,
-    model_validator,
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+
+from corridor.dataset.fields import (
+    LOCODE,
+    Distribution,
+    FiniteFloat,
+    Flag,
+    FloatList,
+    Id,
+    OptFiniteFloat,
+    OptFloat,
+    OptStr,
+    Record,
+    StrList,
+    blank_to_none,
+    check_country,
+    check_date,
+    check_distribution,
+    check_range,
+    check_subset,
+    is_blank,
+)
+from corridor.dataset.vocab import (
+    COMMODITIES,
+    COUNTRIES,
+    FREIGHT_MODES,
+    GAUGES,
+    LAYERS,
+    MONTHS,
+    PASSAGES,
+    UNIT_PAYLOAD_KEYS,
+    VDF_DEFAULTS,
+    WEEKDAYS,
+    normalize_avoid_token,
 )
 
 __all__ = [
-    "CAPACITY_UNITS",
-    "CARGOES",
-    "COMMODITIES",
-    "COUNTRIES",
-    "DISTRIBUTIONS",
-    "ELEMENT_TYPES",
-    "FIBER_KINDS",
-    "FIBER_REGIONS",
-    "FIBER_STATUS",
-    "LAYERS",
-    "MODES",
-    "MONTHS",
-    "OIL_MODES",
-    "OIL_NODE_KINDS",
-    "PASSAGES",
-    "PLACE_KINDS",
-    "TRANSFER_KINDS",
-    "UNIT_PAYLOAD_KEYS",
-    "VDFS",
-    "VDF_DEFAULTS",
     "Berth",
     "Capacity",
     "Corridor",
@@ -43,398 +48,14 @@ __all__ = [
     "Delay",
     "DemandRecord",
     "EmissionFactor",
-    "FiberLink",
-    "FiberNode",
-    "FiberRtt",
     "Link",
-    "OilLink",
-    "OilNode",
     "Place",
+    "Quantity",
     "Service",
     "Source",
     "Transfer",
     "Weather",
 ]
-
-#: Modes of transport and communication. ``sea`` is deep-sea, ``feeder`` short-sea, ``ferry`` ro-ro or rail ferry.
-MODES = ("rail", "road", "ferry", "feeder", "sea", "barge", "pipeline", "fiber")
-#: Modes that carry freight (fiber carries data and is left out of freight routing).
-FREIGHT_MODES = ("rail", "road", "ferry", "feeder", "sea", "barge", "pipeline")
-GAUGES = (1435, 1520)
-#: Layers of the virtual network: one per mode, rail split by gauge; ``gate`` is the shipper's door.
-LAYERS = ("gate", "rail1435", "rail1520", "road", "ferry", "feeder", "sea", "barge", "pipeline")
-PASSAGES = (
-    "suez",
-    "red-sea",
-    "bab-el-mandeb",
-    "cape",
-    "bosporus",
-    "caspian",
-    "black-sea",
-    "malacca",
-    "gibraltar",
-    "lake-van",
-)
-PLACE_KINDS = ("city", "terminal", "port", "border", "hub", "field")
-TRANSFER_KINDS = ("transshipment", "gauge_change", "port_handling", "border", "terminal")
-COMMODITIES = ("container", "dry_bulk", "liquid_bulk")
-OIL_NODE_KINDS = ("field", "junction", "terminal", "market")
-OIL_MODES = ("pipeline", "tanker", "rail")
-FIBER_KINDS = ("terrestrial", "submarine")
-FIBER_STATUS = ("operational", "planned", "proposed")
-FIBER_REGIONS = ("europe", "turkiye", "caucasus", "central-asia", "russia", "middle-east", "south-asia", "east-asia")
-#: Cargo units a query may ask for, and the commodity each one travels as.
-CARGOES = {"FEU": "container", "TEU": "container", "t": "dry_bulk", "liquid": "liquid_bulk"}
-TARIFF_UNITS = ("FEU", "TEU", "t")
-CAPACITY_UNITS = ("TEU", "t", "trains", "wagons")
-QUALITY = ("primary", "modelled", "default")
-#: What a capacity-limited element of capacities.csv is made of: rows of links.csv, transfers.csv or services.csv.
-ELEMENT_TYPES = ("link", "transfer", "service")
-#: Volume-delay functions of capacities.csv (formulas in docs/data.md).
-VDFS = ("bpr", "conical", "queue")
-#: Default (alpha, beta) of each delay function; the conical beta is derived from alpha, so it has none.
-VDF_DEFAULTS: dict[str, tuple[float, float | None]] = {"bpr": (0.15, 4.0), "conical": (4.0, None), "queue": (1.0, 0.95)}
-#: Distributions of a stochastic duration (formulas in docs/model.md, "Reliability").
-DISTRIBUTIONS = ("triangular", "lognormal", "uniform", "empirical")
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-#: The dataset.yaml key that converts a capacity unit into tonnes (tonnes need none).
-UNIT_PAYLOAD_KEYS = {"TEU": "payload_t_per_teu", "wagons": "payload_t_per_wagon", "trains": "payload_t_per_train"}
-
-# ISO 3166-1 alpha-2 codes.
-COUNTRIES = frozenset(
-    [
-        "AD",
-        "AE",
-        "AF",
-        "AG",
-        "AI",
-        "AL",
-        "AM",
-        "AO",
-        "AQ",
-        "AR",
-        "AS",
-        "AT",
-        "AU",
-        "AW",
-        "AX",
-        "AZ",
-        "BA",
-        "BB",
-        "BD",
-        "BE",
-        "BF",
-        "BG",
-        "BH",
-        "BI",
-        "BJ",
-        "BL",
-        "BM",
-        "BN",
-        "BO",
-        "BQ",
-        "BR",
-        "BS",
-        "BT",
-        "BV",
-        "BW",
-        "BY",
-        "BZ",
-        "CA",
-        "CC",
-        "CD",
-        "CF",
-        "CG",
-        "CH",
-        "CI",
-        "CK",
-        "CL",
-        "CM",
-        "CN",
-        "CO",
-        "CR",
-        "CU",
-        "CV",
-        "CW",
-        "CX",
-        "CY",
-        "CZ",
-        "DE",
-        "DJ",
-        "DK",
-        "DM",
-        "DO",
-        "DZ",
-        "EC",
-        "EE",
-        "EG",
-        "EH",
-        "ER",
-        "ES",
-        "ET",
-        "FI",
-        "FJ",
-        "FK",
-        "FM",
-        "FO",
-        "FR",
-        "GA",
-        "GB",
-        "GD",
-        "GE",
-        "GF",
-        "GG",
-        "GH",
-        "GI",
-        "GL",
-        "GM",
-        "GN",
-        "GP",
-        "GQ",
-        "GR",
-        "GS",
-        "GT",
-        "GU",
-        "GW",
-        "GY",
-        "HK",
-        "HM",
-        "HN",
-        "HR",
-        "HT",
-        "HU",
-        "ID",
-        "IE",
-        "IL",
-        "IM",
-        "IN",
-        "IO",
-        "IQ",
-        "IR",
-        "IS",
-        "IT",
-        "JE",
-        "JM",
-        "JO",
-        "JP",
-        "KE",
-        "KG",
-        "KH",
-        "KI",
-        "KM",
-        "KN",
-        "KP",
-        "KR",
-        "KW",
-        "KY",
-        "KZ",
-        "LA",
-        "LB",
-        "LC",
-        "LI",
-        "LK",
-        "LR",
-        "LS",
-        "LT",
-        "LU",
-        "LV",
-        "LY",
-        "MA",
-        "MC",
-        "MD",
-        "ME",
-        "MF",
-        "MG",
-        "MH",
-        "MK",
-        "ML",
-        "MM",
-        "MN",
-        "MO",
-        "MP",
-        "MQ",
-        "MR",
-        "MS",
-        "MT",
-        "MU",
-        "MV",
-        "MW",
-        "MX",
-        "MY",
-        "MZ",
-        "NA",
-        "NC",
-        "NE",
-        "NF",
-        "NG",
-        "NI",
-        "NL",
-        "NO",
-        "NP",
-        "NR",
-        "NU",
-        "NZ",
-        "OM",
-        "PA",
-        "PE",
-        "PF",
-        "PG",
-        "PH",
-        "PK",
-        "PL",
-        "PM",
-        "PN",
-        "PR",
-        "PS",
-        "PT",
-        "PW",
-        "PY",
-        "QA",
-        "RE",
-        "RO",
-        "RS",
-        "RU",
-        "RW",
-        "SA",
-        "SB",
-        "SC",
-        "SD",
-        "SE",
-        "SG",
-        "SH",
-        "SI",
-        "SJ",
-        "SK",
-        "SL",
-        "SM",
-        "SN",
-        "SO",
-        "SR",
-        "SS",
-        "ST",
-        "SV",
-        "SX",
-        "SY",
-        "SZ",
-        "TC",
-        "TD",
-        "TF",
-        "TG",
-        "TH",
-        "TJ",
-        "TK",
-        "TL",
-        "TM",
-        "TN",
-        "TO",
-        "TR",
-        "TT",
-        "TV",
-        "TW",
-        "TZ",
-        "UA",
-        "UG",
-        "UM",
-        "US",
-        "UY",
-        "UZ",
-        "VA",
-        "VC",
-        "VE",
-        "VG",
-        "VI",
-        "VN",
-        "VU",
-        "WF",
-        "WS",
-        "YE",
-        "YT",
-        "ZA",
-        "ZM",
-        "ZW",
-    ]
-)
-
-_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
-_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
-_LOCODE = re.compile(r"^[A-Z]{2}[A-Z2-9]{3}$")
-
-
-def _check_id(value: str) -> str:
-    if not _ID.match(value):
-        raise ValueError(f"{value!r} is not an id (lower-case letters, digits, '_', '-', '.')")
-    return value
-
-
-def _split(value: object) -> object:
-    """CSV cells hold lists as ``a;b;c``; an empty cell is an empty list."""
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [part.strip() for part in value.split(";") if part.strip()]
-    return value
-
-
-def _blank_to_none(value: object) -> object:
-    if isinstance(value, str) and not value.strip():
-        return None
-    return value
-
-
-def _bool(value: object) -> object:
-    if isinstance(value, str):
-        text = value.strip().lower()
-        if text in ("", "no", "false", "0", "n"):
-            return False
-        if text in ("yes", "true", "1", "y"):
-            return True
-    return value
-
-
-StrList = Annotated[list[str], BeforeValidator(_split)]
-FloatList = Annotated[list[Annotated[float, Field(allow_inf_nan=False)]], BeforeValidator(_split)]
-Distribution = Annotated[
-    Literal["triangular", "lognormal", "uniform", "empirical"], BeforeValidator(lambda v: v or "triangular")
-]
-Id = Annotated[str, AfterValidator(_check_id)]
-OptFloat = Annotated[float | None, BeforeValidator(_blank_to_none)]
-#: A number read from a file that must be finite (NaN and infinity are rejected as such, not as "out of range").
-FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
-OptFiniteFloat = Annotated[float | None, BeforeValidator(_blank_to_none), Field(allow_inf_nan=False)]
-OptStr = Annotated[str | None, BeforeValidator(_blank_to_none)]
-Flag = Annotated[bool, BeforeValidator(_bool)]
-
-
-class _Record(BaseModel):
-    """Every record names its sources and the date its values refer to; estimates say so."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
-
-    source: StrList = Field(min_length=1)
-    as_of: str
-    estimated: Flag = False
-    note: OptStr = None
-
-    @field_validator("as_of")
-    @classmethod
-    def _date(cls, value: str) -> str:
-        if not _DATE.match(value):
-            raise ValueError(f"{value!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
-        return value
-
-
-def _country_code(value: str) -> str:
-    if value not in COUNTRIES:
-        raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 country code (e.g. KZ, AZ, GE)")
-    return value
-
-
-def _check_subset(values: list[str], allowed: tuple[str, ...] | frozenset[str], what: str) -> list[str]:
-    bad = [v for v in values if v not in allowed]
-    if bad:
-        raise ValueError(f"unknown {what} {', '.join(map(repr, bad))}; valid: {', '.join(sorted(allowed))}")
-    return values
 
 
 class Source(BaseModel):
@@ -452,12 +73,10 @@ class Source(BaseModel):
     @field_validator("date")
     @classmethod
     def _date(cls, value: str) -> str:
-        if not _DATE.match(value):
-            raise ValueError(f"{value!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
-        return value
+        return check_date(value)
 
 
-class Corridor(_Record):
+class Corridor(Record):
     """A named corridor that links are tagged with (``middle``, ``northern``, ...)."""
 
     id: Id
@@ -465,7 +84,7 @@ class Corridor(_Record):
     description: str = ""
     #: Where its volume is counted: ``passage:NAME`` or ``link:ID`` entries that every route of the corridor
     #: crosses once (``passage:caspian`` for the Middle Corridor).
-    cut: StrList = []
+    cut: StrList = Field(default_factory=list)
 
     @field_validator("cut")
     @classmethod
@@ -475,16 +94,16 @@ class Corridor(_Record):
             if kind not in ("passage", "link") or not name:
                 raise ValueError(f"{item!r} is not passage:NAME or link:ID")
             if kind == "passage":
-                _check_subset([name], PASSAGES, "passage")
+                check_subset([name], PASSAGES, "passage")
         return value
 
 
-class Place(_Record):
+class Place(Record):
     """A city, terminal, port, border post, hub or field."""
 
     id: Id
     name: str = Field(min_length=1)
-    aliases: StrList = []
+    aliases: StrList = Field(default_factory=list)
     country: str
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
@@ -494,38 +113,38 @@ class Place(_Record):
     @field_validator("country")
     @classmethod
     def _country(cls, value: str) -> str:
-        return _country_code(value)
+        return check_country(value)
 
     @field_validator("locode")
     @classmethod
     def _locode(cls, value: str | None) -> str | None:
-        if value is not None and not _LOCODE.match(value):
+        if value is not None and not LOCODE.match(value):
             raise ValueError(f"{value!r} is not a UN/LOCODE (5 characters, e.g. KZAKX)")
         return value
 
 
-class Link(_Record):
+class Link(Record):
     """A connection between two places by one mode (and gauge, for rail)."""
 
     id: Id
     from_: str = Field(alias="from")
     to: str
     mode: Literal["rail", "road", "ferry", "feeder", "sea", "barge", "pipeline", "fiber"]
-    gauge: Annotated[int | None, BeforeValidator(_blank_to_none)] = None
+    gauge: Annotated[int | None, BeforeValidator(blank_to_none)] = None
     distance_km: float = Field(gt=0)
     speed_kmh: OptFloat = Field(default=None, gt=0)
     hours: OptFloat = Field(default=None, ge=0)
     tariff_usd: OptFloat = Field(default=None, ge=0)
     tariff_low_usd: OptFloat = Field(default=None, ge=0)
     tariff_high_usd: OptFloat = Field(default=None, ge=0)
-    tariff_unit: Annotated[Literal["FEU", "TEU", "t"] | None, BeforeValidator(_blank_to_none)] = None
+    tariff_unit: Annotated[Literal["FEU", "TEU", "t"] | None, BeforeValidator(blank_to_none)] = None
     tariff_as_of: OptStr = None
     capacity_per_year: OptFloat = Field(default=None, ge=0)
-    capacity_unit: Annotated[Literal["TEU", "t", "trains", "wagons"] | None, BeforeValidator(_blank_to_none)] = None
-    commodities: StrList = []
-    corridors: StrList = []
-    passages: StrList = []
-    via_countries: StrList = []
+    capacity_unit: Annotated[Literal["TEU", "t", "trains", "wagons"] | None, BeforeValidator(blank_to_none)] = None
+    commodities: StrList = Field(default_factory=list)
+    corridors: StrList = Field(default_factory=list)
+    passages: StrList = Field(default_factory=list)
+    via_countries: StrList = Field(default_factory=list)
     emission_factor: OptStr = None
     bidirectional: Flag = True
 
@@ -534,24 +153,22 @@ class Link(_Record):
     @field_validator("commodities")
     @classmethod
     def _commodities(cls, value: list[str]) -> list[str]:
-        return _check_subset(value, COMMODITIES, "commodity")
+        return check_subset(value, COMMODITIES, "commodity")
 
     @field_validator("passages")
     @classmethod
     def _passages(cls, value: list[str]) -> list[str]:
-        return _check_subset(value, PASSAGES, "passage")
+        return check_subset(value, PASSAGES, "passage")
 
     @field_validator("via_countries")
     @classmethod
     def _via(cls, value: list[str]) -> list[str]:
-        return _check_subset(value, COUNTRIES, "country code")
+        return check_subset(value, COUNTRIES, "country code")
 
     @field_validator("tariff_as_of")
     @classmethod
     def _tariff_date(cls, value: str | None) -> str | None:
-        if value is not None and not _DATE.match(value):
-            raise ValueError(f"{value!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
-        return value
+        return None if value is None else check_date(value)
 
     @model_validator(mode="after")
     def _consistent(self) -> Link:
@@ -591,7 +208,7 @@ class Link(_Record):
         return self.distance_km / self.speed_kmh
 
 
-class Transfer(_Record):
+class Transfer(Record):
     """Time and cost of moving between layers at a place, or of passing a border in one layer."""
 
     id: Id
@@ -604,23 +221,23 @@ class Transfer(_Record):
     hours_high: float = Field(ge=0)
     cost_usd: float = Field(default=0.0, ge=0)
     cost_unit: Annotated[Literal["FEU", "TEU", "t"], BeforeValidator(lambda v: v or "FEU")] = "FEU"
-    commodities: StrList = []
+    commodities: StrList = Field(default_factory=list)
     emission_factor: OptStr = None
     bidirectional: Flag = True
     #: How the dwell varies from shipment to shipment (the reliability engine); triangular on low/typical/high.
     distribution: Distribution = "triangular"
     #: Observed dwell times in hours, for ``distribution = empirical``.
-    hours_samples: FloatList = []
+    hours_samples: FloatList = Field(default_factory=list)
 
     @field_validator("from_layer", "to_layer")
     @classmethod
     def _layer(cls, value: str) -> str:
-        return _check_subset([value], LAYERS, "layer")[0]
+        return check_subset([value], LAYERS, "layer")[0]
 
     @field_validator("commodities")
     @classmethod
     def _commodities(cls, value: list[str]) -> list[str]:
-        return _check_subset(value, COMMODITIES, "commodity")
+        return check_subset(value, COMMODITIES, "commodity")
 
     @model_validator(mode="after")
     def _ordered(self) -> Transfer:
@@ -635,7 +252,7 @@ class Transfer(_Record):
         return self
 
 
-class Service(_Record):
+class Service(Record):
     """A scheduled service that runs on one or more links (ferry sailings, feeders, block trains)."""
 
     id: Id
@@ -644,7 +261,7 @@ class Service(_Record):
     capacity_per_departure: float = Field(gt=0)
     capacity_unit: Literal["TEU", "t", "trains", "wagons"]
     max_wait_hours: OptFloat = Field(default=None, gt=0)
-    weekdays: StrList = []
+    weekdays: StrList = Field(default_factory=list)
     #: ``timetable``: departures at fixed times (``weekdays`` at ``departure_hour``, or evenly spaced from
     #: Monday 00:00 UTC); ``when_full``: the vessel or train leaves when loaded, after ``max_wait_hours`` at most.
     departs: Annotated[Literal["timetable", "when_full"], BeforeValidator(lambda v: v or "timetable")] = "timetable"
@@ -653,7 +270,7 @@ class Service(_Record):
     @field_validator("weekdays")
     @classmethod
     def _weekdays(cls, value: list[str]) -> list[str]:
-        _check_subset(value, WEEKDAYS, "weekday")
+        check_subset(value, WEEKDAYS, "weekday")
         twice = sorted({v for v in value if value.count(v) > 1})
         if twice:
             raise ValueError(f"listed more than once: {', '.join(map(repr, twice))}")
@@ -684,23 +301,7 @@ class Service(_Record):
         return min(half_headway, self.max_wait_hours) if self.max_wait_hours is not None else half_headway
 
 
-def check_distribution(distribution: str, low: float, typical: float, high: float, samples: list[float]) -> None:
-    """The parameters a distribution needs (``ValueError`` naming the column otherwise)."""
-    if distribution == "empirical":
-        if not samples:
-            raise ValueError("hours_samples: an empirical distribution needs the observed values (e.g. 12;30;41)")
-        if min(samples) < 0:
-            raise ValueError(f"hours_samples: durations cannot be negative, got {min(samples):g}")
-    elif samples:
-        raise ValueError(f"hours_samples: only an empirical distribution uses samples, this one is {distribution}")
-    if distribution == "lognormal" and not low < typical < high:
-        raise ValueError(
-            f"distribution: a lognormal needs low < typical < high (typical is the median, high the 95th "
-            f"percentile), got {low:g}, {typical:g}, {high:g}"
-        )
-
-
-class Weather(_Record):
+class Weather(Record):
     """Seasonal weather closures of a crossing: the chance that cargo finds it closed, and for how long.
 
     ``closed_probability`` is the probability that a shipment reaching the crossing in one of ``months`` finds it
@@ -716,7 +317,7 @@ class Weather(_Record):
     hours_typical: FiniteFloat = Field(ge=0)
     hours_high: FiniteFloat = Field(ge=0)
     distribution: Distribution = "triangular"
-    hours_samples: FloatList = []
+    hours_samples: FloatList = Field(default_factory=list)
 
     @field_validator("months")
     @classmethod
@@ -724,7 +325,7 @@ class Weather(_Record):
         full = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
                 "november", "december")  # fmt: skip
         value = [MONTHS[full.index(v.lower())] if v.lower() in full else v[:1].upper() + v[1:].lower() for v in value]
-        _check_subset(value, MONTHS, "month")
+        check_subset(value, MONTHS, "month")
         twice = sorted({v for v in value if value.count(v) > 1})
         if twice:
             raise ValueError(f"listed more than once: {', '.join(map(repr, twice))}")
@@ -732,12 +333,12 @@ class Weather(_Record):
 
     @model_validator(mode="after")
     def _consistent(self) -> Weather:
-        _check_range(self, "hours_typical", "hours_low", "hours_high")
+        check_range(self, "hours_typical", "hours_low", "hours_high")
         check_distribution(self.distribution, self.hours_low, self.hours_typical, self.hours_high, self.hours_samples)
         return self
 
 
-class Berth(_Record):
+class Berth(Record):
     """Vessel berths of a port for some services, and the hours a vessel spends at one per call."""
 
     id: Id
@@ -748,16 +349,16 @@ class Berth(_Record):
     hours_typical: FiniteFloat = Field(ge=0)
     hours_high: FiniteFloat = Field(ge=0)
     distribution: Distribution = "triangular"
-    hours_samples: FloatList = []
+    hours_samples: FloatList = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _consistent(self) -> Berth:
-        _check_range(self, "hours_typical", "hours_low", "hours_high")
+        check_range(self, "hours_typical", "hours_low", "hours_high")
         check_distribution(self.distribution, self.hours_low, self.hours_typical, self.hours_high, self.hours_samples)
         return self
 
 
-class Delay(_Record):
+class Delay(Record):
     """How running times vary: a factor on the scheduled running time of links by mode, country or id.
 
     A row applies to the links it lists, or else to links of its ``modes`` whose two ends lie in ``countries``
@@ -765,24 +366,24 @@ class Delay(_Record):
     """
 
     id: Id
-    modes: StrList = []
-    countries: StrList = []
-    links: StrList = []
+    modes: StrList = Field(default_factory=list)
+    countries: StrList = Field(default_factory=list)
+    links: StrList = Field(default_factory=list)
     factor_low: FiniteFloat = Field(gt=0)
     factor_typical: FiniteFloat = Field(gt=0)
     factor_high: FiniteFloat = Field(gt=0)
     distribution: Distribution = "triangular"
-    hours_samples: FloatList = []
+    hours_samples: FloatList = Field(default_factory=list)
 
     @field_validator("modes")
     @classmethod
     def _modes(cls, value: list[str]) -> list[str]:
-        return _check_subset(value, FREIGHT_MODES, "mode")
+        return check_subset(value, FREIGHT_MODES, "mode")
 
     @field_validator("countries")
     @classmethod
     def _countries(cls, value: list[str]) -> list[str]:
-        return _check_subset(value, COUNTRIES, "country code")
+        return check_subset(value, COUNTRIES, "country code")
 
     @model_validator(mode="after")
     def _consistent(self) -> Delay:
@@ -790,7 +391,7 @@ class Delay(_Record):
             raise ValueError("modes: give the modes or the links the factor applies to")
         if self.links and (self.modes or self.countries):
             raise ValueError("links: give either links, or modes (and countries), not both")
-        _check_range(self, "factor_typical", "factor_low", "factor_high")
+        check_range(self, "factor_typical", "factor_low", "factor_high")
         if self.distribution == "empirical":
             raise ValueError("distribution: running-time factors are triangular, lognormal or uniform")
         check_distribution(self.distribution, self.factor_low, self.factor_typical, self.factor_high, [])
@@ -802,7 +403,7 @@ class Delay(_Record):
         return 2 if self.links else 1 if self.countries else 0
 
 
-class EmissionFactor(_Record):
+class EmissionFactor(Record):
     """A GLEC / ISO 14083 emission intensity: transport (g CO2e per t-km) or hub (kg CO2e per t handled)."""
 
     id: Id
@@ -824,36 +425,7 @@ class EmissionFactor(_Record):
         return self
 
 
-def normalize_avoid_token(token: str) -> str:
-    """One avoid token as ``routing.parse_avoid`` reads it: a passage or mode (lower case) or a country (ISO code).
-
-    Raises
-    ------
-    ValueError
-        For a token that is none of them, with the valid choices.
-    """
-    text = token.strip()
-    if text.lower() in PASSAGES or text.lower() in FREIGHT_MODES:
-        return text.lower()
-    if len(text) == 2 and text.upper() in COUNTRIES:
-        return text.upper()
-    raise ValueError(
-        f"cannot avoid {token!r}: not an ISO country code (e.g. RU, IR), a passage "
-        f"({', '.join(PASSAGES)}) or a mode ({', '.join(FREIGHT_MODES)})"
-    )
-
-
-def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _check_range(record: BaseModel, column: str, low_column: str, high_column: str) -> None:
-    low, typical, high = (getattr(record, c) for c in (low_column, column, high_column))
-    if (low is not None and low > typical) or (high is not None and high < typical):
-        raise ValueError(f"{column}: need {low_column} <= {column} <= {high_column}, got {low}, {typical}, {high}")
-
-
-class Capacity(_Record):
+class Capacity(Record):
     """A capacity-limited element (a port, a border, a line, a ferry service) and its volume-delay function.
 
     One element may span several arcs of the virtual network (``elements`` lists rows of one table, used in parallel,
@@ -866,7 +438,7 @@ class Capacity(_Record):
     id: Id
     element_type: Literal["link", "transfer", "service"]
     elements: StrList = Field(min_length=1)
-    commodities: StrList = []
+    commodities: StrList = Field(default_factory=list)
     capacity_per_year: FiniteFloat = Field(gt=0)
     capacity_low: OptFiniteFloat = Field(default=None, gt=0)
     capacity_high: OptFiniteFloat = Field(default=None, gt=0)
@@ -886,7 +458,7 @@ class Capacity(_Record):
             return data
         alpha, beta = VDF_DEFAULTS[vdf]
         out = dict(data)
-        if _blank(out.get("alpha")):
+        if is_blank(out.get("alpha")):
             out["alpha"] = alpha
         if vdf == "conical":
             # Spiess (1990): b = (2a - 1) / (2a - 2) makes the delay zero at x = 0.
@@ -895,14 +467,14 @@ class Capacity(_Record):
             except (TypeError, ValueError):
                 a = float("nan")
             out["beta"] = (2 * a - 1) / (2 * a - 2) if a > 1 and a != float("inf") else 0.0
-        elif _blank(out.get("beta")):
+        elif is_blank(out.get("beta")):
             out["beta"] = beta
         return out
 
     @field_validator("commodities")
     @classmethod
     def _commodities(cls, value: list[str]) -> list[str]:
-        return _check_subset(value, COMMODITIES, "commodity")
+        return check_subset(value, COMMODITIES, "commodity")
 
     @field_validator("elements")
     @classmethod
@@ -914,7 +486,7 @@ class Capacity(_Record):
 
     @model_validator(mode="after")
     def _consistent(self) -> Capacity:
-        _check_range(self, "capacity_per_year", "capacity_low", "capacity_high")
+        check_range(self, "capacity_per_year", "capacity_low", "capacity_high")
         a, b = self.alpha, self.beta
         if self.vdf == "bpr":
             if a < 0:
@@ -934,7 +506,7 @@ class Capacity(_Record):
         return self
 
 
-class DemandRecord(_Record):
+class DemandRecord(Record):
     """Annual freight demand of one origin-destination pair, commodity and year, and what its shippers avoid."""
 
     id: Id
@@ -945,7 +517,7 @@ class DemandRecord(_Record):
     tonnes_per_year: FiniteFloat = Field(ge=0)
     tonnes_low: OptFiniteFloat = Field(default=None, ge=0)
     tonnes_high: OptFiniteFloat = Field(default=None, ge=0)
-    avoid: StrList = []
+    avoid: StrList = Field(default_factory=list)
 
     @field_validator("avoid", mode="before")
     @classmethod
@@ -967,7 +539,7 @@ class DemandRecord(_Record):
 
     @model_validator(mode="after")
     def _consistent(self) -> DemandRecord:
-        _check_range(self, "tonnes_per_year", "tonnes_low", "tonnes_high")
+        check_range(self, "tonnes_per_year", "tonnes_low", "tonnes_high")
         if self.origin == self.destination:
             raise ValueError(f"destination: the same place as the origin ({self.origin!r})")
         return self
@@ -1031,167 +603,3 @@ class DatasetInfo(BaseModel):
         key = UNIT_PAYLOAD_KEYS.get(unit)
         quantity = getattr(self, key) if key else None
         return None if quantity is None else float(quantity.value)
-
-
-# --- layers: crude oil and data, on the places of the same network ---------------------------------------------------
-
-
-class OilNode(_Record):
-    """A node of the crude-oil layer: a field (with its production), a junction, an export terminal or a market.
-
-    ``place`` names the freight network's place at the same spot (Aktau, Batumi, ...), when there is one.
-    """
-
-    id: Id
-    name: str = Field(min_length=1)
-    aliases: StrList = []
-    kind: Literal["field", "junction", "terminal", "market"]
-    country: str
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
-    place: OptStr = None
-    production_mt: OptFiniteFloat = Field(default=None, ge=0)
-    production_low_mt: OptFiniteFloat = Field(default=None, ge=0)
-    production_high_mt: OptFiniteFloat = Field(default=None, ge=0)
-    throughput_mt: OptFiniteFloat = Field(default=None, ge=0)
-    fee_usd_per_t: FiniteFloat = Field(default=0.0, ge=0)
-
-    @field_validator("country")
-    @classmethod
-    def _country(cls, value: str) -> str:
-        return _country_code(value)
-
-    @model_validator(mode="after")
-    def _consistent(self) -> OilNode:
-        if self.kind == "field" and self.production_mt is None:
-            raise ValueError("production_mt: a field needs its production (Mt a year)")
-        if self.kind != "field" and self.production_mt is not None:
-            raise ValueError(f"production_mt: only fields produce, this is a {self.kind}")
-        if self.production_mt is not None:
-            _check_range(self, "production_mt", "production_low_mt", "production_high_mt")
-        return self
-
-
-class OilLink(_Record):
-    """A leg of the crude-oil layer: a pipeline, a tanker crossing or rail tank cars, one way, with the capacity
-    open to the crude modelled (``capacity_mt`` less ``other_use_mt``) and the tariff per tonne."""
-
-    id: Id
-    from_: str = Field(alias="from")
-    to: str
-    mode: Literal["pipeline", "tanker", "rail"]
-    system: str = Field(min_length=1)
-    distance_km: FiniteFloat = Field(gt=0)
-    days: OptFiniteFloat = Field(default=None, ge=0)
-    capacity_mt: FiniteFloat = Field(ge=0)
-    capacity_low_mt: OptFiniteFloat = Field(default=None, ge=0)
-    capacity_high_mt: OptFiniteFloat = Field(default=None, ge=0)
-    other_use_mt: FiniteFloat = Field(default=0.0, ge=0)
-    tariff_usd_per_t: FiniteFloat = Field(ge=0)
-    tariff_low_usd_per_t: OptFiniteFloat = Field(default=None, ge=0)
-    tariff_high_usd_per_t: OptFiniteFloat = Field(default=None, ge=0)
-    tariff_as_of: OptStr = None
-    countries: StrList = Field(min_length=1)
-    feeder: Flag = False
-
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True, populate_by_name=True)
-
-    @field_validator("countries")
-    @classmethod
-    def _countries(cls, value: list[str]) -> list[str]:
-        return _check_subset(value, COUNTRIES, "country code")
-
-    @model_validator(mode="after")
-    def _consistent(self) -> OilLink:
-        _check_range(self, "capacity_mt", "capacity_low_mt", "capacity_high_mt")
-        _check_range(self, "tariff_usd_per_t", "tariff_low_usd_per_t", "tariff_high_usd_per_t")
-        if self.other_use_mt > self.capacity_mt:
-            raise ValueError(f"other_use_mt: {self.other_use_mt} is more than capacity_mt {self.capacity_mt}")
-        if self.from_ == self.to:
-            raise ValueError(f"to: a link cannot start and end at {self.to!r}")
-        return self
-
-    @property
-    def open_mt(self) -> float:
-        """Capacity open to the crude modelled: capacity less what other shippers use."""
-        return self.capacity_mt - self.other_use_mt
-
-
-class FiberNode(_Record):
-    """A node of the data layer: an interconnection hub, a cable landing point or a junction of terrestrial routes."""
-
-    id: Id
-    name: str = Field(min_length=1)
-    aliases: StrList = []
-    kind: Literal["hub", "landing", "junction"]
-    region: Literal["europe", "turkiye", "caucasus", "central-asia", "russia", "middle-east", "south-asia", "east-asia"]
-    country: str
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
-    place: OptStr = None
-
-    @field_validator("country")
-    @classmethod
-    def _country(cls, value: str) -> str:
-        return _country_code(value)
-
-
-class FiberLink(_Record):
-    """A fiber section between two nodes (both ways): its system, length (given, or great-circle distance times
-    ``route_factor``), capacity, status and the equipment delay one way."""
-
-    id: Id
-    from_: str = Field(alias="from")
-    to: str
-    system: str = Field(min_length=1)
-    kind: Literal["terrestrial", "submarine"]
-    via: OptStr = None
-    length_km: OptFiniteFloat = Field(default=None, gt=0)
-    route_factor: OptFiniteFloat = Field(default=None, ge=1)
-    capacity_tbps: FiniteFloat = Field(ge=0)
-    status: Literal["operational", "planned", "proposed"]
-    ready: OptStr = None
-    countries: StrList = Field(min_length=1)
-    equipment_ms: FiniteFloat = Field(default=0.1, ge=0)
-
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True, populate_by_name=True)
-
-    @field_validator("countries")
-    @classmethod
-    def _countries(cls, value: list[str]) -> list[str]:
-        return _check_subset(value, COUNTRIES, "country code")
-
-    @field_validator("ready")
-    @classmethod
-    def _ready(cls, value: str | None) -> str | None:
-        if value is not None and not _DATE.match(value):
-            raise ValueError(f"{value!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
-        return value
-
-    @model_validator(mode="after")
-    def _consistent(self) -> FiberLink:
-        if self.length_km is None and self.route_factor is None:
-            raise ValueError("length_km: give length_km, or route_factor to scale the great-circle distance")
-        if self.from_ == self.to:
-            raise ValueError(f"to: a link cannot start and end at {self.to!r}")
-        return self
-
-
-class FiberRtt(_Record):
-    """A published round-trip time between two nodes of the data layer: what the latency model is checked against."""
-
-    id: Id
-    from_: str = Field(alias="from")
-    to: str
-    rtt_ms: FiniteFloat = Field(gt=0)
-    rtt_low_ms: OptFiniteFloat = Field(default=None, gt=0)
-    rtt_high_ms: OptFiniteFloat = Field(default=None, gt=0)
-    via: OptStr = None
-    path: OptStr = None
-
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True, populate_by_name=True)
-
-    @model_validator(mode="after")
-    def _consistent(self) -> FiberRtt:
-        _check_range(self, "rtt_ms", "rtt_low_ms", "rtt_high_ms")
-        return self

@@ -9,9 +9,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from corridor.dataset.layer_records import FiberLink, FiberNode, FiberRtt, OilLink, OilNode
 from corridor.dataset.records import (
-    FREIGHT_MODES,
-    UNIT_PAYLOAD_KEYS,
     Berth,
     Capacity,
     Corridor,
@@ -19,18 +18,14 @@ from corridor.dataset.records import (
     Delay,
     DemandRecord,
     EmissionFactor,
-    FiberLink,
-    FiberNode,
-    FiberRtt,
     Link,
-    OilLink,
-    OilNode,
     Place,
     Service,
     Source,
     Transfer,
     Weather,
 )
+from corridor.dataset.vocab import FREIGHT_MODES, UNIT_PAYLOAD_KEYS
 from corridor.errors import DatasetError, Problem
 from corridor.names import normalize_name
 
@@ -63,6 +58,28 @@ OPTIONAL_TABLES = (
     frozenset({"services.csv", "capacities.csv", "demand.csv", "weather.csv", "delays.csv", "berths.csv"})
     | LAYER_TABLES
 )
+#: What one row of each table is, in messages ("duplicate place 'baku'").
+_ROW_NOUNS = {
+    "sources.csv": "source",
+    "corridors.csv": "corridor",
+    "emission_factors.csv": "emission factor",
+    "places.csv": "place",
+    "links.csv": "link",
+    "transfers.csv": "transfer",
+    "services.csv": "service",
+    "capacities.csv": "capacity element",
+    "demand.csv": "demand record",
+    "weather.csv": "weather record",
+    "delays.csv": "delay record",
+    "berths.csv": "berth record",
+    "oil_nodes.csv": "oil node",
+    "oil_links.csv": "oil link",
+    "fiber_nodes.csv": "fiber node",
+    "fiber_links.csv": "fiber link",
+    "fiber_rtt.csv": "round-trip record",
+}
+#: The records of one table, each with its line number (typed by the table, see ``TABLES``).
+_Lined = list[tuple[int, Any]]
 
 
 @dataclass(frozen=True)
@@ -165,117 +182,132 @@ def validate_tables(
 ) -> Tables:
     """Check every table and the references between them; raise DatasetError with all problems found."""
     problems: list[Problem] = []
-    parsed_info: DatasetInfo | None = None
-    if info is None:
-        problems.append(Problem(info_file, None, None, "file is missing"))
-    else:
-        try:
-            parsed_info = DatasetInfo.model_validate(info)
-        except ValidationError as error:
-            for item in error.errors(include_url=False):
-                key = ".".join(str(part) for part in item["loc"])
-                problems.append(Problem(info_file, None, key, str(item["msg"]).removeprefix("Value error, ")))
+    parsed_info = _parse_info(info, info_file, problems)
     for name in TABLES:
         if name not in tables and name not in OPTIONAL_TABLES:
             problems.append(Problem(name, None, None, "file is missing"))
+    rows: dict[str, _Lined] = {
+        name: _records(tables[name], model, problems) if name in tables else [] for name, model in TABLES.items()
+    }
+    for name, recs in rows.items():
+        _duplicates(name, ((line, rec.id) for line, rec in recs), _ROW_NOUNS[name], problems)
+    _check_references(rows, parsed_info, info_file, _Known(problems))
+    if problems or parsed_info is None:
+        raise DatasetError(problems)
+    # Each field of Tables is named after its file (links.csv -> links).
+    return Tables(
+        info=parsed_info,
+        **{name.removesuffix(".csv"): tuple(rec for _, rec in recs) for name, recs in rows.items()},
+    )
 
-    def rows(name: str, model: type[M]) -> list[tuple[int, M]]:
-        return _records(tables[name], model, problems) if name in tables else []
 
-    sources = rows("sources.csv", Source)
-    corridors = rows("corridors.csv", Corridor)
-    factors = rows("emission_factors.csv", EmissionFactor)
-    places = rows("places.csv", Place)
-    links = rows("links.csv", Link)
-    transfers = rows("transfers.csv", Transfer)
-    services = rows("services.csv", Service)
-    capacities = rows("capacities.csv", Capacity)
-    demand = rows("demand.csv", DemandRecord)
-    weather = rows("weather.csv", Weather)
-    delays = rows("delays.csv", Delay)
-    berths = rows("berths.csv", Berth)
-    oil_nodes = rows("oil_nodes.csv", OilNode)
-    oil_links = rows("oil_links.csv", OilLink)
-    fiber_nodes = rows("fiber_nodes.csv", FiberNode)
-    fiber_links = rows("fiber_links.csv", FiberLink)
-    fiber_rtt = rows("fiber_rtt.csv", FiberRtt)
+def _parse_info(info: Mapping[str, Any] | None, info_file: str, problems: list[Problem]) -> DatasetInfo | None:
+    """``dataset.yaml`` as a DatasetInfo, or None with its problems added."""
+    if info is None:
+        problems.append(Problem(info_file, None, None, "file is missing"))
+        return None
+    try:
+        return DatasetInfo.model_validate(info)
+    except ValidationError as error:
+        for item in error.errors(include_url=False):
+            key = ".".join(str(part) for part in item["loc"])
+            problems.append(Problem(info_file, None, key, str(item["msg"]).removeprefix("Value error, ")))
+        return None
 
-    for file, recs, what in (
-        ("sources.csv", sources, "source"),
-        ("corridors.csv", corridors, "corridor"),
-        ("emission_factors.csv", factors, "emission factor"),
-        ("places.csv", places, "place"),
-        ("links.csv", links, "link"),
-        ("transfers.csv", transfers, "transfer"),
-        ("services.csv", services, "service"),
-        ("capacities.csv", capacities, "capacity element"),
-        ("demand.csv", demand, "demand record"),
-        ("weather.csv", weather, "weather record"),
-        ("delays.csv", delays, "delay record"),
-        ("berths.csv", berths, "berth record"),
-        ("oil_nodes.csv", oil_nodes, "oil node"),
-        ("oil_links.csv", oil_links, "oil link"),
-        ("fiber_nodes.csv", fiber_nodes, "fiber node"),
-        ("fiber_links.csv", fiber_links, "fiber link"),
-        ("fiber_rtt.csv", fiber_rtt, "round-trip record"),
-    ):
-        _duplicates(file, ((line, rec.id) for line, rec in recs), what, problems)
 
-    source_ids = {rec.id for _, rec in sources}
-    corridor_ids = {rec.id for _, rec in corridors}
-    factor_kind = {rec.id: rec.kind for _, rec in factors}
-    place_by_id = {rec.id: rec for _, rec in places}
-    link_ids = {rec.id for _, rec in links}
+class _Known:
+    """Collects the problems of the checks across tables; calling it checks that a reference names something."""
 
-    def known(file: str, line: int, column: str, value: str, valid: Iterable[str], what: str) -> bool:
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+
+    def add(self, file: str, line: int | None, column: str | None, message: str) -> None:
+        self.problems.append(Problem(file, line, column, message))
+
+    def __call__(self, file: str, line: int, column: str, value: str, valid: Iterable[str], what: str) -> bool:
+        """True if ``value`` is in ``valid``; otherwise reports "unknown <what> <value>" and returns False.
+
+        ``what`` may end in a hint: "place (see places.csv)".
+        """
         if value in valid:
             return True
         name, _, hint = what.partition(" (")
-        problems.append(Problem(file, line, column, f"unknown {name} {value!r}" + (f" ({hint}" if hint else "")))
+        self.add(file, line, column, f"unknown {name} {value!r}" + (f" ({hint}" if hint else ""))
         return False
 
+
+def _check_references(rows: Mapping[str, _Lined], info: DatasetInfo | None, info_file: str, known: _Known) -> None:
+    """References between tables, in the order their problems are reported."""
+    problems = known.problems
+    sources = rows["sources.csv"]
     if sources:
-        for file, recs in (
-            ("corridors.csv", corridors),
-            ("emission_factors.csv", factors),
-            ("places.csv", places),
-            ("links.csv", links),
-            ("transfers.csv", transfers),
-            ("services.csv", services),
-            ("capacities.csv", capacities),
-            ("demand.csv", demand),
-            ("weather.csv", weather),
-            ("delays.csv", delays),
-            ("berths.csv", berths),
-            ("oil_nodes.csv", oil_nodes),
-            ("oil_links.csv", oil_links),
-            ("fiber_nodes.csv", fiber_nodes),
-            ("fiber_links.csv", fiber_links),
-            ("fiber_rtt.csv", fiber_rtt),
-        ):
-            for line, rec in recs:
-                for source in rec.source:
-                    known(file, line, "source", source, source_ids, "source (see sources.csv)")
-        if parsed_info is not None:
-            for key in type(parsed_info).model_fields:
-                quantity = getattr(parsed_info, key)
-                for source in getattr(quantity, "source", []):
-                    if source not in source_ids:
-                        problems.append(Problem(info_file, None, f"{key}.source", f"unknown source {source!r}"))
+        _check_sources(rows, info, info_file, {rec.id for _, rec in sources}, known)
+    places = rows["places.csv"]
+    links = rows["links.csv"]
+    services = rows["services.csv"]
+    place_by_id = {rec.id: rec for _, rec in places}
+    link_ids = {rec.id for _, rec in links}
+    factor_kind = {rec.id: rec.kind for _, rec in rows["emission_factors.csv"]}
+    _check_place_names(places, known)
+    corridor_ids = {rec.id for _, rec in rows["corridors.csv"]}
+    layers_at = _check_links(links, place_by_id, corridor_ids, factor_kind, known)
+    _check_transfers(rows["transfers.csv"], place_by_id, layers_at, factor_kind, known)
+    _check_services(services, link_ids, known)
+    _check_capacities(rows["capacities.csv"], links, rows["transfers.csv"], services, info, info_file, problems)
+    _check_demand(rows["demand.csv"], place_by_id, problems)
+    _check_variability(rows["weather.csv"], rows["delays.csv"], link_ids, problems)
+    _check_cuts(rows["corridors.csv"], link_ids, known)
+    _check_berths(rows["berths.csv"], place_by_id, {rec.id for _, rec in services}, known)
+    _check_layers(
+        rows["oil_nodes.csv"],
+        rows["oil_links.csv"],
+        rows["fiber_nodes.csv"],
+        rows["fiber_links.csv"],
+        rows["fiber_rtt.csv"],
+        place_by_id,
+        known,
+    )
 
-    # Place names and aliases must point to one place each, or lookups would be ambiguous.
 
+def _check_sources(
+    rows: Mapping[str, _Lined], info: DatasetInfo | None, info_file: str, source_ids: set[str], known: _Known
+) -> None:
+    """Every source a record or dataset.yaml cites is in sources.csv."""
+    for file, recs in rows.items():
+        if file == "sources.csv":
+            continue
+        for line, rec in recs:
+            for source in rec.source:
+                known(file, line, "source", source, source_ids, "source (see sources.csv)")
+    if info is None:
+        return
+    for key in type(info).model_fields:
+        quantity = getattr(info, key)
+        for source in getattr(quantity, "source", []):
+            if source not in source_ids:
+                known.add(info_file, None, f"{key}.source", f"unknown source {source!r}")
+
+
+def _check_place_names(places: Sequence[tuple[int, Place]], known: _Known) -> None:
+    """Place names and aliases point to one place each, or lookups would be ambiguous."""
     owner: dict[str, tuple[str, int]] = {}
     for line, place in places:
         for label in (place.name, *place.aliases):
             key = normalize_name(label)
             if key in owner and owner[key][0] != place.id:
                 other, other_line = owner[key]
-                problems.append(
-                    Problem("places.csv", line, "aliases", f"{label!r} also names {other!r} (line {other_line})")
-                )
+                known.add("places.csv", line, "aliases", f"{label!r} also names {other!r} (line {other_line})")
             owner.setdefault(key, (place.id, line))
 
+
+def _check_links(
+    links: Sequence[tuple[int, Link]],
+    place_by_id: Mapping[str, Place],
+    corridor_ids: set[str],
+    factor_kind: Mapping[str, str],
+    known: _Known,
+) -> dict[str, set[str]]:
+    """Ends, corridors and emission factors of links exist; returns the layers of the links at each place."""
     layers_at: dict[str, set[str]] = {}
     for line, link in links:
         ok_from = known("links.csv", line, "from", link.from_, place_by_id, "place (see places.csv)")
@@ -287,21 +319,32 @@ def validate_tables(
             if corridor != "*":
                 known("links.csv", line, "corridors", corridor, corridor_ids, "corridor (see corridors.csv)")
         if link.mode in FREIGHT_MODES:
-            if link.emission_factor is None:
-                problems.append(
-                    Problem("links.csv", line, "emission_factor", "a freight link needs an emission factor")
-                )
-            elif (
-                known("links.csv", line, "emission_factor", link.emission_factor, factor_kind, "emission factor")
-                and factor_kind[link.emission_factor] != "transport"
-            ):
-                problems.append(
-                    Problem("links.csv", line, "emission_factor", f"{link.emission_factor!r} is a hub factor")
-                )
-            if link.mode == "pipeline" and set(link.commodities) - {"liquid_bulk"}:
-                problems.append(Problem("links.csv", line, "commodities", "a pipeline carries liquid_bulk only"))
+            _check_freight_link(line, link, factor_kind, known)
+    return layers_at
 
-    seen_transfer: dict[tuple[str, str, str, str], int] = {}
+
+def _check_freight_link(line: int, link: Link, factor_kind: Mapping[str, str], known: _Known) -> None:
+    """A freight link has a transport emission factor, and a pipeline carries liquid bulk only."""
+    if link.emission_factor is None:
+        known.add("links.csv", line, "emission_factor", "a freight link needs an emission factor")
+    elif (
+        known("links.csv", line, "emission_factor", link.emission_factor, factor_kind, "emission factor")
+        and factor_kind[link.emission_factor] != "transport"
+    ):
+        known.add("links.csv", line, "emission_factor", f"{link.emission_factor!r} is a hub factor")
+    if link.mode == "pipeline" and set(link.commodities) - {"liquid_bulk"}:
+        known.add("links.csv", line, "commodities", "a pipeline carries liquid_bulk only")
+
+
+def _check_transfers(
+    transfers: Sequence[tuple[int, Transfer]],
+    place_by_id: Mapping[str, Place],
+    layers_at: Mapping[str, set[str]],
+    factor_kind: Mapping[str, str],
+    known: _Known,
+) -> None:
+    """A transfer's place exists and has links of its layers; one transfer per place, layers and kind."""
+    seen: dict[tuple[str, str, str, str], int] = {}
     for line, transfer in transfers:
         if not known("transfers.csv", line, "place", transfer.place, place_by_id, "place (see places.csv)"):
             continue
@@ -310,96 +353,59 @@ def validate_tables(
             layer = getattr(transfer, column)
             if layer != "gate" and layer not in at:
                 valid = ", ".join(sorted(at | {"gate"}))
-                problems.append(
-                    Problem(
-                        "transfers.csv",
-                        line,
-                        column,
-                        f"no {layer!r} link touches {transfer.place!r}; layers there: {valid}",
-                    )
-                )
-        transfer_key = (transfer.place, transfer.from_layer, transfer.to_layer, transfer.kind)
-        if transfer_key in seen_transfer:
-            problems.append(
-                Problem(
-                    "transfers.csv", line, "kind", f"same place, layers and kind as line {seen_transfer[transfer_key]}"
-                )
-            )
-        seen_transfer.setdefault(transfer_key, line)
-        if (
-            transfer.emission_factor is not None
-            and known(
-                "transfers.csv", line, "emission_factor", transfer.emission_factor, factor_kind, "emission factor"
-            )
-            and factor_kind[transfer.emission_factor] != "hub"
-        ):
-            problems.append(
-                Problem(
+                known.add(
                     "transfers.csv",
                     line,
-                    "emission_factor",
-                    f"{transfer.emission_factor!r} is not a hub factor",
+                    column,
+                    f"no {layer!r} link touches {transfer.place!r}; layers there: {valid}",
                 )
-            )
+        key = (transfer.place, transfer.from_layer, transfer.to_layer, transfer.kind)
+        if key in seen:
+            known.add("transfers.csv", line, "kind", f"same place, layers and kind as line {seen[key]}")
+        seen.setdefault(key, line)
+        factor = transfer.emission_factor
+        if (
+            factor is not None
+            and known("transfers.csv", line, "emission_factor", factor, factor_kind, "emission factor")
+            and factor_kind[factor] != "hub"
+        ):
+            known.add("transfers.csv", line, "emission_factor", f"{factor!r} is not a hub factor")
 
+
+def _check_services(services: Sequence[tuple[int, Service]], link_ids: set[str], known: _Known) -> None:
+    """Services run on links that exist, each link in one service at most."""
     for line, service in services:
         for link_id in service.links:
             known("services.csv", line, "links", link_id, link_ids, "link (see links.csv)")
     counts = Counter(link_id for _, service in services for link_id in service.links)
     for link_id, count in counts.items():
         if count > 1:
-            problems.append(Problem("services.csv", None, "links", f"link {link_id!r} is in {count} services"))
+            known.add("services.csv", None, "links", f"link {link_id!r} is in {count} services")
 
-    _check_capacities(capacities, links, transfers, services, parsed_info, info_file, problems)
-    _check_demand(demand, place_by_id, problems)
-    _check_variability(weather, delays, link_ids, problems)
-    for line, corridor_rec in corridors:
-        for cut_item in corridor_rec.cut:
-            kind, _, name = cut_item.partition(":")
+
+def _check_cuts(corridors: Sequence[tuple[int, Corridor]], link_ids: set[str], known: _Known) -> None:
+    """The links a corridor's cut names exist."""
+    for line, corridor in corridors:
+        for item in corridor.cut:
+            kind, _, name = item.partition(":")
             if kind == "link" and name not in link_ids:
-                problems.append(Problem("corridors.csv", line, "cut", f"unknown link {name!r} (see links.csv)"))
-    service_ids = {rec.id for _, rec in services}
+                known.add("corridors.csv", line, "cut", f"unknown link {name!r} (see links.csv)")
+
+
+def _check_berths(
+    berths: Sequence[tuple[int, Berth]], place_by_id: Mapping[str, Place], service_ids: set[str], known: _Known
+) -> None:
+    """Berths are at places that exist, for services that exist, one row per place and service."""
     served: dict[tuple[str, str], int] = {}
     for line, berth in berths:
         known("berths.csv", line, "place", berth.place, place_by_id, "place (see places.csv)")
         for service_id in berth.services:
-            if known("berths.csv", line, "services", service_id, service_ids, "service (see services.csv)"):
-                if (berth.place, service_id) in served:
-                    first = served[(berth.place, service_id)]
-                    problems.append(
-                        Problem(
-                            "berths.csv", line, "services", f"{service_id!r} already has berths here (line {first})"
-                        )
-                    )
-                served.setdefault((berth.place, service_id), line)
-
-    _check_layers(oil_nodes, oil_links, fiber_nodes, fiber_links, fiber_rtt, place_by_id, known)
-    if problems or parsed_info is None:
-        raise DatasetError(problems)
-
-    def strip(recs: Sequence[tuple[int, M]]) -> tuple[M, ...]:
-        return tuple(rec for _, rec in recs)
-
-    return Tables(
-        info=parsed_info,
-        sources=strip(sources),
-        corridors=strip(corridors),
-        emission_factors=strip(factors),
-        places=strip(places),
-        links=strip(links),
-        transfers=strip(transfers),
-        services=strip(services),
-        capacities=strip(capacities),
-        demand=strip(demand),
-        weather=strip(weather),
-        delays=strip(delays),
-        berths=strip(berths),
-        oil_nodes=strip(oil_nodes),
-        oil_links=strip(oil_links),
-        fiber_nodes=strip(fiber_nodes),
-        fiber_links=strip(fiber_links),
-        fiber_rtt=strip(fiber_rtt),
-    )
+            if not known("berths.csv", line, "services", service_id, service_ids, "service (see services.csv)"):
+                continue
+            if (berth.place, service_id) in served:
+                first = served[(berth.place, service_id)]
+                known.add("berths.csv", line, "services", f"{service_id!r} already has berths here (line {first})")
+            served.setdefault((berth.place, service_id), line)
 
 
 def _check_layers(
@@ -408,8 +414,8 @@ def _check_layers(
     fiber_nodes: Sequence[tuple[int, FiberNode]],
     fiber_links: Sequence[tuple[int, FiberLink]],
     fiber_rtt: Sequence[tuple[int, FiberRtt]],
-    place_by_id: Mapping[str, Any],
-    known: Any,
+    place_by_id: Mapping[str, Place],
+    known: _Known,
 ) -> None:
     """References of the oil and data layers: their nodes, and the freight network's places they sit at."""
     for file, nodes in (("oil_nodes.csv", oil_nodes), ("fiber_nodes.csv", fiber_nodes)):

@@ -20,8 +20,8 @@ from corridor.errors import InvalidOptionError, NoRouteError, UnknownElementErro
 from corridor.layers import match_name
 
 if TYPE_CHECKING:
+    from corridor.dataset.layer_records import FiberLink, FiberNode
     from corridor.dataset.network import Network
-    from corridor.dataset.records import FiberLink, FiberNode
 
 __all__ = [
     "FIBER_US_PER_KM",

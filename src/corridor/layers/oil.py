@@ -17,8 +17,8 @@ from corridor.errors import InvalidOptionError, NoRouteError, SolverError
 from corridor.layers import match_name
 
 if TYPE_CHECKING:
+    from corridor.dataset.layer_records import OilLink, OilNode
     from corridor.dataset.network import Network
-    from corridor.dataset.records import OilLink, OilNode
 
 __all__ = ["Breakeven", "OilAllocation", "OilRoute", "RouteFlow", "allocate_oil", "oil_routes"]
 

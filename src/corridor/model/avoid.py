@@ -6,7 +6,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from corridor.dataset.avoid import Avoid
-from corridor.dataset.records import MODES, PASSAGES
+from corridor.dataset.vocab import MODES, PASSAGES
 from corridor.model.graph import VirtualGraph
 
 __all__ = ["blocked_arcs"]

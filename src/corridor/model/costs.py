@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from corridor.dataset.records import CARGOES, COMMODITIES
+from corridor.dataset.vocab import CARGOES, COMMODITIES
 from corridor.errors import InvalidOptionError
 
 if TYPE_CHECKING:

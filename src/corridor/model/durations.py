@@ -393,7 +393,7 @@ class DurationModel:
             return cached
         if month is not None and not 1 <= month <= 12:
             raise InvalidOptionError(f"A month is 1-12, got {month!r}.")
-        from corridor.dataset.records import COMMODITIES
+        from corridor.dataset.vocab import COMMODITIES
         from corridor.model.graph import ARC_LINK
 
         network, g = self.network, graph_of(self.network)

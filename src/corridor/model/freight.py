@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from corridor.dataset.flownet import VDF_NAMES, Demand, FlowNetwork, TrafficClass
-from corridor.dataset.records import COMMODITIES, PASSAGES
+from corridor.dataset.vocab import COMMODITIES, PASSAGES
 from corridor.errors import InvalidOptionError
 from corridor.model.durations import durations_of
 from corridor.model.graph import ARC_GATE_IN, ARC_GATE_OUT, ARC_LINK, ARC_MID, ARC_THROUGH, graph_of

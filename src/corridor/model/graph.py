@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from corridor.dataset.records import COMMODITIES, FREIGHT_MODES, MODES, PASSAGES, TARIFF_UNITS
+from corridor.dataset.vocab import COMMODITIES, FREIGHT_MODES, MODES, PASSAGES, TARIFF_UNITS
 
 if TYPE_CHECKING:
     from corridor.dataset.network import Network

@@ -855,7 +855,7 @@ def _adds(
 
 
 def _closures(block: Any, net: Network, name: str, at: Any, bad: Any) -> list[Closure]:
-    from corridor.dataset.records import PASSAGES
+    from corridor.dataset.vocab import PASSAGES
 
     out: list[Closure] = []
     if block is None:

@@ -82,14 +82,14 @@ class ScenarioResult:
 
 
 def chosen_commodities(network: Network) -> tuple[str, ...]:
-    from corridor.dataset.records import COMMODITIES
+    from corridor.dataset.vocab import COMMODITIES
 
     return COMMODITIES
 
 
 def _passages(network: Network, link_flow: NDArray[np.float64]) -> dict[str, float]:
     """Tonnes through each passage from flows on the commodity-copied virtual network."""
-    from corridor.dataset.records import PASSAGES
+    from corridor.dataset.vocab import PASSAGES
     from corridor.model.graph import ARC_LINK
 
     g = graph_of(network)
