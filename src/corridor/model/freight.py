@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -141,24 +142,8 @@ def flow_network(
     InvalidOptionError
         For a year absent from the demand table, an unknown commodity, or bad numbers.
     """
-    from corridor.dataset.avoid import parse_avoid
-    from corridor.model.avoid import blocked_arcs
-    from corridor.model.costs import arc_cost_usd, parse_cargo
-    from corridor.model.emissions import WTW, arc_co2e_kg
-
-    for name, value in (("capacity scale", capacity_scale), ("demand scale", demand_scale)):
-        if not np.isfinite(value) or value < 0:
-            raise InvalidOptionError(f"The {name} must be a non-negative number, got {value!r}")
-    if capacity_scale == 0:
-        raise InvalidOptionError("The capacity scale must be above 0 (a zero capacity cannot carry a delay)")
-    records = list(network.demand if demand is None else demand)
-    chosen: int | None = year
-    if records:
-        years = sorted({int(r.year) for r in records})
-        chosen = years[-1] if year is None else year
-        if chosen not in years:
-            raise InvalidOptionError(f"No demand for year {chosen}; the demand table has {', '.join(map(str, years))}")
-        records = [r for r in records if int(r.year) == chosen]
+    _check_scales(capacity_scale, demand_scale)
+    records, chosen = _records_of_year(list(network.demand if demand is None else demand), year)
     used = tuple(commodities) if commodities else COMMODITIES
     for c in used:
         if c not in COMMODITIES:
@@ -172,23 +157,118 @@ def flow_network(
     if not (np.isfinite(carbon) and carbon >= 0):
         raise InvalidOptionError(f"The carbon price must be a non-negative number, got {carbon!r}")
 
-    tail = np.concatenate([g.tail.astype(np.int64) + j * n0 for j in range(n_c)])
-    head = np.concatenate([g.head.astype(np.int64) + j * n0 for j in range(n_c)])
     # free-flow time: every element's expected hours over the year (one model of durations); queues come from the
     # capacity elements' delay functions on top
     mean_hours = durations_of(network).arc_mean_hours(None)
     fft = np.concatenate([mean_hours[:, COMMODITIES.index(c)] for c in used])
-    length = np.tile(g.distance_km, n_c)
-    link_ids = tuple(f"{c}:{i}" for c in used for i in ids)
-    link_label = tuple(f"{lab} [{c}]" for c in used for lab in labels)
-    link_kind = tuple(k for _ in used for k in kinds)
+    elements = _capacity_elements(network, used, capacity_scale)
 
-    # Capacity elements.
-    e_ids: list[str] = []
-    e_labels: list[str] = []
-    e_kinds: list[str] = []
-    members: list[NDArray[np.int64]] = []
-    vdf, t0, cap, alpha, beta = [], [], [], [], []
+    # Zones: every place, once per commodity copy.
+    xy = np.full((n0, 2), np.nan)
+    has = node_place >= 0
+    xy[has, 0] = [places[i].lon for i in node_place[has]]
+    xy[has, 1] = [places[i].lat for i in node_place[has]]
+    node_ids = tuple(f"{c}:{places[p].id if p >= 0 else 'mid'}:{i}" for c in used for i, p in enumerate(node_place))
+
+    classes = _demand_classes(
+        network,
+        records,
+        used,
+        carbon_price_usd_per_t=carbon,
+        value_of_time_usd_per_t_hour=value_of_time_usd_per_t_hour,
+        demand_scale=demand_scale,
+    )
+    flow_demand = Demand(tuple(classes), year=chosen, label=f"{info.name} demand {chosen}") if classes else None
+    return FlowNetwork(
+        name=info.name,
+        n_nodes=n0 * n_c,
+        zones=tuple(f"{p.id}/{c}" for c in used for p in places),
+        origin_node=_per_commodity(g.source_node, n0, n_c),
+        destination_node=_per_commodity(g.sink_node, n0, n_c),
+        no_through=np.zeros(n0 * n_c, dtype=bool),
+        link_ids=tuple(f"{c}:{i}" for c in used for i in ids),
+        tail=_per_commodity(g.tail, n0, n_c),
+        head=_per_commodity(g.head, n0, n_c),
+        free_flow_time=fft.astype(np.float64),
+        length=np.tile(g.distance_km, n_c).astype(np.float64),
+        toll=np.zeros(e0 * n_c),
+        element_ids=tuple(elements.ids),
+        element_ptr=elements.pointers(),
+        element_link=elements.links(),
+        vdf=np.asarray(elements.vdf, dtype=np.int8),
+        t0=np.asarray(elements.t0, dtype=np.float64),
+        capacity=np.asarray(elements.capacity, dtype=np.float64),
+        alpha=np.asarray(elements.alpha, dtype=np.float64),
+        beta=np.asarray(elements.beta, dtype=np.float64),
+        time_unit="h",
+        flow_unit="t/year",
+        node_ids=node_ids,
+        node_xy=np.tile(xy, (n_c, 1)),
+        link_kind=tuple(k for _ in used for k in kinds),
+        link_label=tuple(f"{lab} [{c}]" for c in used for lab in labels),
+        element_kind=tuple(elements.kinds),
+        element_label=tuple(elements.labels),
+        demand=flow_demand,
+        meta={
+            "source": network,
+            "commodities": used,
+            "base_arc": np.tile(np.arange(e0), n_c),
+            "commodity": np.repeat(np.arange(n_c), e0),
+        },
+    )
+
+
+def _check_scales(capacity_scale: float, demand_scale: float) -> None:
+    for name, value in (("capacity scale", capacity_scale), ("demand scale", demand_scale)):
+        if not np.isfinite(value) or value < 0:
+            raise InvalidOptionError(f"The {name} must be a non-negative number, got {value!r}")
+    if capacity_scale == 0:
+        raise InvalidOptionError("The capacity scale must be above 0 (a zero capacity cannot carry a delay)")
+
+
+def _records_of_year(records: list[Any], year: int | None) -> tuple[list[Any], int | None]:
+    """The demand records of ``year`` (default: the latest) and that year; no records, no year check."""
+    if not records:
+        return records, year
+    years = sorted({int(r.year) for r in records})
+    chosen = years[-1] if year is None else year
+    if chosen not in years:
+        raise InvalidOptionError(f"No demand for year {chosen}; the demand table has {', '.join(map(str, years))}")
+    return [r for r in records if int(r.year) == chosen], chosen
+
+
+def _per_commodity(nodes: NDArray[Any], n_nodes: int, n_commodities: int) -> NDArray[np.int64]:
+    """Node numbers in each commodity's copy of the virtual network, one copy after the other."""
+    return np.concatenate([nodes.astype(np.int64) + j * n_nodes for j in range(n_commodities)])
+
+
+@dataclass
+class _Elements:
+    """The capacity elements, as they are found: one per capacities.csv row and direction."""
+
+    ids: list[str] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+    members: list[NDArray[np.int64]] = field(default_factory=list)  # arcs of each, in every counted commodity
+    vdf: list[int] = field(default_factory=list)
+    t0: list[float] = field(default_factory=list)
+    capacity: list[float] = field(default_factory=list)
+    alpha: list[float] = field(default_factory=list)
+    beta: list[float] = field(default_factory=list)
+
+    def pointers(self) -> NDArray[np.int64]:
+        ptr = np.zeros(len(self.members) + 1, dtype=np.int64)
+        ptr[1:] = np.cumsum([m.size for m in self.members])
+        return ptr
+
+    def links(self) -> NDArray[np.int64]:
+        return (np.concatenate(self.members) if self.members else np.zeros(0, dtype=np.int64)).astype(np.int64)
+
+
+def _capacity_elements(network: Network, used: Sequence[str], capacity_scale: float) -> _Elements:
+    """One element per capacities.csv row and direction, counting the commodities the row counts among ``used``."""
+    e0 = graph_of(network).n_arcs
+    out = _Elements()
     for row in network.capacities:
         counted = [c for c in (row.commodities or COMMODITIES) if c in used]
         if not counted:
@@ -201,38 +281,43 @@ def flow_network(
             if not arcs:
                 continue
             base = np.asarray(arcs, dtype=np.int64)
-            members.append(np.concatenate([base + used.index(c) * e0 for c in counted]))
-            e_ids.append(row.id + suffix)
-            e_labels.append(_element_label(network, row) + (" (reverse)" if suffix else ""))
-            e_kinds.append(row.element_type)
-            vdf.append(VDF_NAMES.index(row.vdf))
-            t0.append(float(row.t0_hours))
-            cap.append(tonnes)
-            alpha.append(a)
-            beta.append(0.0 if row.vdf == "conical" else b)
-    element_ptr = np.zeros(len(members) + 1, dtype=np.int64)
-    element_ptr[1:] = np.cumsum([m.size for m in members])
-    element_link = np.concatenate(members) if members else np.zeros(0, dtype=np.int64)
+            out.members.append(np.concatenate([base + used.index(c) * e0 for c in counted]))
+            out.ids.append(row.id + suffix)
+            out.labels.append(_element_label(network, row) + (" (reverse)" if suffix else ""))
+            out.kinds.append(row.element_type)
+            out.vdf.append(VDF_NAMES.index(row.vdf))
+            out.t0.append(float(row.t0_hours))
+            out.capacity.append(tonnes)
+            out.alpha.append(a)
+            out.beta.append(0.0 if row.vdf == "conical" else b)
+    return out
 
-    # Zones: every place, once per commodity copy.
-    zones = tuple(f"{p.id}/{c}" for c in used for p in places)
-    origin_node = np.concatenate([g.source_node.astype(np.int64) + j * n0 for j in range(n_c)])
-    destination_node = np.concatenate([g.sink_node.astype(np.int64) + j * n0 for j in range(n_c)])
-    xy = np.full((n0, 2), np.nan)
-    has = node_place >= 0
-    xy[has, 0] = [places[i].lon for i in node_place[has]]
-    xy[has, 1] = [places[i].lat for i in node_place[has]]
-    node_xy = np.tile(xy, (n_c, 1))
-    node_ids = tuple(f"{c}:{places[p].id if p >= 0 else 'mid'}:{i}" for c in used for i, p in enumerate(node_place))
 
-    # Demand classes: one per (commodity, avoid rules).
-    classes: list[TrafficClass] = []
+def _demand_classes(
+    network: Network,
+    records: list[Any],
+    used: Sequence[str],
+    *,
+    carbon_price_usd_per_t: float,
+    value_of_time_usd_per_t_hour: float | None,
+    demand_scale: float,
+) -> list[TrafficClass]:
+    """One class per (commodity, avoid rules) of the records, on its commodity's copy of the network."""
+    from corridor.dataset.avoid import parse_avoid
+    from corridor.model.avoid import blocked_arcs
+    from corridor.model.costs import arc_cost_usd, parse_cargo
+    from corridor.model.emissions import WTW, arc_co2e_kg
+
+    g = graph_of(network)
+    e0, n_c = g.n_arcs, len(used)
+    places, info = network.places, network.info
+    n_z = len(places) * n_c
+    place_index = {p.id: i for i, p in enumerate(places)}
     grouped: dict[tuple[str, tuple[str, ...]], list[Any]] = defaultdict(list)
     for r in records:
         avoid = tuple(sorted(r.avoid)) if r.avoid else ()
         grouped[r.commodity, avoid].append(r)
-    n_z = len(zones)
-    place_index = {p.id: i for i, p in enumerate(places)}
+    classes: list[TrafficClass] = []
     for (commodity, avoid), rows in sorted(grouped.items()):
         if commodity not in used:
             continue
@@ -247,7 +332,7 @@ def flow_network(
         )
         if not (np.isfinite(vot) and vot > 0):
             raise InvalidOptionError(f"The value of time must be a positive number, got {vot!r}")
-        money = arc_cost_usd(g, cargo) + carbon * arc_co2e_kg(g, cargo, scope=WTW) / 1000.0
+        money = arc_cost_usd(g, cargo) + carbon_price_usd_per_t * arc_co2e_kg(g, cargo, scope=WTW) / 1000.0
         fixed = np.full(e0 * n_c, np.inf)
         allowed = np.zeros(e0 * n_c, dtype=bool)
         own = slice(j * e0, (j + 1) * e0)
@@ -262,41 +347,7 @@ def flow_network(
         classes.append(
             TrafficClass(name=name, demand=matrix, pce=1.0, fixed_cost=fixed, allowed=allowed, value_of_time=vot)
         )
-    flow_demand = Demand(tuple(classes), year=chosen, label=f"{info.name} demand {chosen}") if classes else None
-    base_arc = np.tile(np.arange(e0), n_c)
-    commodity_of = np.repeat(np.arange(n_c), e0)
-    return FlowNetwork(
-        name=info.name,
-        n_nodes=n0 * n_c,
-        zones=zones,
-        origin_node=origin_node,
-        destination_node=destination_node,
-        no_through=np.zeros(n0 * n_c, dtype=bool),
-        link_ids=link_ids,
-        tail=tail,
-        head=head,
-        free_flow_time=fft.astype(np.float64),
-        length=length.astype(np.float64),
-        toll=np.zeros(e0 * n_c),
-        element_ids=tuple(e_ids),
-        element_ptr=element_ptr,
-        element_link=element_link.astype(np.int64),
-        vdf=np.asarray(vdf, dtype=np.int8),
-        t0=np.asarray(t0, dtype=np.float64),
-        capacity=np.asarray(cap, dtype=np.float64),
-        alpha=np.asarray(alpha, dtype=np.float64),
-        beta=np.asarray(beta, dtype=np.float64),
-        time_unit="h",
-        flow_unit="t/year",
-        node_ids=node_ids,
-        node_xy=node_xy,
-        link_kind=link_kind,
-        link_label=link_label,
-        element_kind=tuple(e_kinds),
-        element_label=tuple(e_labels),
-        demand=flow_demand,
-        meta={"source": network, "commodities": used, "base_arc": base_arc, "commodity": commodity_of},
-    )
+    return classes
 
 
 def passage_volumes(result: AssignmentResult) -> dict[str, float]:

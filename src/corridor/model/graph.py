@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -27,6 +27,7 @@ from corridor.dataset.vocab import COMMODITIES, FREIGHT_MODES, MODES, PASSAGES, 
 
 if TYPE_CHECKING:
     from corridor.dataset.network import Network
+    from corridor.dataset.records import Link
 
 __all__ = [
     "ARC_GATE_IN",
@@ -41,6 +42,8 @@ __all__ = [
 ]
 
 ARC_LINK, ARC_THROUGH, ARC_TRANSFER, ARC_GATE_IN, ARC_GATE_OUT, ARC_MID = range(6)
+_COMMODITY_INDEX = {name: i for i, name in enumerate(COMMODITIES)}
+_UNIT_INDEX = {name: i for i, name in enumerate(TARIFF_UNITS)}
 
 
 @dataclass(frozen=True, eq=False)
@@ -86,12 +89,19 @@ class VirtualGraph:
         return start + int(hits[0])
 
 
+#: per-arc attributes that depend on the commodity: hours (C, 3), cost (C, U), co2 (C, 2), allowed (C,)
+Attrs = dict[str, NDArray[Any]]
+
+
 class _Builder:
-    def __init__(self, n_commodities: int) -> None:
+    """Nodes and arcs as they are added; a second arc between the same two nodes gets a middle node."""
+
+    def __init__(self) -> None:
         self.n_nodes = 0
-        self.c = n_commodities
         self.arcs: list[dict[str, object]] = []
         self.pairs: set[tuple[int, int]] = set()
+        self.node_in: dict[tuple[str, str], int] = {}  # (place, layer) -> arrival node
+        self.node_out: dict[tuple[str, str], int] = {}  # (place, layer) -> departure node
 
     def node(self) -> int:
         self.n_nodes += 1
@@ -120,93 +130,111 @@ def graph_of(network: Network) -> VirtualGraph:
 
 def compile_graph(network: Network) -> VirtualGraph:
     """Build the virtual network of ``network`` (once per Network, through :func:`graph_of`)."""
-    n_c, n_u = len(COMMODITIES), len(TARIFF_UNITS)
-    commodity_index = {name: i for i, name in enumerate(COMMODITIES)}
-    unit_index = {name: i for i, name in enumerate(TARIFF_UNITS)}
-    place_index = {place.id: i for i, place in enumerate(network.places)}
-    factors = network.factor_by_id
-    services = network.service_of_link
-
-    layers_at: dict[str, set[str]] = defaultdict(set)
-    for link in network.links:
-        if link.mode in FREIGHT_MODES:
-            layers_at[link.from_].add(link.layer)
-            layers_at[link.to].add(link.layer)
-
-    b = _Builder(n_c)
-    source_node = np.full(len(network.places), -1, dtype=np.int32)
-    sink_node = np.full(len(network.places), -1, dtype=np.int32)
-    node_in: dict[tuple[str, str], int] = {}
-    node_out: dict[tuple[str, str], int] = {}
-    for place in network.places:
-        source_node[place_index[place.id]] = b.node()
-        sink_node[place_index[place.id]] = b.node()
-        for layer in sorted(layers_at.get(place.id, ())):
-            node_in[place.id, layer] = b.node()
-            node_out[place.id, layer] = b.node()
-
-    # Transfer rows grouped by (place, from_layer, to_layer), both directions for bidirectional rows.
-    grouped: dict[tuple[str, str, str], list[int]] = defaultdict(list)
-    for i, transfer in enumerate(network.transfers):
-        grouped[transfer.place, transfer.from_layer, transfer.to_layer].append(i)
-        if transfer.bidirectional and transfer.from_layer != transfer.to_layer:
-            grouped[transfer.place, transfer.to_layer, transfer.from_layer].append(i)
-
-    def zeros() -> dict[str, object]:
-        return {
-            "hours": np.zeros((n_c, 3)),
-            "cost": np.zeros((n_c, n_u)),
-            "co2": np.zeros((n_c, 2)),
-            "allowed": np.ones(n_c, dtype=bool),
-        }
-
-    def transfer_attrs(rows: list[int], *, needs_row: bool) -> dict[str, object]:
-        """Sum the rows that apply to each commodity; a layer change needs a row for the commodity."""
-        attrs = zeros()
-        hours, cost, co2 = attrs["hours"], attrs["cost"], attrs["co2"]
-        allowed = np.zeros(n_c, dtype=bool) if needs_row else np.ones(n_c, dtype=bool)
-        assert isinstance(hours, np.ndarray) and isinstance(cost, np.ndarray) and isinstance(co2, np.ndarray)
-        for i in rows:
-            t = network.transfers[i]
-            applies = [commodity_index[c] for c in t.commodities] if t.commodities else list(range(n_c))
-            for c in applies:
-                allowed[c] = True
-                hours[c] += (t.hours_low, t.hours_typical, t.hours_high)
-                cost[c, unit_index[t.cost_unit]] += t.cost_usd
-                if t.emission_factor is not None:
-                    f = factors[t.emission_factor]
-                    co2[c] += (f.ttw * 1000.0, f.wtw * 1000.0)  # kg per t -> g per t
-        attrs["allowed"] = allowed
-        return attrs
-
+    layers_at = _layers_at(network)
+    b = _Builder()
+    source_node, sink_node = _add_nodes(b, network, layers_at)
     country_codes = tuple(
         sorted(
             {place.country for place in network.places}
             | {code for link in network.links for code in link.via_countries}
         )
     )
-    country_index = {code: i for i, code in enumerate(country_codes)}
-    corridor_ids = network.corridor_ids
+    _add_link_arcs(b, network)
+    _add_place_arcs(b, network, layers_at, source_node, sink_node)
+    return _to_graph(b, country_codes, network.corridor_ids, source_node, sink_node)
 
-    # Link arcs.
+
+def _layers_at(network: Network) -> dict[str, set[str]]:
+    """The layers (mode, gauge) of the freight links at each place."""
+    layers_at: dict[str, set[str]] = defaultdict(set)
+    for link in network.links:
+        if link.mode in FREIGHT_MODES:
+            layers_at[link.from_].add(link.layer)
+            layers_at[link.to].add(link.layer)
+    return layers_at
+
+
+def _add_nodes(
+    b: _Builder, network: Network, layers_at: dict[str, set[str]]
+) -> tuple[NDArray[np.int32], NDArray[np.int32]]:
+    """Per place: its source and sink, then an arrival and a departure node per layer; returns sources and sinks."""
+    source_node = np.full(len(network.places), -1, dtype=np.int32)
+    sink_node = np.full(len(network.places), -1, dtype=np.int32)
+    for pi, place in enumerate(network.places):
+        source_node[pi] = b.node()
+        sink_node[pi] = b.node()
+        for layer in sorted(layers_at.get(place.id, ())):
+            b.node_in[place.id, layer] = b.node()
+            b.node_out[place.id, layer] = b.node()
+    return source_node, sink_node
+
+
+def _zeros() -> Attrs:
+    n_c = len(COMMODITIES)
+    return {
+        "hours": np.zeros((n_c, 3)),
+        "cost": np.zeros((n_c, len(TARIFF_UNITS))),
+        "co2": np.zeros((n_c, 2)),
+        "allowed": np.ones(n_c, dtype=bool),
+    }
+
+
+def _grouped_transfers(network: Network) -> dict[tuple[str, str, str], list[int]]:
+    """Transfer rows by (place, from_layer, to_layer), both directions for bidirectional rows."""
+    grouped: dict[tuple[str, str, str], list[int]] = defaultdict(list)
+    for i, transfer in enumerate(network.transfers):
+        grouped[transfer.place, transfer.from_layer, transfer.to_layer].append(i)
+        if transfer.bidirectional and transfer.from_layer != transfer.to_layer:
+            grouped[transfer.place, transfer.to_layer, transfer.from_layer].append(i)
+    return grouped
+
+
+def _transfer_attrs(network: Network, rows: list[int], *, needs_row: bool) -> Attrs:
+    """Sum the rows that apply to each commodity; a layer change needs a row for the commodity."""
+    n_c = len(COMMODITIES)
+    attrs = _zeros()
+    hours, cost, co2 = attrs["hours"], attrs["cost"], attrs["co2"]
+    allowed = np.zeros(n_c, dtype=bool) if needs_row else np.ones(n_c, dtype=bool)
+    factors = network.factor_by_id
+    for i in rows:
+        t = network.transfers[i]
+        applies = [_COMMODITY_INDEX[c] for c in t.commodities] if t.commodities else list(range(n_c))
+        for c in applies:
+            allowed[c] = True
+            hours[c] += (t.hours_low, t.hours_typical, t.hours_high)
+            cost[c, _UNIT_INDEX[t.cost_unit]] += t.cost_usd
+            if t.emission_factor is not None:
+                f = factors[t.emission_factor]
+                co2[c] += (f.ttw * 1000.0, f.wtw * 1000.0)  # kg per t -> g per t
+    attrs["allowed"] = allowed
+    return attrs
+
+
+def _link_attrs(network: Network, link: Link) -> Attrs:
+    """Hours (running, plus the expected and the longest service wait), tariff, emissions and commodities."""
+    services = network.service_of_link
+    wait = services[link.id].expected_wait_hours if link.id in services else 0.0
+    full_wait = 2 * wait if link.id in services else 0.0
+    run = link.link_hours
+    attrs = _zeros()
+    attrs["hours"][:] = (run, run + wait, run + full_wait)
+    assert link.tariff_usd is not None and link.tariff_unit is not None
+    attrs["cost"][:, _UNIT_INDEX[link.tariff_unit]] = link.tariff_usd
+    if link.emission_factor:
+        factor = network.factor_by_id[link.emission_factor]
+        attrs["co2"][:] = (factor.ttw * link.distance_km, factor.wtw * link.distance_km)
+    attrs["allowed"][:] = [c in link.commodities for c in COMMODITIES]
+    return attrs
+
+
+def _add_link_arcs(b: _Builder, network: Network) -> None:
+    """One arc per freight link and direction, from the departure node of its layer to the arrival node."""
+    corridor_ids = network.corridor_ids
     for li, link in enumerate(network.links):
         if link.mode not in FREIGHT_MODES:
             continue
         pa, pz = network.place_by_id[link.from_], network.place_by_id[link.to]
-        factor = factors[link.emission_factor] if link.emission_factor else None
-        wait = services[link.id].expected_wait_hours if link.id in services else 0.0
-        full_wait = 2 * wait if link.id in services else 0.0
-        run = link.link_hours
-        attrs = zeros()
-        hours, cost, co2, allowed = attrs["hours"], attrs["cost"], attrs["co2"], attrs["allowed"]
-        assert isinstance(hours, np.ndarray) and isinstance(cost, np.ndarray)
-        assert isinstance(co2, np.ndarray) and isinstance(allowed, np.ndarray)
-        hours[:] = (run, run + wait, run + full_wait)
-        assert link.tariff_usd is not None and link.tariff_unit is not None
-        cost[:, unit_index[link.tariff_unit]] = link.tariff_usd
-        if factor is not None:
-            co2[:] = (factor.ttw * link.distance_km, factor.wtw * link.distance_km)
-        allowed[:] = [c in link.commodities for c in COMMODITIES]
+        attrs = _link_attrs(network, link)
         touched = {pa.country, pz.country, *link.via_countries}
         in_corridor = [("*" in link.corridors) or (cid in link.corridors) for cid in corridor_ids]
         directions = [(link.from_, link.to, False)]
@@ -214,8 +242,8 @@ def compile_graph(network: Network) -> VirtualGraph:
             directions.append((link.to, link.from_, True))
         for start, end, rev in directions:
             b.arc(
-                node_out[start, link.layer],
-                node_in[end, link.layer],
+                b.node_out[start, link.layer],
+                b.node_in[end, link.layer],
                 kind=ARC_LINK,
                 link=li,
                 reverse=rev,
@@ -230,60 +258,66 @@ def compile_graph(network: Network) -> VirtualGraph:
                 **attrs,
             )
 
-    # Through, transfer and gate arcs.
-    for place in network.places:
-        pi = place_index[place.id]
-        layers = sorted(layers_at.get(place.id, ()))
-        common = {"place": pi, "countries": {place.country}}
-        for layer in layers:
-            rows = grouped.get((place.id, layer, layer), [])
-            b.arc(
-                node_in[place.id, layer],
-                node_out[place.id, layer],
-                kind=ARC_THROUGH,
-                from_layer=layer,
-                to_layer=layer,
-                transfers=tuple(rows),
-                **common,
-                **transfer_attrs(rows, needs_row=False),
-            )
-            rows = grouped.get((place.id, "gate", layer), [])
-            b.arc(
-                int(source_node[pi]),
-                node_out[place.id, layer],
-                kind=ARC_GATE_IN,
-                from_layer="gate",
-                to_layer=layer,
-                transfers=tuple(rows),
-                **common,
-                **transfer_attrs(rows, needs_row=False),
-            )
-            rows = grouped.get((place.id, layer, "gate"), [])
-            b.arc(
-                node_in[place.id, layer],
-                int(sink_node[pi]),
-                kind=ARC_GATE_OUT,
-                from_layer=layer,
-                to_layer="gate",
-                transfers=tuple(rows),
-                **common,
-                **transfer_attrs(rows, needs_row=False),
-            )
-            for other in layers:
-                rows = grouped.get((place.id, layer, other), [])
-                if other != layer and rows:
-                    b.arc(
-                        node_in[place.id, layer],
-                        node_out[place.id, other],
-                        kind=ARC_TRANSFER,
-                        from_layer=layer,
-                        to_layer=other,
-                        transfers=tuple(rows),
-                        **common,
-                        **transfer_attrs(rows, needs_row=True),
-                    )
 
-    # To arrays, sorted by tail (stable, so CSR rows keep insertion order).
+def _add_place_arcs(
+    b: _Builder,
+    network: Network,
+    layers_at: dict[str, set[str]],
+    source_node: NDArray[np.int32],
+    sink_node: NDArray[np.int32],
+) -> None:
+    """The arcs inside each place, place by place."""
+    grouped = _grouped_transfers(network)
+    for pi, place in enumerate(network.places):
+        layers = sorted(layers_at.get(place.id, ()))
+        _add_arcs_at(b, network, grouped, pi, layers, (int(source_node[pi]), int(sink_node[pi])))
+
+
+def _add_arcs_at(
+    b: _Builder,
+    network: Network,
+    grouped: dict[tuple[str, str, str], list[int]],
+    pi: int,
+    layers: list[str],
+    gates: tuple[int, int],
+) -> None:
+    """Per layer of place ``pi``: the through arc, the gate arcs in and out, and the transfers to other layers."""
+    place = network.places[pi]
+    common = {"place": pi, "countries": {place.country}}
+
+    def add(tail: int, head: int, kind: int, pair: tuple[str, str], *, needs_row: bool = False) -> None:
+        rows = grouped.get((place.id, *pair), [])
+        b.arc(
+            tail,
+            head,
+            kind=kind,
+            from_layer=pair[0],
+            to_layer=pair[1],
+            transfers=tuple(rows),
+            **common,
+            **_transfer_attrs(network, rows, needs_row=needs_row),
+        )
+
+    source, sink = gates
+    for layer in layers:
+        arrive, leave = b.node_in[place.id, layer], b.node_out[place.id, layer]
+        add(arrive, leave, ARC_THROUGH, (layer, layer))
+        add(source, leave, ARC_GATE_IN, ("gate", layer))
+        add(arrive, sink, ARC_GATE_OUT, (layer, "gate"))
+        for other in layers:
+            if other != layer and grouped.get((place.id, layer, other)):
+                add(arrive, b.node_out[place.id, other], ARC_TRANSFER, (layer, other), needs_row=True)
+
+
+def _to_graph(
+    b: _Builder,
+    country_codes: tuple[str, ...],
+    corridor_ids: tuple[str, ...],
+    source_node: NDArray[np.int32],
+    sink_node: NDArray[np.int32],
+) -> VirtualGraph:
+    """The arcs as arrays, sorted by tail (stable, so CSR rows keep insertion order)."""
+    n_c, n_u = len(COMMODITIES), len(TARIFF_UNITS)
     arcs = b.arcs
     n_e = len(arcs)
     tails = np.fromiter((a["tail"] for a in arcs), dtype=np.int32, count=n_e)
@@ -295,23 +329,14 @@ def compile_graph(network: Network) -> VirtualGraph:
     np.add.at(indptr, tails + 1, 1)
     indptr = np.cumsum(indptr)
 
-    def stack(key: str, shape: tuple[int, ...], default: float | bool = 0.0) -> NDArray[np.generic]:
+    def stack(key: str, shape: tuple[int, ...], default: float | bool = 0.0) -> NDArray[Any]:
         out = np.full((n_e, *shape), default, dtype=type(default))
         for i, a in enumerate(arcs):
             if key in a:
                 out[i] = a[key]
         return out
 
-    country_mask = np.zeros((n_e, len(country_codes)), dtype=bool)
-    passage_mask = np.zeros((n_e, len(PASSAGES)), dtype=bool)
-    corridor_mask = np.ones((n_e, len(corridor_ids)), dtype=bool)
-    for i, a in enumerate(arcs):
-        for code in a.get("countries", ()):  # type: ignore[attr-defined]
-            country_mask[i, country_index[code]] = True
-        for name in a.get("passages", ()):  # type: ignore[attr-defined]
-            passage_mask[i, PASSAGES.index(name)] = True
-        if "corridors" in a:
-            corridor_mask[i] = a["corridors"]
+    countries, passages, corridors = _masks(arcs, country_codes, corridor_ids)
     kind = np.fromiter((a["kind"] for a in arcs), dtype=np.int8, count=n_e)
     from_layer = tuple(str(a.get("from_layer", "")) for a in arcs)
     to_layer = tuple(str(a.get("to_layer", "")) for a in arcs)
@@ -331,17 +356,36 @@ def compile_graph(network: Network) -> VirtualGraph:
         to_layer=to_layer,
         transfers=tuple(tuple(a.get("transfers", ())) for a in arcs),  # type: ignore[arg-type]
         distance_km=np.fromiter((a.get("distance_km", 0.0) for a in arcs), dtype=float, count=n_e),
-        hours=stack("hours", (n_c, 3)),  # type: ignore[arg-type]
-        cost=stack("cost", (n_c, n_u)),  # type: ignore[arg-type]
-        co2e_g_per_t=stack("co2", (n_c, 2)),  # type: ignore[arg-type]
-        allowed=stack("allowed", (n_c,), True),  # type: ignore[arg-type]
+        hours=stack("hours", (n_c, 3)),
+        cost=stack("cost", (n_c, n_u)),
+        co2e_g_per_t=stack("co2", (n_c, 2)),
+        allowed=stack("allowed", (n_c,), True),
         mode=np.fromiter((a.get("mode", -1) for a in arcs), dtype=np.int8, count=n_e),
-        countries=country_mask,
+        countries=countries,
         country_codes=country_codes,
-        passages=passage_mask,
-        corridors=corridor_mask,
+        passages=passages,
+        corridors=corridors,
         corridor_ids=corridor_ids,
         changes_layer=changes,
         source_node=source_node,
         sink_node=sink_node,
     )
+
+
+def _masks(
+    arcs: list[dict[str, object]], country_codes: tuple[str, ...], corridor_ids: tuple[str, ...]
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_], NDArray[np.bool_]]:
+    """Per arc: the countries it touches, the passages it goes through and the corridors it may be part of."""
+    n_e = len(arcs)
+    country_index = {code: i for i, code in enumerate(country_codes)}
+    country_mask = np.zeros((n_e, len(country_codes)), dtype=bool)
+    passage_mask = np.zeros((n_e, len(PASSAGES)), dtype=bool)
+    corridor_mask = np.ones((n_e, len(corridor_ids)), dtype=bool)
+    for i, a in enumerate(arcs):
+        for code in a.get("countries", ()):  # type: ignore[attr-defined]
+            country_mask[i, country_index[code]] = True
+        for name in a.get("passages", ()):  # type: ignore[attr-defined]
+            passage_mask[i, PASSAGES.index(name)] = True
+        if "corridors" in a:
+            corridor_mask[i] = a["corridors"]
+    return country_mask, passage_mask, corridor_mask

@@ -199,6 +199,218 @@ class _Port:
         self.counting_from = self.env.now
 
 
+class _CrossingRun:
+    """One run of the crossing model: SimPy processes (cargo, weather, ferries) sharing the ports, one random
+    stream and the tallies. Every draw is taken where the process reaches it, so a seed gives one result."""
+
+    def __init__(
+        self,
+        crossing: Crossing,
+        volume_per_year: float,
+        ferries: int,
+        days: float,
+        warmup_days: float,
+        start: datetime,
+        seed: np.random.SeedSequence | int,
+    ) -> None:
+        import simpy
+
+        self.crossing = crossing
+        self.volume_per_year = volume_per_year
+        self.ferries = ferries
+        self.days = days
+        self.start = start
+        self.rng = np.random.default_rng(seed)
+        self.env = simpy.Environment()
+        self.origins = [_Port(self.env, lane.port, lane.berths) for lane in crossing.lanes]
+        self.dest = _Port(self.env, crossing.destination, crossing.destination_berths)
+        self.warmup = warmup_days * 24.0
+        self.horizon = self.warmup + days * 24.0
+        self.waits: list[float] = []
+        self.weights: list[float] = []
+        self.shares = {"sailing": 0.0, "handling": 0.0, "idle_loading": 0.0, "berth_queue": 0.0, "weather": 0.0}
+        self.sailings = 0
+        self.carried = 0.0
+        self.total_share = sum(lane.share for lane in crossing.lanes)
+
+    # --- clock and tallies ---------------------------------------------------------------------------------------
+
+    def counted(self, t0: float, t1: float) -> float:
+        """The part of ``t0``-``t1`` inside the counted period (after the warm-up, before the horizon)."""
+        return max(0.0, min(t1, self.horizon) - max(t0, self.warmup))
+
+    def spend(self, share: str, duration: Duration) -> Generator[Any, Any, None]:
+        """Take a draw of ``duration`` and count the time under ``share`` of the fleet's time."""
+        t0 = self.env.now
+        yield self.env.timeout(draw_duration(self.rng, duration))
+        self.shares[share] += self.counted(t0, self.env.now)
+
+    # --- processes ---------------------------------------------------------------------------------------------------
+
+    def cargo(self, port: _Port, lane: Lane) -> Generator[Any, Any, None]:
+        """Block trains arriving at random (Poisson) at the lane's share of the annual volume."""
+        crossing = self.crossing
+        rate = self.volume_per_year * lane.share / self.total_share / HOURS_PER_YEAR / crossing.batch_units
+        if rate <= 0:
+            return
+        while True:
+            yield self.env.timeout(float(self.rng.exponential(1.0 / rate)))
+            port.add(crossing.batch_units)
+
+    def weather(self, port: _Port, lane: Lane) -> Generator[Any, Any, None]:
+        """Closures of the lane's port: at random times with the month's probability, each of the month's length."""
+        env = self.env
+        while True:
+            here = self.start + timedelta(hours=env.now)
+            p = lane.closed_probability[here.month - 1]
+            closure_hours = lane.closure_of_month(here.month)
+            mean_closure = closure_hours.mean
+            if p <= 0 or mean_closure <= 0:
+                first = datetime(here.year + (here.month == 12), here.month % 12 + 1, 1, tzinfo=here.tzinfo)
+                yield env.timeout((first - here).total_seconds() / 3600.0 + 1e-6)
+                continue
+            if p < 1:
+                yield env.timeout(float(self.rng.exponential(mean_closure * (1 - p) / p)))
+            closure = draw_duration(self.rng, closure_hours)
+            port.closed_until = env.now + closure
+            yield env.timeout(closure)
+
+    def hold(self, port: _Port) -> Generator[Any, Any, None]:
+        """Wait out a closure of ``port``."""
+        env = self.env
+        if port.closed_until > env.now:
+            t0 = env.now
+            yield env.timeout(port.closed_until - env.now)
+            self.shares["weather"] += self.counted(t0, env.now)
+
+    def load(self, port: _Port) -> Generator[Any, Any, tuple[float, list[tuple[float, float]]]]:
+        """Load what waits until the vessel is full or, with some cargo aboard, its maximum wait has passed."""
+        env, capacity = self.env, self.crossing.capacity_units
+        parts: list[tuple[float, float]] = []
+        loaded = port.take(capacity, parts)
+        t_berth = env.now
+        deadline = t_berth + self.crossing.max_wait_hours
+        while capacity - loaded > 1e-9:
+            # Compare with a margin: a timeout of a few ulps would not move the clock.
+            if loaded > 0 and deadline - env.now <= 1e-6:
+                break
+            if loaded > 0 and math.isfinite(deadline):
+                yield port.arrived | env.timeout(deadline - env.now)
+            else:
+                yield port.arrived
+            loaded += port.take(capacity - loaded, parts)
+        self.shares["idle_loading"] += self.counted(t_berth, env.now)
+        return loaded, parts
+
+    def at_origin(self, home: int) -> Generator[Any, Any, tuple[float, list[tuple[float, float]]]]:
+        """A call at an origin port: a berth, loading, handling and any closure before sailing."""
+        port, lane = self.origins[home], self.crossing.lanes[home]
+        t0 = self.env.now
+        with port.berth.request() as req:
+            yield req
+            port.heading -= 1
+            self.shares["berth_queue"] += self.counted(t0, self.env.now)
+            loaded, parts = yield from self.load(port)
+            yield from self.spend("handling", lane.handling_hours)
+            yield from self.hold(port)
+            port._account()
+        return loaded, parts
+
+    def sailed(self, loaded: float, parts: list[tuple[float, float]]) -> None:
+        """Count a sailing, its cargo and each part's wait in port (arrival to sailing)."""
+        sailed = self.env.now
+        if sailed >= self.warmup:
+            self.sailings += 1
+            self.carried += loaded
+        for arrival, units in parts:
+            if arrival >= self.warmup:
+                self.waits.append(sailed - arrival)
+                self.weights.append(units)
+
+    def at_destination(self) -> Generator[Any, Any, None]:
+        """A call at the destination port: a berth and handling."""
+        t0 = self.env.now
+        with self.dest.berth.request() as req:
+            yield req
+            self.shares["berth_queue"] += self.counted(t0, self.env.now)
+            yield from self.spend("handling", self.crossing.destination_handling_hours)
+            self.dest._account()
+
+    def next_home(self) -> int:
+        """The origin with the most cargo not yet claimed by vessels on their way there."""
+        origins, capacity = self.origins, self.crossing.capacity_units
+        return max(range(len(origins)), key=lambda i: (origins[i].units - origins[i].heading * capacity, -i))
+
+    def ferry(self, first: int) -> Generator[Any, Any, None]:
+        """One vessel's round trips, starting at origin ``first``."""
+        home = first
+        self.origins[home].heading += 1
+        while True:
+            loaded, parts = yield from self.at_origin(home)
+            self.sailed(loaded, parts)
+            yield from self.spend("sailing", self.crossing.lanes[home].sail_hours)
+            yield from self.at_destination()
+            home = self.next_home()
+            self.origins[home].heading += 1
+            yield from self.hold(self.origins[home])
+            yield from self.spend("sailing", self.crossing.lanes[home].sail_hours)
+
+    def reset_at_warmup(self) -> Generator[Any, Any, None]:
+        yield self.env.timeout(self.warmup)
+        for port in (*self.origins, self.dest):
+            port.reset()
+
+    # --- the run -----------------------------------------------------------------------------------------------------
+
+    def fleet_starts(self) -> list[int]:
+        """Vessels starting at each origin, in proportion to the shares (largest remainder)."""
+        lanes, ferries = self.crossing.lanes, self.ferries
+        quota = [ferries * lane.share / self.total_share for lane in lanes]
+        starts = [int(q) for q in quota]
+        for i in sorted(range(len(quota)), key=lambda i: quota[i] - starts[i], reverse=True)[: ferries - sum(starts)]:
+            starts[i] += 1
+        return starts
+
+    def run(self) -> CrossingResult:
+        env = self.env
+        for port, lane in zip(self.origins, self.crossing.lanes, strict=True):
+            env.process(self.cargo(port, lane))
+            if any(p > 0 for p in lane.closed_probability):
+                env.process(self.weather(port, lane))
+        for i, count in enumerate(self.fleet_starts()):
+            for _ in range(count):
+                env.process(self.ferry(i))
+        env.process(self.reset_at_warmup())
+        env.run(until=self.horizon)
+        return self.result()
+
+    def result(self) -> CrossingResult:
+        origins = self.origins
+        for port in (*origins, self.dest):
+            port._account()
+        span = self.horizon - self.warmup
+        fleet_hours = self.ferries * span
+        shares = self.shares
+        busy = shares["sailing"] + shares["handling"] + shares["weather"]
+        return CrossingResult(
+            ferries=self.ferries,
+            volume_per_year=self.volume_per_year,
+            days=self.days,
+            replications=1,
+            waits_hours=np.asarray(self.waits),
+            wait_weights=np.asarray(self.weights),
+            queue_mean_units={p.name: p.area / span for p in origins},
+            queue_max_units={p.name: p.peak for p in origins},
+            berth_utilization={p.name: p.busy_area / (span * p.berths) for p in (*origins, self.dest)},
+            fleet_utilization=busy / fleet_hours,
+            fleet_time_shares={k: v / fleet_hours for k, v in shares.items()},
+            sailings=int(self.sailings),
+            units_carried=float(self.carried),
+            backlog_units=float(sum(p.units for p in origins)),
+            offered_load=self.crossing.utilization(self.volume_per_year, self.ferries),
+        )
+
+
 def _run(
     crossing: Crossing,
     volume_per_year: float,
@@ -208,157 +420,7 @@ def _run(
     start: datetime,
     seed: np.random.SeedSequence | int,
 ) -> CrossingResult:
-    import simpy
-
-    rng = np.random.default_rng(seed)
-    env = simpy.Environment()
-    origins = [_Port(env, lane.port, lane.berths) for lane in crossing.lanes]
-    dest = _Port(env, crossing.destination, crossing.destination_berths)
-    warmup = warmup_days * 24.0
-    horizon = warmup + days * 24.0
-    waits: list[float] = []
-    weights: list[float] = []
-    shares = {"sailing": 0.0, "handling": 0.0, "idle_loading": 0.0, "berth_queue": 0.0, "weather": 0.0}
-    counters = {"sailings": 0, "carried": 0.0}
-    total_share = sum(lane.share for lane in crossing.lanes)
-
-    def month(hours: float) -> int:
-        return (start + timedelta(hours=hours)).month
-
-    def counted(t0: float, t1: float) -> float:
-        return max(0.0, min(t1, horizon) - max(t0, warmup))
-
-    def cargo(port: _Port, lane: Lane) -> Generator[Any, Any, None]:
-        rate = volume_per_year * lane.share / total_share / HOURS_PER_YEAR / crossing.batch_units
-        if rate <= 0:
-            return
-        while True:
-            yield env.timeout(float(rng.exponential(1.0 / rate)))
-            port.add(crossing.batch_units)
-
-    def weather(port: _Port, lane: Lane) -> Generator[Any, Any, None]:
-        while True:
-            this_month = month(env.now)
-            p = lane.closed_probability[this_month - 1]
-            closure_hours = lane.closure_of_month(this_month)
-            mean_closure = closure_hours.mean
-            if p <= 0 or mean_closure <= 0:
-                here = start + timedelta(hours=env.now)
-                first = datetime(here.year + (here.month == 12), here.month % 12 + 1, 1, tzinfo=here.tzinfo)
-                yield env.timeout((first - here).total_seconds() / 3600.0 + 1e-6)
-                continue
-            if p < 1:
-                yield env.timeout(float(rng.exponential(mean_closure * (1 - p) / p)))
-            closure = draw_duration(rng, closure_hours)
-            port.closed_until = env.now + closure
-            yield env.timeout(closure)
-
-    def hold(port: _Port) -> Generator[Any, Any, None]:
-        if port.closed_until > env.now:
-            t0 = env.now
-            yield env.timeout(port.closed_until - env.now)
-            shares["weather"] += counted(t0, env.now)
-
-    def ferry(first: int) -> Generator[Any, Any, None]:
-        home = first
-        origins[home].heading += 1
-        while True:
-            port, lane = origins[home], crossing.lanes[home]
-            t0 = env.now
-            with port.berth.request() as req:
-                yield req
-                port.heading -= 1
-                shares["berth_queue"] += counted(t0, env.now)
-                parts: list[tuple[float, float]] = []
-                loaded = port.take(crossing.capacity_units, parts)
-                t_berth = env.now
-                deadline = t_berth + crossing.max_wait_hours
-                while crossing.capacity_units - loaded > 1e-9:
-                    # Compare with a margin: a timeout of a few ulps would not move the clock.
-                    if loaded > 0 and deadline - env.now <= 1e-6:
-                        break
-                    if loaded > 0 and math.isfinite(deadline):
-                        yield port.arrived | env.timeout(deadline - env.now)
-                    else:
-                        yield port.arrived
-                    loaded += port.take(crossing.capacity_units - loaded, parts)
-                shares["idle_loading"] += counted(t_berth, env.now)
-                t1 = env.now
-                yield env.timeout(draw_duration(rng, lane.handling_hours))
-                shares["handling"] += counted(t1, env.now)
-                yield from hold(port)
-                port._account()
-            sailed = env.now
-            if sailed >= warmup:
-                counters["sailings"] += 1
-                counters["carried"] += loaded
-            for arrival, units in parts:
-                if arrival >= warmup:
-                    waits.append(sailed - arrival)
-                    weights.append(units)
-            t2 = env.now
-            yield env.timeout(draw_duration(rng, lane.sail_hours))
-            shares["sailing"] += counted(t2, env.now)
-            t3 = env.now
-            with dest.berth.request() as req:
-                yield req
-                shares["berth_queue"] += counted(t3, env.now)
-                t4 = env.now
-                yield env.timeout(draw_duration(rng, crossing.destination_handling_hours))
-                shares["handling"] += counted(t4, env.now)
-                dest._account()
-            # Back to the origin with the most cargo not yet claimed by vessels on their way there.
-            home = max(
-                range(len(origins)),
-                key=lambda i: (origins[i].units - origins[i].heading * crossing.capacity_units, -i),
-            )
-            origins[home].heading += 1
-            yield from hold(origins[home])
-            t5 = env.now
-            yield env.timeout(draw_duration(rng, crossing.lanes[home].sail_hours))
-            shares["sailing"] += counted(t5, env.now)
-
-    def reset_at_warmup() -> Generator[Any, Any, None]:
-        yield env.timeout(warmup)
-        for port in (*origins, dest):
-            port.reset()
-
-    for port, lane in zip(origins, crossing.lanes, strict=True):
-        env.process(cargo(port, lane))
-        if any(p > 0 for p in lane.closed_probability):
-            env.process(weather(port, lane))
-    # Vessels start at the origins in proportion to the shares (largest remainder).
-    quota = [ferries * lane.share / total_share for lane in crossing.lanes]
-    starts = [int(q) for q in quota]
-    for i in sorted(range(len(quota)), key=lambda i: quota[i] - starts[i], reverse=True)[: ferries - sum(starts)]:
-        starts[i] += 1
-    for i, count in enumerate(starts):
-        for _ in range(count):
-            env.process(ferry(i))
-    env.process(reset_at_warmup())
-    env.run(until=horizon)
-    for port in (*origins, dest):
-        port._account()
-    span = horizon - warmup
-    fleet_hours = ferries * span
-    busy = shares["sailing"] + shares["handling"] + shares["weather"]
-    return CrossingResult(
-        ferries=ferries,
-        volume_per_year=volume_per_year,
-        days=days,
-        replications=1,
-        waits_hours=np.asarray(waits),
-        wait_weights=np.asarray(weights),
-        queue_mean_units={p.name: p.area / span for p in origins},
-        queue_max_units={p.name: p.peak for p in origins},
-        berth_utilization={p.name: p.busy_area / (span * p.berths) for p in (*origins, dest)},
-        fleet_utilization=busy / fleet_hours,
-        fleet_time_shares={k: v / fleet_hours for k, v in shares.items()},
-        sailings=int(counters["sailings"]),
-        units_carried=float(counters["carried"]),
-        backlog_units=float(sum(p.units for p in origins)),
-        offered_load=crossing.utilization(volume_per_year, ferries),
-    )
+    return _CrossingRun(crossing, volume_per_year, ferries, days, warmup_days, start, seed).run()
 
 
 def _pool(results: Sequence[CrossingResult]) -> CrossingResult:
