@@ -38,8 +38,9 @@ from typing import Any
 
 import corridor
 from assignment import _wrap, cpu_sample, others_between
-from corridor.scenarios.files import load_scenario, parse_sweep_parameter
+from corridor.scenarios.files import load_scenario
 from corridor.scenarios.run import ScenarioResult, run_scenario
+from corridor.scenarios.sweep import parse_sweep_parameter
 from reliability import _tree_sample
 
 ROOT = Path(__file__).resolve().parents[1]

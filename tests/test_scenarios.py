@@ -10,7 +10,9 @@ import pytest
 import corridor
 from corridor.dataset.network import Network
 from corridor.errors import InvalidOptionError, ScenarioError
-from corridor.scenarios.files import apply_scenario, library_names, load_scenario, parse_quantity
+from corridor.scenarios.apply import apply_scenario
+from corridor.scenarios.files import library_names, load_scenario
+from corridor.scenarios.quantities import parse_quantity
 
 LIBRARY = {
     "base-2024",

@@ -103,7 +103,8 @@ def prepare(params: dict[str, Any], network: Network, store: Store, limits: Limi
             _limit(params["samples"], limits.max_scenario_samples, "max_scenario_samples", "samples")
             scenario = load_named(params["scenario"], network, store)
             if kind == "sweep":
-                from corridor.scenarios.files import apply_scenario, parse_sweep_parameter
+                from corridor.scenarios.apply import apply_scenario
+                from corridor.scenarios.sweep import parse_sweep_parameter
 
                 sweep = parse_sweep_parameter(params["param"], network, max_values=10_000)
                 _limit(len(sweep.values), limits.max_sweep_values, "max_sweep_values", "sweep values")
@@ -177,8 +178,8 @@ def _simulate(params: dict[str, Any], network: Network, progress: Progress) -> d
 def _sweep(
     params: dict[str, Any], network: Network, store: Store, progress: Progress
 ) -> tuple[dict[str, Any], list[ScenarioResult]]:
-    from corridor.scenarios.files import parse_sweep_parameter
     from corridor.scenarios.run import run_scenario
+    from corridor.scenarios.sweep import parse_sweep_parameter
 
     scenario = load_named(params["scenario"], network, store)
     sweep = parse_sweep_parameter(params["param"], network, max_values=10_000)
@@ -201,7 +202,7 @@ def _sweep(
 def _assign(params: dict[str, Any], network: Network, store: Store, progress: Progress) -> dict[str, Any]:
     from corridor.assignment.solve import assign
     from corridor.model.freight import flow_network, passage_volumes
-    from corridor.scenarios.files import apply_scenario
+    from corridor.scenarios.apply import apply_scenario
 
     net = network
     year = params.get("year")

@@ -240,7 +240,8 @@ def bottlenecks(
     from corridor.services.bottlenecks import corridor_bottlenecks
 
     if demand is None:
-        from corridor.scenarios.files import apply_scenario, load_scenario
+        from corridor.scenarios.apply import apply_scenario
+        from corridor.scenarios.files import load_scenario
 
         net = open_network(network)
         if scenario is not None:

@@ -298,8 +298,10 @@ def scenario_sweep(
 ) -> None:
     """Run a scenario once per value of one parameter, on Dask (a LocalCluster by default), with a progress bar."""
     from corridor.scaleout import run_tasks
-    from corridor.scenarios.files import apply_scenario, load_scenario, parse_sweep_parameter
+    from corridor.scenarios.apply import apply_scenario
+    from corridor.scenarios.files import load_scenario
     from corridor.scenarios.run import run_scenario
+    from corridor.scenarios.sweep import parse_sweep_parameter
     from corridor.store.database import Store
 
     net = open_network(network)

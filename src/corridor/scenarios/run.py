@@ -24,7 +24,7 @@ from corridor.model.graph import graph_of
 if TYPE_CHECKING:
     from corridor.choice.logit import ChoiceModel, ChoiceResult
     from corridor.dataset.network import Network
-    from corridor.model.durations import Congestion
+    from corridor.model.durations import Congestion, DurationModel
     from corridor.scenarios.files import Scenario
 
 __all__ = ["ScenarioResult", "congestion_of", "run_scenario"]
@@ -166,12 +166,9 @@ def run_scenario(
     ------
     ScenarioError, InvalidOptionError, UnknownPlaceError
     """
-    from corridor._version import __version__
-    from corridor.choice.logit import load_choice_model, rank_elements, year_equilibrium
+    from corridor.choice.logit import load_choice_model, year_equilibrium
     from corridor.model.durations import durations_of
-    from corridor.reliability.engine import plan_route, simulate_plan
-    from corridor.routing.search import compare
-    from corridor.scenarios.files import apply_scenario
+    from corridor.scenarios.apply import apply_scenario
 
     if samples < 120:
         raise InvalidOptionError(f"samples must be at least 120 (ten a month), got {samples}.")
@@ -183,20 +180,9 @@ def run_scenario(
     network.place(reference[1])
     spans = _intervals(scenario, year)
     days_total = sum((b - a).days + 1 for a, b in spans)
-    volumes: dict[str, float] = {}
-    passages: dict[str, float] = {}
-    co2e = 0.0
-    element_use: dict[str, list[float]] = {}
-    hours: dict[str, list[np.ndarray]] = {}
-    costs: dict[str, float] = {}
-    cost_weight: dict[str, float] = {}
-    described: list[dict[str, Any]] = []
-    iterations: list[int] = []
-    gaps: list[float] = []
+    totals = _Totals()
     model = load_choice_model(network) if model is None else model
     seeds = np.random.SeedSequence(seed).spawn(len(spans))
-    flows: dict[str, float] = {}
-    overloaded: dict[str, dict[str, Any]] = {}
 
     def report(fraction: float, stage: str) -> None:
         if progress is not None:
@@ -210,42 +196,18 @@ def run_scenario(
         durations = durations_of(net)
         if net.demand_of_year(year):
             chosen = year_equilibrium(net, year, model=model, seed=seed + n, market_samples=market_samples)
-            for cid, tonnes in chosen.volumes_t.items():
-                volumes[cid] = volumes.get(cid, 0.0) + weight * tonnes
-            for name, tonnes in _passages(net, chosen.link_flow).items():
-                passages[name] = passages.get(name, 0.0) + weight * tonnes
-            co2e += weight * _co2e_kg(net, chosen.link_flow, chosen_commodities(net))
-            for lid, tonnes in _link_flows(net, chosen.link_flow).items():
-                flows[lid] = flows.get(lid, 0.0) + weight * tonnes
-            for row in chosen.element_rows():
-                use = element_use.setdefault(str(row["element"]), [0.0, 0.0])
-                use[0] += weight * float(row["utilization"])
-                use[1] += weight * float(row["delay_hours"])
-            iterations.append(chosen.iterations)
-            gaps.append(chosen.gap)
+            totals.add_equilibrium(net, chosen, weight)
             congestion = congestion_of(net, chosen, horizon_hours=24.0 * ((end - start).days + 1))
             durations = durations.with_congestion(congestion)
-            for load in congestion.over_capacity():
-                row = overloaded.setdefault(load.element, {"element": load.element, "unit": load.unit})
-                row["utilization"] = round(max(row.get("utilization", 0.0), load.utilization), 4)
-                row["waiting_at_end"] = round(row.get("waiting_at_end", 0.0) + load.waiting_at_year_end * weight, 1)
-                row["wait_growth_days_per_month"] = round((load.utilization - 1.0) * 730.0 / 24.0, 2)
-        months = _month_starts(start, end)
-        try:
-            comparison = compare(net, *reference, depart=months[0], durations=durations, seed=seed)
-        except NoRouteError:
-            comparison = None
-        n_each = max(10, round(samples * weight / len(months)))
-        options = comparison.options if comparison else ()
-        for k_route, route in enumerate(options):
-            report((n + 0.5 + 0.5 * k_route / len(options)) / len(spans), f"transit times, {route.corridor}, {span}")
-            plan = plan_route(net, route, durations=durations)
-            for k, day in enumerate(months):
-                run = simulate_plan(plan, depart=day, samples=n_each, seed=int(child.generate_state(1)[0]) + k)
-                hours.setdefault(route.corridor, []).append(run.hours)
-            costs[route.corridor] = costs.get(route.corridor, 0.0) + weight * route.cost_usd
-            cost_weight[route.corridor] = cost_weight.get(route.corridor, 0.0) + weight
-        described.append(
+            totals.add_over_capacity(congestion, weight)
+
+        def stage(k_route: int, routes: int, corridor: str, n: int = n, span: str = span) -> None:
+            report((n + 0.5 + 0.5 * k_route / routes) / len(spans), f"transit times, {corridor}, {span}")
+
+        totals.add_transit_times(
+            net, reference, durations, _month_starts(start, end), weight, samples, seed, child, stage
+        )
+        totals.intervals.append(
             {
                 "from": start.isoformat(),
                 "to": end.isoformat(),
@@ -254,35 +216,130 @@ def run_scenario(
             }
         )
     report(1.0, "done")
-    p50 = {cid: round(float(np.percentile(np.concatenate(h), 50)) / 24, 3) for cid, h in hours.items()}
-    p90 = {cid: round(float(np.percentile(np.concatenate(h), 90)) / 24, 3) for cid, h in hours.items()}
-    rows = [{"element": e, "utilization": u[0], "delay_hours": u[1]} for e, u in element_use.items()]
-    bottlenecks = [
-        {"element": r["element"], "utilization": round(r["utilization"], 4), "delay_hours": round(r["delay_hours"], 2)}
-        for r in rank_elements(rows)[:10]
-    ]
-    return ScenarioResult(
-        scenario=scenario.name,
-        title=scenario.title,
-        year=year,
-        volumes_mt={cid: round(v / 1e6, 4) for cid, v in volumes.items()},
-        p50_days=p50,
-        p90_days=p90,
-        cost_usd_per_feu={cid: round(costs[cid] / cost_weight[cid], 2) for cid in costs},
-        co2e_kt=round(co2e / 1e6, 3),
-        bottlenecks=bottlenecks,
-        passages_mt={k: round(v / 1e6, 4) for k, v in passages.items()},
-        intervals=described,
-        reference=(network.place(reference[0]).name, network.place(reference[1]).name),
-        samples=samples,
-        seed=seed,
-        seconds=time.perf_counter() - started,
-        inputs=scenario.to_dict(),
-        version=__version__,
-        choice={**model.to_dict(), "iterations": iterations, "gap": [round(g, 6) for g in gaps]},
-        link_flows_mt={lid: round(t / 1e6, 4) for lid, t in sorted(flows.items()) if t >= 50},
-        over_capacity=sorted(overloaded.values(), key=lambda r: -float(r["utilization"])),
-    )
+    return totals.result(network, scenario, year, reference, samples, seed, model, started)
+
+
+@dataclass
+class _Totals:
+    """What the intervals of a run add up, each weighted by its share of the year's days."""
+
+    volumes: dict[str, float] = field(default_factory=dict)
+    passages: dict[str, float] = field(default_factory=dict)
+    co2e: float = 0.0
+    element_use: dict[str, list[float]] = field(default_factory=dict)
+    hours: dict[str, list[NDArray[np.float64]]] = field(default_factory=dict)
+    costs: dict[str, float] = field(default_factory=dict)
+    cost_weight: dict[str, float] = field(default_factory=dict)
+    intervals: list[dict[str, Any]] = field(default_factory=list)
+    iterations: list[int] = field(default_factory=list)
+    gaps: list[float] = field(default_factory=list)
+    flows: dict[str, float] = field(default_factory=dict)
+    overloaded: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def add_equilibrium(self, net: Network, chosen: ChoiceResult, weight: float) -> None:
+        """Volumes by corridor and passage, CO2e, link flows and element loads of one interval's equilibrium."""
+        for cid, tonnes in chosen.volumes_t.items():
+            self.volumes[cid] = self.volumes.get(cid, 0.0) + weight * tonnes
+        for name, tonnes in _passages(net, chosen.link_flow).items():
+            self.passages[name] = self.passages.get(name, 0.0) + weight * tonnes
+        self.co2e += weight * _co2e_kg(net, chosen.link_flow, chosen_commodities(net))
+        for lid, tonnes in _link_flows(net, chosen.link_flow).items():
+            self.flows[lid] = self.flows.get(lid, 0.0) + weight * tonnes
+        for row in chosen.element_rows():
+            use = self.element_use.setdefault(str(row["element"]), [0.0, 0.0])
+            use[0] += weight * float(row["utilization"])
+            use[1] += weight * float(row["delay_hours"])
+        self.iterations.append(chosen.iterations)
+        self.gaps.append(chosen.gap)
+
+    def add_over_capacity(self, congestion: Congestion, weight: float) -> None:
+        """The elements loaded at or over capacity in one interval: the highest load and the waits added up."""
+        for load in congestion.over_capacity():
+            row = self.overloaded.setdefault(load.element, {"element": load.element, "unit": load.unit})
+            row["utilization"] = round(max(row.get("utilization", 0.0), load.utilization), 4)
+            row["waiting_at_end"] = round(row.get("waiting_at_end", 0.0) + load.waiting_at_year_end * weight, 1)
+            row["wait_growth_days_per_month"] = round((load.utilization - 1.0) * 730.0 / 24.0, 2)
+
+    def add_transit_times(
+        self,
+        net: Network,
+        reference: tuple[str, str],
+        durations: DurationModel,
+        months: Sequence[datetime],
+        weight: float,
+        samples: int,
+        seed: int,
+        child: np.random.SeedSequence,
+        stage: Callable[[int, int, str], None],
+    ) -> None:
+        """Simulated transit hours and the cost of the best route of each corridor, departing in each month."""
+        from corridor.reliability.engine import plan_route, simulate_plan
+        from corridor.routing.search import compare
+
+        try:
+            comparison = compare(net, *reference, depart=months[0], durations=durations, seed=seed)
+        except NoRouteError:
+            comparison = None
+        n_each = max(10, round(samples * weight / len(months)))
+        options = comparison.options if comparison else ()
+        for k_route, route in enumerate(options):
+            stage(k_route, len(options), route.corridor)
+            plan = plan_route(net, route, durations=durations)
+            for k, day in enumerate(months):
+                run = simulate_plan(plan, depart=day, samples=n_each, seed=int(child.generate_state(1)[0]) + k)
+                self.hours.setdefault(route.corridor, []).append(run.hours)
+            self.costs[route.corridor] = self.costs.get(route.corridor, 0.0) + weight * route.cost_usd
+            self.cost_weight[route.corridor] = self.cost_weight.get(route.corridor, 0.0) + weight
+
+    def result(
+        self,
+        network: Network,
+        scenario: Scenario,
+        year: int,
+        reference: tuple[str, str],
+        samples: int,
+        seed: int,
+        model: ChoiceModel,
+        started: float,
+    ) -> ScenarioResult:
+        """The run's result: the totals rounded, with its inputs and the seconds since ``started``."""
+        from corridor._version import __version__
+        from corridor.choice.logit import rank_elements
+
+        hours = self.hours
+        p50 = {cid: round(float(np.percentile(np.concatenate(h), 50)) / 24, 3) for cid, h in hours.items()}
+        p90 = {cid: round(float(np.percentile(np.concatenate(h), 90)) / 24, 3) for cid, h in hours.items()}
+        rows = [{"element": e, "utilization": u[0], "delay_hours": u[1]} for e, u in self.element_use.items()]
+        bottlenecks = [
+            {
+                "element": r["element"],
+                "utilization": round(r["utilization"], 4),
+                "delay_hours": round(r["delay_hours"], 2),
+            }
+            for r in rank_elements(rows)[:10]
+        ]
+        return ScenarioResult(
+            scenario=scenario.name,
+            title=scenario.title,
+            year=year,
+            volumes_mt={cid: round(v / 1e6, 4) for cid, v in self.volumes.items()},
+            p50_days=p50,
+            p90_days=p90,
+            cost_usd_per_feu={cid: round(self.costs[cid] / self.cost_weight[cid], 2) for cid in self.costs},
+            co2e_kt=round(self.co2e / 1e6, 3),
+            bottlenecks=bottlenecks,
+            passages_mt={k: round(v / 1e6, 4) for k, v in self.passages.items()},
+            intervals=self.intervals,
+            reference=(network.place(reference[0]).name, network.place(reference[1]).name),
+            samples=samples,
+            seed=seed,
+            seconds=time.perf_counter() - started,
+            inputs=scenario.to_dict(),
+            version=__version__,
+            choice={**model.to_dict(), "iterations": self.iterations, "gap": [round(g, 6) for g in self.gaps]},
+            link_flows_mt={lid: round(t / 1e6, 4) for lid, t in sorted(self.flows.items()) if t >= 50},
+            over_capacity=sorted(self.overloaded.values(), key=lambda r: -float(r["utilization"])),
+        )
 
 
 def congestion_of(network: Network, chosen: ChoiceResult, *, horizon_hours: float = 8760.0) -> Congestion:

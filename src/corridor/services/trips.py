@@ -37,7 +37,7 @@ def scenario_times(network: Network, scenario: Scenario, *, on: date, seed: int 
     from corridor.choice.logit import year_equilibrium
     from corridor.errors import InvalidOptionError
     from corridor.model.durations import durations_of
-    from corridor.scenarios.files import apply_scenario
+    from corridor.scenarios.apply import apply_scenario
     from corridor.scenarios.run import congestion_of
 
     net = apply_scenario(network, scenario, on=on)
