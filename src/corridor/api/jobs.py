@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from corridor.dataset.network import Network
     from corridor.scenarios.files import BaseResolver, Scenario
     from corridor.scenarios.run import ScenarioResult
+    from corridor.services.reliability import TripOptions
     from corridor.store.database import Store
 
 __all__ = ["JobRunner", "execute", "load_named", "prepare", "store_resolver"]
@@ -42,6 +43,9 @@ PRELOAD = [
     "corridor.assignment.solve",
     "corridor.model.freight",
     "corridor.store.database",
+    "corridor.services.reliability",
+    "corridor.services.sweeps",
+    "corridor.services.flows",
     "alembic.command",
 ]
 
@@ -94,22 +98,19 @@ def prepare(params: dict[str, Any], network: Network, store: Store, limits: Limi
     kind = params["kind"]
     try:
         if kind == "simulate":
-            _limit(params["samples"], limits.max_job_samples, "max_job_samples", "samples")
-            from corridor.reliability.engine import as_datetime, deadline_days
+            from corridor.services.reliability import route_trip
 
-            deadline_days(params.get("deadline"), as_datetime(params.get("depart")))
-            _route(params, network)
+            _limit(params["samples"], limits.max_job_samples, "max_job_samples", "samples")
+            route_trip(network, _trip_options(params))
         elif kind in ("scenario", "sweep"):
             _limit(params["samples"], limits.max_scenario_samples, "max_scenario_samples", "samples")
             scenario = load_named(params["scenario"], network, store)
             if kind == "sweep":
-                from corridor.scenarios.apply import apply_scenario
-                from corridor.scenarios.sweep import parse_sweep_parameter
+                from corridor.services.sweeps import parse_sweep, plan_sweep
 
-                sweep = parse_sweep_parameter(params["param"], network, max_values=10_000)
+                sweep = parse_sweep(network, params["param"], max_values=MAX_SWEEP_VALUES)
                 _limit(len(sweep.values), limits.max_sweep_values, "max_sweep_values", "sweep values")
-                for value in sweep.values:
-                    apply_scenario(network, sweep.apply(scenario, value))
+                plan_sweep(network, scenario, sweep)
         elif kind == "assign":
             _limit(params["max_iter"], limits.max_iterations, "max_iterations", "max_iter")
             if params.get("scenario"):
@@ -120,6 +121,27 @@ def prepare(params: dict[str, Any], network: Network, store: Store, limits: Limi
 
 # --- running a job (no I/O: the caller stores what this returns) ---------------------------------------------------
 
+#: values a sweep parameter may give before the server's limit (max_sweep_values) is applied to them
+MAX_SWEEP_VALUES = 10_000
+
+
+def _trip_options(params: dict[str, Any]) -> TripOptions:
+    """The trip of a simulation's parameters (a job's, or a query's)."""
+    from corridor.services.reliability import TripOptions
+
+    return TripOptions(
+        origin=params["origin"],
+        destination=params["destination"],
+        corridor=params.get("corridor"),
+        cargo=params["cargo"],
+        avoid=params.get("avoid"),
+        optimize=params["optimize"],
+        depart=params.get("depart"),
+        samples=params["samples"],
+        seed=params["seed"],
+        deadline=params.get("deadline"),
+    )
+
 
 def execute(
     params: dict[str, Any], network: Network, store: Store, progress: Progress
@@ -127,7 +149,9 @@ def execute(
     """Run a job; returns its result (JSON-ready) and the scenario runs to store with it."""
     kind = params["kind"]
     if kind == "simulate":
-        return _simulate(params, network, progress), []
+        from corridor.services.reliability import simulate_trip, simulation_json
+
+        return simulation_json(simulate_trip(network, _trip_options(params), progress=progress)), []
     if kind == "scenario":
         from corridor.scenarios.run import run_scenario
 
@@ -141,94 +165,26 @@ def execute(
     raise InvalidOptionError(f"Unknown job kind {kind!r}; valid: assign, scenario, simulate, sweep")
 
 
-def _route(params: dict[str, Any], network: Network) -> Any:
-    from corridor.routing.search import route
-
-    return route(
-        network,
-        params["origin"],
-        params["destination"],
-        corridor=params.get("corridor"),
-        cargo=params["cargo"],
-        avoid=params.get("avoid"),
-        optimize=params["optimize"],
-        depart=params.get("depart"),
-    )
-
-
-def _simulate(params: dict[str, Any], network: Network, progress: Progress) -> dict[str, Any]:
-    from corridor.reliability.engine import as_datetime, deadline_days, plan_route, simulate_plan
-    from corridor.services.mapdata import histogram
-
-    progress(0.05, "routing")
-    chosen = _route(params, network)
-    plan = plan_route(network, chosen)
-    instant = as_datetime(params.get("depart"))
-    progress(0.2, f"simulating {params['samples']} shipments")
-    result = simulate_plan(
-        plan,
-        depart=instant,
-        samples=params["samples"],
-        seed=params["seed"],
-        deadline_days=deadline_days(params.get("deadline"), instant),
-    )
-    return {**result.to_dict(), "histogram": histogram(result.hours)}
-
-
 def _sweep(
     params: dict[str, Any], network: Network, store: Store, progress: Progress
 ) -> tuple[dict[str, Any], list[ScenarioResult]]:
-    from corridor.scenarios.run import run_scenario
-    from corridor.scenarios.sweep import parse_sweep_parameter
+    from corridor.services.sweeps import SweepOptions, parse_sweep, plan_sweep, run_sweep
 
     scenario = load_named(params["scenario"], network, store)
-    sweep = parse_sweep_parameter(params["param"], network, max_values=10_000)
-    n = len(sweep.values)
-    results = []
-    for i, value in enumerate(sweep.values):
-
-        def inner(fraction: float, stage: str, i: int = i, value: float = value) -> None:
-            progress((i + fraction) / n, f"{sweep.path}={value:g} ({i + 1} of {n}): {stage}")
-
-        results.append(
-            run_scenario(
-                network, sweep.apply(scenario, value), samples=params["samples"], seed=params["seed"], progress=inner
-            )
-        )
-    runs = [{**r.to_dict(), "value": v} for v, r in zip(sweep.values, results, strict=True)]
-    return {"scenario": scenario.name, "param": sweep.path, "values": list(sweep.values), "runs": runs}, results
+    planned = plan_sweep(network, scenario, parse_sweep(network, params["param"], max_values=MAX_SWEEP_VALUES))
+    options = SweepOptions(samples=params["samples"], seed=params["seed"])
+    swept = run_sweep(network, planned, options, progress=progress)
+    result = {"scenario": swept.scenario, "param": swept.param, "values": list(swept.values), "runs": swept.runs()}
+    return result, list(swept.results)
 
 
 def _assign(params: dict[str, Any], network: Network, store: Store, progress: Progress) -> dict[str, Any]:
-    from corridor.assignment.solve import assign
-    from corridor.model.freight import flow_network, passage_volumes
-    from corridor.scenarios.apply import apply_scenario
+    from corridor.services.flows import DemandOptions, SolverOptions, assign_demand
 
-    net = network
-    year = params.get("year")
-    if params.get("scenario"):
-        scenario = load_named(params["scenario"], network, store)
-        net = apply_scenario(network, scenario)
-        year = year or scenario.year
-    progress(0.02, "building the flow network")
-    flow_net = flow_network(net, year=year)
-    if flow_net.demand is None:
-        raise InvalidOptionError(f"Dataset {net.info.name!r} has no demand for year {year}")
-    target = math.log10(params["gap"])
-
-    def update(iteration: int, gap: float) -> bool:
-        done = math.log10(gap) / target if 0 < gap < 1 else 0.0
-        progress(min(max(done, 0.0), 0.99), f"iteration {iteration}, relative gap {gap:.2e}")
-        return True
-
-    result = assign(
-        flow_net, algorithm=params["algorithm"], gap=params["gap"], max_iter=params["max_iter"], progress=update
-    )
-    summary = result.to_dict()
-    summary["passage_volumes_t"] = passage_volumes(result)
-    summary["year"] = flow_net.demand.year
-    summary["flows"] = result.to_geojson()
-    return summary
+    name = params.get("scenario")
+    scenario = load_named(name, network, store) if name else None
+    solver = SolverOptions(algorithm=params["algorithm"], gap=params["gap"], max_iter=params["max_iter"])
+    return assign_demand(network, DemandOptions(year=params.get("year"), scenario=scenario), solver, progress=progress)
 
 
 def clean(value: Any) -> Any:

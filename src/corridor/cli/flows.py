@@ -42,21 +42,81 @@ def _progress_bar(target_gap: float) -> tuple[Any, Any]:
     return bar, update
 
 
-def _flow_network(network: Path | None, demand: Path | None, year: int | None, **kw: Any) -> Any:
-    from corridor.model.freight import flow_network
+def _flow_network(
+    network: Path | None, demand: Path | None, year: int | None, *, demand_scale: float, capacity_scale: float
+) -> Any:
+    """The corridor dataset's FlowNetwork (``--network``, ``--demand``, ``--year``, scales); it must have demand."""
+    from corridor.services.flows import DemandOptions, flow_network_of
 
     net = open_network(network)
-    rows = None
-    if demand is not None:
-        from corridor.dataset.demand import read_demand_csv
-
-        rows = read_demand_csv(demand, net)
-    flow_net = flow_network(net, year=year, demand=rows, **kw)
+    options = DemandOptions(year=year, demand_file=demand, demand_scale=demand_scale, capacity_scale=capacity_scale)
+    flow_net = flow_network_of(net, options)
     if flow_net.demand is None:
         from corridor.errors import InvalidOptionError
 
         raise InvalidOptionError(f"Dataset {net.info.name!r} has no demand table (demand.csv); give --demand FILE")
     return flow_net
+
+
+#: the files ``assign`` writes, and the suffixes each may have
+OUTPUT_SUFFIXES = {
+    "plot": (".png",),
+    "flows": (".csv", ".parquet"),
+    "elements": (".csv", ".parquet"),
+    "convergence": (".csv", ".parquet"),
+    "geojson": (".geojson", ".json"),
+}
+
+
+def _check_outputs(outputs: dict[str, Path | None]) -> None:
+    from corridor.errors import InvalidOptionError
+
+    for name, path in outputs.items():
+        kinds = OUTPUT_SUFFIXES[name]
+        if path is not None and path.suffix.lower() not in kinds:
+            raise InvalidOptionError(f"Cannot write {str(path)!r}: use a {' or '.join(kinds)} file name")
+
+
+def _assignment_input(
+    tntp: Path | None, demand: Path | None, network: Path | None, year: int | None, scales: tuple[float, float]
+) -> Any:
+    """The FlowNetwork to assign: a TNTP folder (with its own trips) or a corridor dataset; scales of demand and
+    capacity."""
+    demand_scale, capacity_scale = scales
+    if tntp is None:
+        return _flow_network(network, demand, year, demand_scale=demand_scale, capacity_scale=capacity_scale)
+    if demand is not None or network is not None:
+        from corridor.errors import InvalidOptionError
+
+        raise InvalidOptionError("--tntp brings its own network and trips: leave out --network and --demand")
+    from corridor.services.flows import tntp_flow_network
+
+    return tntp_flow_network(tntp, demand_scale=demand_scale, capacity_scale=capacity_scale)
+
+
+def _solve_with_bar(flow_net: Any, solver: Any) -> Any:
+    """The equilibrium, with a progress bar on a terminal."""
+    from corridor.services.flows import solve_flows
+
+    bar, update = _progress_bar(solver.gap)
+    if bar is None:
+        return solve_flows(flow_net, solver, progress=update)
+    with bar:
+        return solve_flows(flow_net, solver, progress=update)
+
+
+def _write_outputs(result: Any, outputs: dict[str, Path | None]) -> None:
+    from corridor.io.flows import plot_convergence, write_geojson, write_table
+
+    frames = {"flows": result.links_frame, "elements": result.elements_frame, "convergence": result.convergence_frame}
+    for name, frame in frames.items():
+        path = outputs[name]
+        if path is not None:
+            write_table(frame(), path)
+    if outputs["plot"] is not None:
+        plot_convergence(result, outputs["plot"])
+    if outputs["geojson"] is not None:
+        write_geojson(result.to_geojson(), outputs["geojson"])
 
 
 def assign(
@@ -90,93 +150,33 @@ def assign(
     as_json: JsonOpt = False,
 ) -> None:
     """Equilibrium flow assignment on a TNTP network or a corridor network (volume-delay on capacities)."""
-    from corridor.assignment.solve import ALGORITHMS, warmup
-    from corridor.assignment.solve import assign as run
+    from corridor.assignment.solve import ALGORITHMS
     from corridor.errors import InvalidOptionError
+    from corridor.services.flows import SolverOptions, assignment_summary
 
     if algorithm not in ALGORITHMS:
         raise InvalidOptionError(f"Unknown algorithm {algorithm!r}; valid: {', '.join(ALGORITHMS)}")
-    for path, kinds in (
-        (plot, (".png",)),
-        (flows, (".csv", ".parquet")),
-        (elements, (".csv", ".parquet")),
-        (convergence, (".csv", ".parquet")),
-        (geojson, (".geojson", ".json")),
-    ):
-        if path is not None and path.suffix.lower() not in kinds:
-            raise InvalidOptionError(f"Cannot write {str(path)!r}: use a {' or '.join(kinds)} file name")
-    if tntp is not None:
-        if demand is not None or network is not None:
-            raise InvalidOptionError("--tntp brings its own network and trips: leave out --network and --demand")
-        from corridor.dataset.tntp import network_from_tntp
-
-        flow_net = network_from_tntp(tntp)
-        if demand_scale != 1.0 and flow_net.demand is not None:
-            flow_net = _replace_demand(flow_net, flow_net.demand.scaled(demand_scale))
-        if capacity_scale != 1.0:
-            flow_net = _scale_capacity(flow_net, capacity_scale)
-    else:
-        flow_net = _flow_network(network, demand, year, demand_scale=demand_scale, capacity_scale=capacity_scale)
+    outputs = {"plot": plot, "flows": flows, "elements": elements, "convergence": convergence, "geojson": geojson}
+    _check_outputs(outputs)
+    flow_net = _assignment_input(tntp, demand, network, year, (demand_scale, capacity_scale))
     if geojson is not None and flow_net.node_xy is None:
         raise InvalidOptionError(f"Network {flow_net.name!r} has no node coordinates, so no map can be drawn")
-    warmup()  # compiled kernels load before the clock starts
-    bar, update = _progress_bar(gap)
-    if bar is not None:
-        bar.start()
-    try:
-        result = run(
-            flow_net,
-            algorithm=algorithm,
-            objective=objective,
-            gap=gap,
-            max_iter=max_iter,
-            max_seconds=max_seconds,
-            toll_factor=toll_factor,
-            distance_factor=distance_factor,
-            progress=update,
-        )
-    finally:
-        if bar is not None:
-            bar.stop()
-    from corridor.io.flows import plot_convergence, write_geojson, write_table
-
-    if flows is not None:
-        write_table(result.links_frame(), flows)
-    if elements is not None:
-        write_table(result.elements_frame(), elements)
-    if convergence is not None:
-        write_table(result.convergence_frame(), convergence)
-    if plot is not None:
-        plot_convergence(result, plot)
-    if geojson is not None:
-        write_geojson(result.to_geojson(), geojson)
-    summary = result.to_dict()
-    if tntp is None:
-        from corridor.model.freight import passage_volumes
-
-        summary["passage_volumes_t"] = passage_volumes(result)
-        summary["year"] = flow_net.demand.year if flow_net.demand is not None else None
+    solver = SolverOptions(
+        algorithm=algorithm,
+        objective=objective,
+        gap=gap,
+        max_iter=max_iter,
+        max_seconds=max_seconds,
+        toll_factor=toll_factor,
+        distance_factor=distance_factor,
+    )
+    result = _solve_with_bar(flow_net, solver)
+    _write_outputs(result, outputs)
+    summary = assignment_summary(result, corridor=tntp is None)
     if as_json:
         print_json(summary)
         return
     _print_assignment(result, summary)
-
-
-def _replace_demand(net: Any, demand: Any) -> Any:
-    import dataclasses
-
-    return dataclasses.replace(net, demand=demand)
-
-
-def _scale_capacity(net: Any, factor: float) -> Any:
-    import dataclasses
-    import math
-
-    from corridor.errors import InvalidOptionError
-
-    if not (math.isfinite(factor) and factor > 0):
-        raise InvalidOptionError(f"The capacity scale must be a positive number, got {factor!r}")
-    return dataclasses.replace(net, capacity=net.capacity * factor)
 
 
 def _print_assignment(result: Any, summary: dict[str, Any]) -> None:

@@ -22,12 +22,6 @@ from corridor.cli._output import get_console, print_json
 from corridor.cli._runner import Runner
 
 
-def _deadline_days(deadline: str | None, depart: Any) -> float | None:
-    from corridor.reliability.engine import deadline_days
-
-    return deadline_days(deadline, depart)
-
-
 def _parse_sweep(text: str) -> list[Any]:
     """START:STOP:STEP_DAYS as departure dates (STOP included)."""
     from datetime import timedelta
@@ -116,65 +110,51 @@ def simulate(
     network: NetworkOpt = None,
 ) -> None:
     """Door-to-door time distribution of the best route: P50, P90, P95, on-time probability, tail drivers."""
-    from corridor.reliability.engine import as_datetime, plan_route, simulate_plan
-    from corridor.routing.search import route as best_route
+    from dataclasses import replace
+
+    from corridor.services.reliability import (
+        TripOptions,
+        plan_trip,
+        simulate_departures,
+        simulate_planned,
+        trip_times,
+    )
 
     net = open_network(network)
-    instant = as_datetime(depart)
-    deadline_days = _deadline_days(deadline, instant)
+    options = TripOptions(
+        origin=origin,
+        destination=destination,
+        corridor=corridor,
+        cargo=cargo,
+        avoid=avoid,
+        optimize=optimize,
+        depart=depart,
+        samples=samples,
+        seed=seed,
+        deadline=deadline,
+    )
+    instant, _ = trip_times(options)
     departures = _parse_sweep(sweep_depart) if sweep_depart else None
     if plot is not None and plot.suffix.lower() != ".png":
         from corridor.errors import InvalidOptionError
 
         raise InvalidOptionError(f"Cannot write {str(plot)!r}: the plot is a .png file")
-    chosen = best_route(
-        net, origin, destination, corridor=corridor, cargo=cargo, avoid=avoid, optimize=optimize, depart=instant
-    )
-    plan = plan_route(net, chosen)
+    trip = plan_trip(net, replace(options, depart=instant))
     with Runner(scheduler, workers, "simulate", sweep=departures is not None, in_process=in_process) as runner:
         if departures is not None:
-            rows = _sweep_departures(plan, departures, samples, seed, deadline_days, runner.map_tasks)
+            rows = simulate_departures(trip, departures, samples=samples, seed=seed, map_tasks=runner.map_tasks)
             if as_json:
-                print_json({"corridor": chosen.corridor, "samples": samples, "seed": seed, "runs": rows})
+                print_json({"corridor": trip.route.corridor, "samples": samples, "seed": seed, "runs": rows})
                 return
-            _print_sweep(chosen, rows)
+            _print_sweep(trip.route, rows)
             return
-        result = simulate_plan(
-            plan, depart=instant, samples=samples, seed=seed, deadline_days=deadline_days, map_tasks=runner.map_tasks
-        )
+        result = simulate_planned(trip, samples=samples, seed=seed, map_tasks=runner.map_tasks)
     if plot is not None:
         _plot_reliability(result, plot)
     if as_json:
         print_json(result.to_dict())
         return
     _print_reliability(result, top)
-
-
-def _sweep_departures(
-    plan: Any, departures: list[Any], samples: int, seed: int, deadline_days: float | None, map_tasks: Any
-) -> list[dict[str, Any]]:
-    """One run per departure, each a task with its own seed (SeedSequence.spawn)."""
-    import numpy as np
-
-    from corridor.reliability.engine import simulate_plan
-
-    seeds = [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(seed).spawn(len(departures))]
-
-    def one(task: tuple[Any, int]) -> dict[str, Any]:
-        r = simulate_plan(plan, depart=task[0], samples=samples, seed=task[1], deadline_days=deadline_days)
-        row = r.to_dict(top=3)
-        return {
-            "depart": task[0].date().isoformat(),
-            "seed": task[1],
-            **{k: row[k] for k in ("mean_days", "p50_days", "p90_days", "p95_days", "on_time_probability")},
-            "tail_drivers": row["tail_drivers"],
-        }
-
-    tasks = list(zip(departures, seeds, strict=True))
-    from corridor.scaleout import run_tasks
-
-    results: list[dict[str, Any]] = run_tasks(one, tasks, map_tasks)
-    return results
 
 
 def _print_sweep(route: Any, rows: list[dict[str, Any]]) -> None:

@@ -297,34 +297,22 @@ def scenario_sweep(
     network: NetworkOpt = None,
 ) -> None:
     """Run a scenario once per value of one parameter, on Dask (a LocalCluster by default), with a progress bar."""
-    from corridor.scaleout import run_tasks
-    from corridor.scenarios.apply import apply_scenario
     from corridor.scenarios.files import load_scenario
-    from corridor.scenarios.run import run_scenario
-    from corridor.scenarios.sweep import parse_sweep_parameter
+    from corridor.services.sweeps import SweepOptions, parse_sweep, plan_sweep, run_sweep
     from corridor.store.database import Store
 
     net = open_network(network)
     base = load_scenario(scenario, net)
-    sweep = parse_sweep_parameter(param, net)
-    variants = [sweep.apply(base, value) for value in sweep.values]
-    for variant in variants:  # every value is checked before anything runs
-        apply_scenario(net, variant)
+    planned = plan_sweep(net, base, parse_sweep(net, param))  # every value is checked before anything runs
     target = None if no_store else Store(store)
-
-    def one(variant: Any) -> Any:
-        return run_scenario(net, variant, samples=samples, seed=seed)
-
     with Runner(scheduler, workers, "sweep", sweep=True, in_process=in_process) as runner:
-        results = run_tasks(one, variants, runner.map_tasks)
-    rows = []
-    for value, result in zip(sweep.values, results, strict=True):
-        data = result.to_dict()
-        data["value"] = value
+        swept = run_sweep(net, planned, SweepOptions(samples=samples, seed=seed), map_tasks=runner.map_tasks)
+    rows = swept.runs()
+    for data, result in zip(rows, swept.results, strict=True):
         data["run_id"] = target.save(result) if target is not None else None
-        rows.append(data)
     if target is not None:
         target.close()
+    sweep = planned.parameter
     if as_json:
         print_json({"scenario": base.name, "param": sweep.path, "runs": rows})
         return

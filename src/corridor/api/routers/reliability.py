@@ -41,23 +41,24 @@ async def simulate(
     depart: Annotated[str | None, Query(max_length=40, description="Departure date, UTC.")] = None,
     deadline: Annotated[str | None, Query(max_length=40, description="Days after departure, or a date.")] = None,
 ) -> dict[str, Any]:
-    from corridor.api.jobs import _simulate, clean
+    from corridor.api.jobs import clean
+    from corridor.services.reliability import TripOptions, simulate_trip, simulation_json
 
     limits = state.settings.limits
     if samples > limits.max_sync_samples:
         raise LimitError("max_sync_samples", samples, limits.max_sync_samples, "samples")
     choice(optimize, OPTIMIZE, "optimize")
-    params = {
-        "origin": origin,
-        "destination": destination,
-        "corridor": corridor,
-        "cargo": cargo,
-        "avoid": avoid,
-        "optimize": optimize,
-        "samples": samples,
-        "seed": seed,
-        "depart": depart,
-        "deadline": deadline,
-    }
-    result: dict[str, Any] = await compute(state, lambda: clean(_simulate(params, state.network, lambda f, m: None)))
+    options = TripOptions(
+        origin=origin,
+        destination=destination,
+        corridor=corridor,
+        cargo=cargo,
+        avoid=avoid,
+        optimize=optimize,
+        depart=depart,
+        samples=samples,
+        seed=seed,
+        deadline=deadline,
+    )
+    result: dict[str, Any] = await compute(state, lambda: clean(simulation_json(simulate_trip(state.network, options))))
     return result
