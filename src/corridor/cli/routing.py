@@ -117,7 +117,7 @@ def compare(
         for row in data["scenario"]["over_capacity"]:
             console.print(
                 f"over capacity: {row['element']} at {row['utilization']:.0%}, "
-                f"{row['waiting_at_year_end']:,} waiting at the year's end; its queue grows all year"
+                f"{row['waiting_t_at_year_end']:,} t waiting at the year's end; its queue grows all year"
             )
     for cid, why in result.unavailable.items():
         console.print(f"{cid}: {why}")

@@ -207,7 +207,7 @@ class ElementLoad:
     delay_hours: float
     volume: float = 0.0
     capacity: float = 0.0
-    unit: str = "t"
+    unit: str = "t"  # the flow network counts every element in tonnes a year
 
     @property
     def waiting_at_year_end(self) -> float:

@@ -255,9 +255,11 @@ class _Totals:
     def add_over_capacity(self, congestion: Congestion, weight: float) -> None:
         """The elements loaded at or over capacity in one interval: the highest load and the waits added up."""
         for load in congestion.over_capacity():
-            row = self.overloaded.setdefault(load.element, {"element": load.element, "unit": load.unit})
+            row = self.overloaded.setdefault(load.element, {"element": load.element})
             row["utilization"] = round(max(row.get("utilization", 0.0), load.utilization), 4)
-            row["waiting_at_end"] = round(row.get("waiting_at_end", 0.0) + load.waiting_at_year_end * weight, 1)
+            row["waiting_t_at_year_end"] = round(
+                row.get("waiting_t_at_year_end", 0.0) + load.waiting_at_year_end * weight, 1
+            )
             row["wait_growth_days_per_month"] = round((load.utilization - 1.0) * 730.0 / 24.0, 2)
 
     def add_transit_times(
@@ -346,7 +348,6 @@ def congestion_of(network: Network, chosen: ChoiceResult, *, horizon_hours: floa
     """The loads of the capacity elements at a choice equilibrium, for the duration model's queueing waits."""
     from corridor.model.durations import Congestion, ElementLoad
 
-    units = {row.id: row.capacity_unit for row in network.capacities}
     loads = {}
     for i, element in enumerate(chosen.element_ids):
         capacity = float(chosen.element_capacity[i])
@@ -359,7 +360,6 @@ def congestion_of(network: Network, chosen: ChoiceResult, *, horizon_hours: floa
             delay_hours=float(chosen.element_delay[i]),
             volume=volume,
             capacity=capacity,
-            unit=units.get(element.split(":")[0], "t"),
         )
     return Congestion(loads, horizon_hours=horizon_hours)
 

@@ -52,7 +52,7 @@ def scenario_times(network: Network, scenario: Scenario, *, on: date, seed: int 
         {
             "element": x.element,
             "utilization": round(x.utilization, 4),
-            "waiting_at_year_end": round(x.volume - x.capacity),
+            "waiting_t_at_year_end": round(x.waiting_at_year_end),
         }
         for x in congestion.over_capacity()
     )
