@@ -33,13 +33,14 @@ SUMMARY = "Routes, costs, transit times, CO2e, flows and scenarios of the Middle
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Run the job runner while the app serves."""
+    """Run the job runner while the app serves; close the store's connections when it stops."""
     state: ServiceState = app.state.corridor
     state.runner.start()
     try:
         yield
     finally:
         state.runner.stop()
+        state.store.close()
 
 
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:
