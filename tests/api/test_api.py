@@ -358,7 +358,7 @@ def test_runs_are_listed_from_the_store(tmp_path: Path, eurasia: Network) -> Non
 
 
 def test_postgresql_store(tmp_path: Path) -> None:
-    from conftest import clean_postgres, postgres_url
+    from fixtures.stores import clean_postgres, postgres_url
 
     url = postgres_url()
     with _client(tmp_path, store=url) as c:

@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from conftest import Server
 from corridor.api.jobs import clean, execute
 from corridor.dataset.network import Network
 from corridor.scenarios.files import load_scenario
 from corridor.scenarios.run import run_scenario
 from corridor.store.database import Store
+from fixtures.server import Server
 
 
 @pytest.fixture

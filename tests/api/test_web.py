@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from conftest import Server
+from fixtures.server import Server
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]

@@ -12,10 +12,10 @@ import pytest
 import yaml
 
 import corridor
-from conftest import with_flow_tables
 from corridor.choice.logit import ChoiceModel, build_markets, calibrate, equilibrium, load_choice_model
 from corridor.dataset.network import Network
 from corridor.errors import InvalidOptionError
+from fixtures.toy import with_flow_tables
 
 
 def test_multinomial_logit_and_iia() -> None:

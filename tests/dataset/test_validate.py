@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 import corridor
-from conftest import with_flow_tables, with_reliability_tables
 from corridor.errors import DatasetError
+from fixtures.toy import with_flow_tables, with_reliability_tables
 
 
 def set_cell(table: str, row: int, column: str, value: Any) -> Callable[[dict[str, Any], dict[str, Any]], None]:

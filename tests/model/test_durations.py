@@ -13,7 +13,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import corridor
-from conftest import with_flow_tables, with_reliability_tables
 from corridor.assignment.kernels import element_delay
 from corridor.dataset.flownet import VDF_QUEUE
 from corridor.dataset.network import Network
@@ -21,6 +20,7 @@ from corridor.errors import InvalidOptionError
 from corridor.model.durations import Congestion, Duration, ElementLoad, durations_of, queue_duration
 from corridor.reliability.engine import Plan, Stage, plan_route, simulate_plan
 from corridor.reliability.fleet import crossing_from_network
+from fixtures.toy import with_flow_tables, with_reliability_tables
 
 DEPART = "2026-07-01"
 

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 import corridor
-from conftest import with_reliability_tables
 from corridor.dataset.network import Network
 from corridor.errors import InvalidOptionError
 from corridor.reliability.engine import Duration
 from corridor.reliability.fleet import Crossing, Lane, crossing_from_network, simulate_crossing, size_fleet
+from fixtures.toy import with_reliability_tables
 
 
 def erlang_c(servers: int, load: float) -> float:

@@ -13,13 +13,13 @@ import pytest
 from scipy import stats
 
 import corridor
-from conftest import PROV, with_reliability_tables
 from corridor.dataset.network import Network
 from corridor.dataset.records import Service
 from corridor.errors import InvalidOptionError
 from corridor.reliability import kernels as rk
 from corridor.reliability.engine import Duration, Plan, Stage, plan_route, simulate_plan
 from corridor.routing.search import simulate
+from fixtures.toy import PROV, with_reliability_tables
 
 
 def service(**kw: Any) -> Service:

@@ -9,11 +9,11 @@ import pytest
 from scipy import stats
 
 import corridor
-from conftest import PROV
 from corridor.dataset.network import Network
 from corridor.dataset.records import Service
 from corridor.reliability.engine import Duration, Plan, Stage, plan_route, simulate_plan
 from corridor.reliability.simref import simulate_reference
+from fixtures.toy import PROV
 
 
 def service(**kw: Any) -> Service:
