@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from corridor.cli._options import JsonOpt, NetworkOpt, open_network
 from corridor.cli._output import get_console, print_json
+
+if TYPE_CHECKING:
+    from corridor.layers.oil import OilAllocation
 
 
 def _split_list(values: list[str] | None) -> list[str]:
@@ -28,14 +31,31 @@ def oil(
     compete: Annotated[
         str, typer.Option("--compete", help="System whose break-even tariff is reported (default BTC).")
     ] = "BTC",
+    year: Annotated[
+        int, typer.Option("--year", help="Year whose contracted minimums and idle lines apply (default 2024).")
+    ] = 2024,
+    contracts: Annotated[
+        bool,
+        typer.Option("--contracts/--no-contracts", help="Ship at least the contracted minimums (take-or-pay)."),
+    ] = True,
+    include_idle: Annotated[
+        bool, typer.Option("--include-idle", help="Offer the capacity of idle lines (Baku-Supsa) as if restarted.")
+    ] = False,
     as_json: JsonOpt = False,
     network: NetworkOpt = None,
 ) -> None:
-    """Allocate crude exports across routes at least cost under capacities (a linear program)."""
+    """Allocate crude exports across routes at least cost under capacities and contracts (a linear program)."""
     from corridor.layers.oil import allocate_oil
 
     result = allocate_oil(
-        open_network(network), volume_mt, fields=_split_list(fields) or None, avoid=_split_list(avoid), compete=compete
+        open_network(network),
+        volume_mt,
+        fields=_split_list(fields) or None,
+        avoid=_split_list(avoid),
+        compete=compete,
+        year=year,
+        contracts=contracts,
+        include_idle=include_idle,
     )
     for note in result.notes:
         print(f"corridor: warning: {note}", file=sys.stderr)
@@ -45,7 +65,9 @@ def oil(
     from rich.table import Table
 
     console = get_console()
-    table = Table(title=f"{result.volume_mt:g} Mt a year from {', '.join(result.fields)}: least-cost allocation")
+    table = Table(
+        title=f"{result.volume_mt:g} Mt a year from {', '.join(result.fields)} ({result.year}): least-cost allocation"
+    )
     for column in ("route", "Mt", "USD/t", "USD/t range", "spare Mt", "days", "countries"):
         table.add_column(column, justify="left" if column in ("route", "countries") else "right")
     for row in result.to_dict()["routes"]:
@@ -66,6 +88,7 @@ def oil(
         console.print(
             f"binding: {b['kind']} {b['element']} ({b['capacity_mt']:g} Mt), worth {b['shadow_usd_per_t']} USD/t"
         )
+    _print_contracts(result)
     be = result.breakeven
     if be is not None:
         if be.breakeven_usd_per_t is None:
@@ -76,6 +99,20 @@ def oil(
                 f"against {be.against} at {be.breakeven_usd_per_t:.1f} USD/t"
                 + (" (it is cheaper already)" if be.cheaper_now else "")
             )
+
+
+def _print_contracts(result: OilAllocation) -> None:
+    console = get_console()
+    for c in result.contracts:
+        if not c.honoured:
+            continue
+        cost = f", costing {c.shadow_usd_per_t:g} USD/t over the least-cost allocation" if c.shadow_usd_per_t else ""
+        console.print(
+            f"contract: {c.system} ({c.link}) at least {c.minimum_mt:g} Mt in {result.year}, ships "
+            f"{c.volume_mt:.2f} Mt{cost} (sources: {', '.join(c.source)})"
+        )
+    for i in result.idle:
+        console.print(f"idle: {i.system} ({i.link}) since {i.since}, {i.capacity_mt:g} Mt not offered (--include-idle)")
 
 
 StatusOpt = Annotated[

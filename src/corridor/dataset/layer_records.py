@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
@@ -21,7 +22,37 @@ from corridor.dataset.fields import (
 )
 from corridor.dataset.vocab import COUNTRIES
 
-__all__ = ["FiberLink", "FiberNode", "FiberRtt", "OilLink", "OilNode"]
+__all__ = ["FiberLink", "FiberNode", "FiberRtt", "OilLink", "OilNode", "check_by_year", "value_in_year"]
+
+#: one entry of a by-year column: ``2023:1.5`` or ``2024-2027:2.2`` (first and last year inclusive)
+_BY_YEAR = re.compile(r"^(\d{4})(?:-(\d{4}))?:(\d+(?:\.\d+)?)$")
+
+
+def check_by_year(values: list[str], column: str) -> list[str]:
+    """``values`` if each is ``YEAR:VALUE`` or ``FIRST-LAST:VALUE`` with years in order and not repeated."""
+    seen: set[int] = set()
+    for value in values:
+        match = _BY_YEAR.match(value.replace(" ", ""))
+        if not match:
+            raise ValueError(f"{column}: {value!r} is not YEAR:MT or FIRST-LAST:MT (e.g. 2023:1.5;2024-2027:2.2)")
+        first = int(match[1])
+        last = int(match[2] or first)
+        if last < first:
+            raise ValueError(f"{column}: {value!r} ends before it starts")
+        years = set(range(first, last + 1))
+        if years & seen:
+            raise ValueError(f"{column}: {value!r} repeats year {min(years & seen)}")
+        seen |= years
+    return values
+
+
+def value_in_year(values: list[str], year: int) -> float | None:
+    """The value a by-year column (checked by :func:`check_by_year`) gives ``year``, or None if no entry covers it."""
+    for value in values:
+        match = _BY_YEAR.match(value.replace(" ", ""))
+        if match and int(match[1]) <= year <= int(match[2] or match[1]):
+            return float(match[3])
+    return None
 
 
 class OilNode(Record):
@@ -62,7 +93,12 @@ class OilNode(Record):
 
 class OilLink(Record):
     """A leg of the crude-oil layer: a pipeline, a tanker crossing or rail tank cars, one way, with the capacity
-    open to the crude modelled (``capacity_mt`` less ``other_use_mt``) and the tariff per tonne."""
+    open to the crude modelled (``capacity_mt`` less ``other_use_mt``) and the tariff per tonne.
+
+    ``contract_min_mt`` holds the volumes the crude modelled is contracted to ship on the leg (take-or-pay), by
+    year (``2023:1.5;2024-2027:2.2``), backed by ``contract_source`` (some of the record's sources). A leg idle
+    since ``idle_since`` (the date it stopped) offers no capacity from that year on.
+    """
 
     id: Id
     from_: str = Field(alias="from")
@@ -81,6 +117,9 @@ class OilLink(Record):
     tariff_as_of: OptStr = None
     countries: StrList = Field(min_length=1)
     feeder: Flag = False
+    contract_min_mt: StrList = Field(default_factory=list)
+    contract_source: StrList = Field(default_factory=list)
+    idle_since: OptStr = None
 
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True, populate_by_name=True)
 
@@ -88,6 +127,16 @@ class OilLink(Record):
     @classmethod
     def _countries(cls, value: list[str]) -> list[str]:
         return check_subset(value, COUNTRIES, "country code")
+
+    @field_validator("contract_min_mt")
+    @classmethod
+    def _contracts(cls, value: list[str]) -> list[str]:
+        return check_by_year(value, "contract_min_mt")
+
+    @field_validator("idle_since")
+    @classmethod
+    def _idle(cls, value: str | None) -> str | None:
+        return None if value is None else check_date(value)
 
     @model_validator(mode="after")
     def _consistent(self) -> OilLink:
@@ -97,12 +146,27 @@ class OilLink(Record):
             raise ValueError(f"other_use_mt: {self.other_use_mt} is more than capacity_mt {self.capacity_mt}")
         if self.from_ == self.to:
             raise ValueError(f"to: a link cannot start and end at {self.to!r}")
+        if self.contract_min_mt and not self.contract_source:
+            raise ValueError("contract_source: name the sources of the contracted volumes (ids of sources.csv)")
+        stray = [s for s in self.contract_source if s not in self.source]
+        if stray:
+            raise ValueError(f"contract_source: {', '.join(map(repr, stray))} not among the record's sources")
+        if self.contract_source and not self.contract_min_mt:
+            raise ValueError("contract_min_mt: contract_source is given but no contracted volume")
         return self
 
     @property
     def open_mt(self) -> float:
         """Capacity open to the crude modelled: capacity less what other shippers use."""
         return self.capacity_mt - self.other_use_mt
+
+    def contract_mt(self, year: int) -> float:
+        """The contracted minimum (Mt) of ``year``: 0 when no contract covers it."""
+        return value_in_year(self.contract_min_mt, year) or 0.0
+
+    def idle_in(self, year: int) -> bool:
+        """True if the leg had stopped by ``year`` (idle from the year it stopped on)."""
+        return self.idle_since is not None and year >= int(self.idle_since[:4])
 
 
 class FiberNode(Record):
