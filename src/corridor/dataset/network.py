@@ -24,6 +24,7 @@ from corridor.dataset.records import (
     Transfer,
     Weather,
 )
+from corridor.dataset.trade_records import Gdp, GdpGrowth, TonnesPerUsd, Trade, TradeMix, TradeRegion, TradeShare
 from corridor.errors import UnknownPlaceError
 from corridor.names import normalize_name
 
@@ -57,6 +58,14 @@ class Network:
     fiber_nodes: tuple[FiberNode, ...] = ()
     fiber_links: tuple[FiberLink, ...] = ()
     fiber_rtt: tuple[FiberRtt, ...] = ()
+    # the trade model that generates demand by year (corridor.model.trade)
+    trade_regions: tuple[TradeRegion, ...] = ()
+    trade: tuple[Trade, ...] = ()
+    trade_mix: tuple[TradeMix, ...] = ()
+    gdp: tuple[Gdp, ...] = ()
+    gdp_growth: tuple[GdpGrowth, ...] = ()
+    tonnes_per_usd: tuple[TonnesPerUsd, ...] = ()
+    trade_shares: tuple[TradeShare, ...] = ()
     path: str | None = field(default=None, compare=False)
 
     @classmethod
@@ -81,6 +90,13 @@ class Network:
             fiber_nodes=tables.fiber_nodes,
             fiber_links=tables.fiber_links,
             fiber_rtt=tables.fiber_rtt,
+            trade_regions=tables.trade_regions,
+            trade=tables.trade,
+            trade_mix=tables.trade_mix,
+            gdp=tables.gdp,
+            gdp_growth=tables.gdp_growth,
+            tonnes_per_usd=tables.tonnes_per_usd,
+            trade_shares=tables.trade_shares,
             path=path,
         )
 

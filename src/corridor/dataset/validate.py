@@ -25,6 +25,18 @@ from corridor.dataset.records import (
     Transfer,
     Weather,
 )
+from corridor.dataset.trade_records import (
+    TRADE_ROW_NOUNS,
+    TRADE_TABLES,
+    Gdp,
+    GdpGrowth,
+    TonnesPerUsd,
+    Trade,
+    TradeMix,
+    TradeRegion,
+    TradeShare,
+    check_trade_tables,
+)
 from corridor.dataset.vocab import FREIGHT_MODES, UNIT_PAYLOAD_KEYS
 from corridor.errors import DatasetError, Problem
 from corridor.names import normalize_name
@@ -53,10 +65,12 @@ TABLES: dict[str, type[BaseModel]] = {
     "fiber_links.csv": FiberLink,
     "fiber_rtt.csv": FiberRtt,
 }
+TABLES.update(TRADE_TABLES)  # the trade model's tables (corridor.dataset.trade_records)
 LAYER_TABLES = frozenset({"oil_nodes.csv", "oil_links.csv", "fiber_nodes.csv", "fiber_links.csv", "fiber_rtt.csv"})
 OPTIONAL_TABLES = (
     frozenset({"services.csv", "capacities.csv", "demand.csv", "weather.csv", "delays.csv", "berths.csv"})
     | LAYER_TABLES
+    | set(TRADE_TABLES)
 )
 #: What one row of each table is, in messages ("duplicate place 'baku'").
 _ROW_NOUNS = {
@@ -78,6 +92,7 @@ _ROW_NOUNS = {
     "fiber_links.csv": "fiber link",
     "fiber_rtt.csv": "round-trip record",
 }
+_ROW_NOUNS.update(TRADE_ROW_NOUNS)
 #: The records of one table, each with its line number (typed by the table, see ``TABLES``).
 _Lined = list[tuple[int, Any]]
 
@@ -113,6 +128,14 @@ class Tables:
     fiber_nodes: tuple[FiberNode, ...] = ()
     fiber_links: tuple[FiberLink, ...] = ()
     fiber_rtt: tuple[FiberRtt, ...] = ()
+    # the trade model (corridor.dataset.trade_records)
+    trade_regions: tuple[TradeRegion, ...] = ()
+    trade: tuple[Trade, ...] = ()
+    trade_mix: tuple[TradeMix, ...] = ()
+    gdp: tuple[Gdp, ...] = ()
+    gdp_growth: tuple[GdpGrowth, ...] = ()
+    tonnes_per_usd: tuple[TonnesPerUsd, ...] = ()
+    trade_shares: tuple[TradeShare, ...] = ()
 
 
 def _columns(model: type[BaseModel]) -> tuple[set[str], set[str]]:
@@ -192,6 +215,7 @@ def validate_tables(
     for name, recs in rows.items():
         _duplicates(name, ((line, rec.id) for line, rec in recs), _ROW_NOUNS[name], problems)
     _check_references(rows, parsed_info, info_file, _Known(problems))
+    check_trade_tables(rows, tables, problems)
     if problems or parsed_info is None:
         raise DatasetError(problems)
     # Each field of Tables is named after its file (links.csv -> links).
