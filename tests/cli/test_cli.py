@@ -25,7 +25,7 @@ def test_help_lists_every_command_in_order() -> None:
     assert result.returncode == 0, result.stderr
     listed = [line.split()[0] for line in result.stdout.split("Commands:\n")[1].splitlines() if line.strip()]
     assert listed == [
-        "compare", "route", "places", "validate", "assign", "bottlenecks", "simulate", "fleet", "calibrate",
+        "compare", "route", "places", "validate", "assign", "bottlenecks", "demand", "simulate", "fleet", "calibrate",
         "oil", "latency", "resilience", "serve", "scenario", "apikey",
     ]  # fmt: skip
     for group, commands in (("scenario", "list show run compare sweep runs"), ("apikey", "create list revoke")):

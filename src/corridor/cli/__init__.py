@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from corridor.cli import flows, layers, reliability, routing, scenarios, service
+from corridor.cli import demand, flows, layers, reliability, routing, scenarios, service
 
 __all__ = ["app", "main"]
 
@@ -30,6 +30,7 @@ app.command()(routing.places)
 app.command()(routing.validate)
 app.command()(flows.assign)
 app.command()(flows.bottlenecks)
+app.command()(demand.demand)
 app.command()(reliability.simulate)
 app.command()(reliability.fleet)
 app.command()(scenarios.calibrate)

@@ -35,6 +35,7 @@ from corridor.errors import InvalidOptionError
 
 if TYPE_CHECKING:
     from corridor.dataset.network import Network
+    from corridor.dataset.trade_records import TradeShare
 
 __all__ = [
     "CASES",
@@ -223,7 +224,7 @@ class _Economy:
 
     def __init__(self, network: Network) -> None:
         self.gdp = {(g.region, g.year): g.gdp_busd for g in network.gdp}
-        self.last = {}
+        self.last: dict[str, int] = {}
         for g in network.gdp:
             self.last[g.region] = max(self.last.get(g.region, g.year), g.year)
         self.growth: dict[tuple[str, int], tuple[float, float, float]] = {}
@@ -344,12 +345,16 @@ def demand_of_year(network: Network, year: int, *, case: str = "central") -> tup
         )
     fit = fit_gravity(network)
     region = region_of_place(network)
-    share_of = {(s.origin, s.destination, s.commodity): s for s in network.trade_shares}
-    mix_of = {(m.exporter, m.importer, m.commodity): m.share for m in network.trade_mix}
+    share_of: dict[tuple[str, str, str], TradeShare] = {
+        (s.origin, s.destination, s.commodity): s for s in network.trade_shares
+    }
+    mix_of: dict[tuple[str, str, str], float] = {
+        (m.exporter, m.importer, m.commodity): m.share for m in network.trade_mix
+    }
     base_total: dict[tuple[str, str, str], float] = {}
     for row in rows:
-        key = (region.get(row.origin, ""), region.get(row.destination, ""), row.commodity)
-        base_total[key] = base_total.get(key, 0.0) + row.tonnes_per_year
+        row_key: tuple[str, str, str] = (region.get(row.origin, ""), region.get(row.destination, ""), row.commodity)
+        base_total[row_key] = base_total.get(row_key, 0.0) + row.tonnes_per_year
     totals: dict[tuple[str, str, str], tuple[float, float, float, str]] = {}
     for key in base_total:
         share = share_of.get(key)

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from corridor.api.routers import jobs, network, reliability, routing, runs, scenarios, service
+from corridor.api.routers import demand, jobs, network, reliability, routing, runs, scenarios, service
 
-__all__ = ["ROUTERS", "jobs", "network", "reliability", "routing", "runs", "scenarios", "service"]
+__all__ = ["ROUTERS", "demand", "jobs", "network", "reliability", "routing", "runs", "scenarios", "service"]
 
 #: the resources under ``/v1``, in the order of the OpenAPI document (``service`` comes first, before the static files)
-ROUTERS = (network.router, routing.router, reliability.router, scenarios.router, jobs.router, runs.router)
+ROUTERS = (
+    network.router,
+    routing.router,
+    reliability.router,
+    demand.router,
+    scenarios.router,
+    jobs.router,
+    runs.router,
+)
