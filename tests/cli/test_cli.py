@@ -26,7 +26,7 @@ def test_help_lists_every_command_in_order() -> None:
     listed = [line.split()[0] for line in result.stdout.split("Commands:\n")[1].splitlines() if line.strip()]
     assert listed == [
         "compare", "route", "places", "validate", "assign", "bottlenecks", "demand", "simulate", "fleet", "calibrate",
-        "oil", "latency", "resilience", "serve", "scenario", "apikey",
+        "validate-model", "oil", "latency", "resilience", "serve", "scenario", "apikey",
     ]  # fmt: skip
     for group, commands in (("scenario", "list show run compare sweep runs"), ("apikey", "create list revoke")):
         text = run(group, "--help").stdout.split("Commands:\n")[1]

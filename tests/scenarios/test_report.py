@@ -20,7 +20,7 @@ from corridor.scenarios.run import run_scenario
 def red_sea(eurasia: Network) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     scenario = load_scenario("red-sea-closed", eurasia)
     base = scenario.comparison_base()
-    assert base is not None and base.name == "base-2024"
+    assert base is not None and base.name == "red-sea-open"
     result = run_scenario(eurasia, scenario, samples=1200).to_dict()
     return result, run_scenario(eurasia, base, samples=1200).to_dict(), scenario.to_dict()
 
@@ -59,9 +59,9 @@ class _Page(HTMLParser):
 def test_report_states_the_runs_numbers(eurasia: Network, red_sea: Any) -> None:
     result, base, scenario = red_sea
     report = build_report(result, base, scenario=scenario, corridor_names=_names(eurasia))
-    assert report.scenario == "red-sea-closed" and report.base == "base-2024"
+    assert report.scenario == "red-sea-closed" and report.base == "red-sea-open"
     md = report.markdown
-    assert md.startswith("# Scenario red-sea-closed against base-2024")
+    assert md.startswith("# Scenario red-sea-closed against red-sea-open")
     before, after = base["volumes_mt"]["middle"], result["volumes_mt"]["middle"]
     assert f"Middle Corridor: {before:.2f} → {after:.2f} Mt a year" in report.headline[0]
     # one table row per corridor with the base, the scenario and the change
@@ -74,7 +74,7 @@ def test_report_states_the_runs_numbers(eurasia: Network, red_sea: Any) -> None:
     # the closed corridor is shown as closed, not with a number
     suez = next(line for line in md.splitlines() if line.startswith("| Maritime via Suez |"))
     assert "closed" in suez
-    assert f"{result['co2e_kt']:,.0f} kt CO2e" in md and f"{base['co2e_kt']:,.0f} kt in base-2024" in md
+    assert f"{result['co2e_kt']:,.0f} kt CO2e" in md and f"{base['co2e_kt']:,.0f} kt in red-sea-open" in md
     top = result["bottlenecks"][0]
     assert f"| {top['element']} | {100 * top['utilization']:.0f}% |" in md
     assert "closed red-sea, bab-el-mandeb from 2024-01-01 to 2024-12-31 (red-sea-closed)" in md
@@ -109,7 +109,7 @@ def test_report_is_reproducible_and_works_without_a_base(eurasia: Network, red_s
     two = build_report(result, base, scenario=scenario)
     assert one.html == two.html and one.figures == two.figures
     alone = build_report(base)
-    assert alone.base is None and alone.markdown.startswith("# Scenario base-2024\n")
+    assert alone.base is None and alone.markdown.startswith("# Scenario red-sea-open\n")
     assert "| corridor | Mt a year | share | P50 days | P90 days | USD per FEU |" in alone.markdown
     assert re.search(r"Volumes: Maritime via Suez|Volumes: maritime-suez", alone.headline[0])
 

@@ -33,11 +33,11 @@ def test_base_2024_against_published_volume(eurasia: Network) -> None:
 def test_closure_for_part_of_the_year_weights_the_intervals(eurasia: Network, tmp_path: Path) -> None:
     half = tmp_path / "half.yaml"
     half.write_text(
-        "title: Red Sea closed in the first half\nbase: base-2024\nclose:\n"
+        "title: Red Sea closed in the first half\nbase: red-sea-open\nclose:\n"
         "  - passages: [red-sea]\n    from: 2024-01-01\n    to: 2024-06-30\n",
         encoding="utf-8",
     )
-    base = run_scenario(eurasia, load_scenario("base-2024", eurasia), samples=1200)
+    base = run_scenario(eurasia, load_scenario("red-sea-open", eurasia), samples=1200)
     result = run_scenario(eurasia, load_scenario(half, eurasia), samples=1200)
     assert [(i["from"], i["to"]) for i in result.intervals] == [
         ("2024-01-01", "2024-06-30"),

@@ -16,6 +16,7 @@ from corridor.scenarios.quantities import parse_quantity
 
 LIBRARY = {
     "base-2024",
+    "red-sea-open",
     "alat-expansion",
     "aktau-container-hub",
     "kuryk-6mt",

@@ -429,9 +429,12 @@ def calibrate(
     nest_scale: float = 0.5,
     samples: int = 1000,
     seed: int = 0,
+    networks: Mapping[int, Network] | None = None,
 ) -> Calibration:
     """Fit the constant of ``corridor`` to its observed volume of the last target year at cost sensitivity
     ``theta`` (per USD a tonne, an assumption); the earlier years test the fit out of sample.
+
+    ``networks`` gives the network of each year (as it stood then); ``network`` serves the years it lacks.
 
     Other constants stay 0 (no published volumes to fit them to). Elasticities are arc elasticities of each
     corridor's volume for a 10% rise of its own generalized cost (cross: of ``corridor``'s volume for a 10% rise
@@ -449,14 +452,15 @@ def calibrate(
     goal = dict(CALIBRATION_TARGETS if targets is None else targets)
     years = sorted(goal)
     last = years[-1]
-    markets = {y: build_markets(network, y, samples=samples, seed=seed) for y in years}
+    by_year = {y: (networks or {}).get(y, network) for y in years}
+    markets = {y: build_markets(by_year[y], y, samples=samples, seed=seed) for y in years}
     nests = dict(DEFAULT_NESTS)
 
     def model_of(theta: float, asc: float) -> ChoiceModel:
         return ChoiceModel(theta=theta, asc={corridor: asc}, kind=kind, nests=nests, nest_scale=nest_scale)
 
     def volume(theta: float, asc: float, year: int) -> float:
-        return equilibrium(network, markets[year], model_of(theta, asc), year=year).volumes_t.get(corridor, 0.0)
+        return equilibrium(by_year[year], markets[year], model_of(theta, asc), year=year).volumes_t.get(corridor, 0.0)
 
     def fitted_asc(theta: float) -> float:
         def gap(asc: float) -> float:
@@ -475,7 +479,7 @@ def calibrate(
     fit = []
     errors = []
     for y in years:
-        v = equilibrium(network, markets[y], model, year=y).volumes_t.get(corridor, 0.0)
+        v = equilibrium(by_year[y], markets[y], model, year=y).volumes_t.get(corridor, 0.0)
         errors.append(math.log(max(v, 1.0) / goal[y]))
         fit.append(
             {
@@ -486,6 +490,7 @@ def calibrate(
                 "fitted": y == last,
             }
         )
+    network = by_year[last]
     base = equilibrium(network, markets[last], model, year=last, tol=1e-4)
     elasticities, cross = {}, {}
     step = math.log(1.10)  # arc elasticities over a 10% rise: larger than the averaging noise of the equilibrium

@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from corridor.cli import demand, flows, layers, reliability, routing, scenarios, service
+from corridor.cli import demand, flows, layers, reliability, routing, scenarios, service, validation
 
 __all__ = ["app", "main"]
 
@@ -34,6 +34,7 @@ app.command()(demand.demand)
 app.command()(reliability.simulate)
 app.command()(reliability.fleet)
 app.command()(scenarios.calibrate)
+app.command(name="validate-model")(validation.validate_model)
 app.command()(layers.oil)
 app.command()(layers.latency)
 app.command()(layers.resilience)

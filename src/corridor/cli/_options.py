@@ -28,6 +28,10 @@ DepartOpt = Annotated[
     str | None,
     typer.Option("--depart", help="Departure date or date-time, UTC (default: today): waits and weather depend on it."),
 ]
+YearOpt = Annotated[
+    int | None,
+    typer.Option("--year", help="The network and demand as they stood that year (changes.csv); departs 15 June of it."),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 VotOpt = Annotated[
     float | None,

@@ -18,6 +18,7 @@ from corridor.cli._options import (
     OptimizeOpt,
     QuantityOpt,
     VotOpt,
+    YearOpt,
     open_network,
 )
 from corridor.cli._output import get_console, money, print_json, write_text_atomic
@@ -42,6 +43,7 @@ def compare(
             "--scenario", help="Times under this scenario's flows (queues at loaded ports, ferries, borders)."
         ),
     ] = None,
+    year: YearOpt = None,
     as_json: JsonOpt = False,
     geojson: Annotated[Path | None, typer.Option("--geojson", help="Also write the routes as GeoJSON.")] = None,
     network: NetworkOpt = None,
@@ -60,6 +62,7 @@ def compare(
         origin,
         destination,
         scenario=under,
+        year=year,
         depart=depart,
         cargo=cargo,
         quantity=quantity,

@@ -28,16 +28,13 @@ def calibrate(
     network: NetworkOpt = None,
 ) -> None:
     """Calibrate corridor choice to the Middle Corridor's published volumes; print the fit and elasticities."""
-    from corridor.choice.logit import CALIBRATION_TARGETS
-    from corridor.choice.logit import calibrate as run
     from corridor.errors import InvalidOptionError
+    from corridor.services.calibration import calibrate_dataset
 
     if kind not in ("mnl", "nested"):
         raise InvalidOptionError(f"--kind {kind!r}: valid: mnl, nested.")
     net = open_network(network)
-    result = run(net, theta=theta, kind=kind, nest_scale=nest_scale)  # type: ignore[arg-type]
-    data = result.to_dict()
-    data["targets_mt"] = {str(y): v / 1e6 for y, v in CALIBRATION_TARGETS.items()}
+    _, data = calibrate_dataset(net, theta=theta, kind=kind, nest_scale=nest_scale)  # type: ignore[arg-type]
     if write:
         import yaml
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from corridor.dataset.layer_records import FiberLink, FiberNode, FiberRtt, OilLink, OilNode
+from corridor.dataset.observation_records import Observation, YearChange
 from corridor.dataset.records import (
     Berth,
     Capacity,
@@ -58,6 +59,8 @@ class Network:
     fiber_nodes: tuple[FiberNode, ...] = ()
     fiber_links: tuple[FiberLink, ...] = ()
     fiber_rtt: tuple[FiberRtt, ...] = ()
+    observations: tuple[Observation, ...] = ()
+    changes: tuple[YearChange, ...] = ()
     # the trade model that generates demand by year (corridor.model.trade)
     trade_regions: tuple[TradeRegion, ...] = ()
     trade: tuple[Trade, ...] = ()
@@ -90,6 +93,8 @@ class Network:
             fiber_nodes=tables.fiber_nodes,
             fiber_links=tables.fiber_links,
             fiber_rtt=tables.fiber_rtt,
+            observations=tables.observations,
+            changes=tables.changes,
             trade_regions=tables.trade_regions,
             trade=tables.trade,
             trade_mix=tables.trade_mix,

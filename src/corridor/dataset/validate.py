@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from corridor.dataset.layer_records import FiberLink, FiberNode, FiberRtt, OilLink, OilNode
+from corridor.dataset.observation_records import Observation, YearChange
 from corridor.dataset.records import (
     Berth,
     Capacity,
@@ -64,12 +65,15 @@ TABLES: dict[str, type[BaseModel]] = {
     "fiber_nodes.csv": FiberNode,
     "fiber_links.csv": FiberLink,
     "fiber_rtt.csv": FiberRtt,
+    "observations.csv": Observation,
+    "changes.csv": YearChange,
 }
 TABLES.update(TRADE_TABLES)  # the trade model's tables (corridor.dataset.trade_records)
 LAYER_TABLES = frozenset({"oil_nodes.csv", "oil_links.csv", "fiber_nodes.csv", "fiber_links.csv", "fiber_rtt.csv"})
 OPTIONAL_TABLES = (
     frozenset({"services.csv", "capacities.csv", "demand.csv", "weather.csv", "delays.csv", "berths.csv"})
     | LAYER_TABLES
+    | {"observations.csv", "changes.csv"}
     | set(TRADE_TABLES)
 )
 #: What one row of each table is, in messages ("duplicate place 'baku'").
@@ -91,6 +95,8 @@ _ROW_NOUNS = {
     "fiber_nodes.csv": "fiber node",
     "fiber_links.csv": "fiber link",
     "fiber_rtt.csv": "round-trip record",
+    "observations.csv": "observation",
+    "changes.csv": "change by year",
 }
 _ROW_NOUNS.update(TRADE_ROW_NOUNS)
 #: The records of one table, each with its line number (typed by the table, see ``TABLES``).
@@ -128,6 +134,8 @@ class Tables:
     fiber_nodes: tuple[FiberNode, ...] = ()
     fiber_links: tuple[FiberLink, ...] = ()
     fiber_rtt: tuple[FiberRtt, ...] = ()
+    observations: tuple[Observation, ...] = ()
+    changes: tuple[YearChange, ...] = ()
     # the trade model (corridor.dataset.trade_records)
     trade_regions: tuple[TradeRegion, ...] = ()
     trade: tuple[Trade, ...] = ()
@@ -291,6 +299,7 @@ def _check_references(rows: Mapping[str, _Lined], info: DatasetInfo | None, info
         place_by_id,
         known,
     )
+    _check_observations(rows, known)
 
 
 def _check_sources(
@@ -577,3 +586,31 @@ def _check_demand(
             )
         else:
             seen[key] = line
+
+
+def _check_observations(rows: Mapping[str, _Lined], known: _Known) -> None:
+    """Observations name places (fiber nodes for latencies), corridors and scopes that exist."""
+    places = {rec.id for _, rec in rows["places.csv"]}
+    nodes = {rec.id for _, rec in rows["fiber_nodes.csv"]}
+    scope_ids = {
+        "corridor": ({rec.id for _, rec in rows["corridors.csv"]}, "corridor (see corridors.csv)"),
+        "crossing": (places | {"caspian"}, "crossing (a place id of places.csv, or caspian)"),
+        "port": (places | {rec.id for _, rec in rows["oil_nodes.csv"]}, "port (a place or oil node id)"),
+        "link": ({rec.id for _, rec in rows["links.csv"]}, "link (see links.csv)"),
+        "oil_link": ({rec.id for _, rec in rows["oil_links.csv"]}, "oil link (see oil_links.csv)"),
+    }
+    corridors = scope_ids["corridor"][0]
+    for line, obs in rows["observations.csv"]:
+        latency = obs.kind == "rtt_ms"
+        ends = nodes if latency else places
+        what = "fiber node (see fiber_nodes.csv)" if latency else "place (see places.csv)"
+        for column in ("origin", "destination"):
+            value = getattr(obs, column)
+            if value is not None:
+                known("observations.csv", line, column, value, ends, what)
+        if obs.corridor is not None:
+            known("observations.csv", line, "corridor", obs.corridor, corridors, "corridor (see corridors.csv)")
+        prefix, _, ident = (obs.scope or "").partition(":")
+        if prefix in scope_ids:
+            valid, noun = scope_ids[prefix]
+            known("observations.csv", line, "scope", ident, valid, noun)

@@ -47,6 +47,8 @@ def closed_links(network: Network, closures: Sequence[Closure], *, on: date | No
 def apply_scenario(network: Network, scenario: Scenario, *, on: date | None = None) -> Network:
     """The network with the scenario's changes, additions, removals and (on day ``on``, or all) closures.
 
+    A scenario with a year first takes that year's changes (changes.csv, see ``corridor.scenarios.years``).
+
     Demand scaling is applied to demand.csv rows. The result is validated as a dataset.
 
     Raises
@@ -56,7 +58,9 @@ def apply_scenario(network: Network, scenario: Scenario, *, on: date | None = No
     """
     from corridor.dataset.network import Network as NetworkClass
     from corridor.dataset.validate import validate_tables
+    from corridor.scenarios.years import with_year
 
+    scenario = with_year(network, scenario)
     rows: Rows = {}
     for table, attr in TABLE_ATTR.items():
         rows[table] = {rec.id: _raw(rec) for rec in getattr(network, attr)}

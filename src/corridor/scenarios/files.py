@@ -51,6 +51,10 @@ class Scenario:
     adds: tuple[tuple[str, Mapping[str, Any], int | None, str], ...] = ()
     removes: tuple[tuple[str, str, int | None, str], ...] = ()
     closures: tuple[Closure, ...] = ()
+    #: what the year's closures (changes.csv) leave open: ``passages/red-sea``, ``links/ID``, ``countries/CODE``
+    reopened: tuple[str, ...] = ()
+    #: whether the changes of its year (changes.csv) are already among ``changes`` and ``closures``
+    year_applied: bool = False
     demand_scale: float = 1.0
     demand_od: tuple[tuple[str, str, float], ...] = ()
     path: str = ""
@@ -116,6 +120,7 @@ class Scenario:
                 }
                 for c in self.closures
             ],
+            "reopened": list(self.reopened),
             "demand_scale": self.demand_scale,
             "demand_od": [{"origin": o, "destination": d, "scale": s} for o, d, s in self.demand_od],
             "path": self.path,
@@ -171,6 +176,7 @@ _TOP_KEYS = {
     "add",
     "remove",
     "close",
+    "reopen",
     "demand",
     "policies",
     "requires",
@@ -431,6 +437,7 @@ def _scenario(
         adds=tuple(_unique([*(a for b in inherited for a in b.adds), *own.adds])),
         removes=tuple(_unique([*(r for b in inherited for r in b.removes), *own.removes])),
         closures=tuple(_unique([*(c for b in inherited for c in b.closures), *own.closures])),
+        reopened=tuple(dict.fromkeys([*(r for b in inherited for r in b.reopened), *own.reopened])),
         demand_scale=scale,
         demand_od=tuple(od),
         path=file,

@@ -8,6 +8,7 @@ reference pair of places, with departures spread over the months of the year.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import time
 from collections.abc import Callable, Sequence
@@ -169,6 +170,7 @@ def run_scenario(
     from corridor.choice.logit import load_choice_model, year_equilibrium
     from corridor.model.durations import durations_of
     from corridor.scenarios.apply import apply_scenario
+    from corridor.scenarios.years import with_year
 
     if samples < 120:
         raise InvalidOptionError(f"samples must be at least 120 (ten a month), got {samples}.")
@@ -178,7 +180,9 @@ def run_scenario(
         raise InvalidOptionError("The scenario has no year and the dataset no demand table.")
     network.place(reference[0])
     network.place(reference[1])
-    spans = _intervals(scenario, year)
+    # the year's changes (changes.csv) first, the scenario's own after them
+    applied = with_year(network, dataclasses.replace(scenario, year=year))
+    spans = _intervals(applied, year)
     days_total = sum((b - a).days + 1 for a, b in spans)
     totals = _Totals()
     model = load_choice_model(network) if model is None else model
@@ -192,7 +196,7 @@ def run_scenario(
         weight = ((end - start).days + 1) / days_total
         span = f"{start.isoformat()}..{end.isoformat()}" if len(spans) > 1 else str(year)
         report(n / len(spans), f"choice and assignment, {span}")
-        net = apply_scenario(network, scenario, on=start + (end - start) / 2)
+        net = apply_scenario(network, applied, on=start + (end - start) / 2)
         durations = durations_of(net)
         if net.demand_of_year(year):
             chosen = year_equilibrium(net, year, model=model, seed=seed + n, market_samples=market_samples)

@@ -38,6 +38,8 @@ TABLE_ATTR = {
     "fiber_nodes": "fiber_nodes",
     "fiber_links": "fiber_links",
     "fiber_rtt": "fiber_rtt",
+    "observations": "observations",
+    "changes": "changes",
 }
 
 #: An added record: its table, its fields as written, its line and the scenario that adds it.
@@ -108,6 +110,7 @@ class Sections:
     closures: list[Closure]
     demand_scale: float
     demand_od: list[tuple[str, str, float]]
+    reopened: list[str] = field(default_factory=list)
 
 
 def read_sections(doc: Mapping[str, Any], net: Network, name: str, problems: Problems, *, has_bases: bool) -> Sections:
@@ -120,6 +123,7 @@ def read_sections(doc: Mapping[str, Any], net: Network, name: str, problems: Pro
     adds = _adds(doc.get("add"), net, name, problems)
     removes = _removes(doc.get("remove"), net, name, problems)
     closures = _closures(doc.get("close"), net, name, problems)
+    reopened = _reopened(doc.get("reopen"), net, problems)
     demand_scale, demand_od, demand_year = _demand(doc.get("demand"), net, problems)
     return Sections(
         sources=sources,
@@ -130,6 +134,7 @@ def read_sections(doc: Mapping[str, Any], net: Network, name: str, problems: Pro
         closures=closures,
         demand_scale=demand_scale,
         demand_od=demand_od,
+        reopened=reopened,
     )
 
 
@@ -470,6 +475,35 @@ def _closure(i: int, item: Mapping[Any, Any], net: Network, name: str, problems:
     if start is not None and end is not None and end < start:
         problems.bad(f"{end} is before from: {start}", "close", i, "to")
     return Closure(tuple(links), tuple(passages), tuple(countries), start, end, problems.at("close", i), name)
+
+
+def _reopened(block: Any, net: Network, problems: Problems) -> list[str]:
+    """``reopen:``: links, passages or countries that the year's closures (changes.csv) leave open in this scenario,
+    as ``links/ID``, ``passages/NAME``, ``countries/CODE``."""
+    from corridor.dataset.vocab import PASSAGES
+
+    if block is None:
+        return []
+    if not isinstance(block, dict) or not block:
+        problems.bad("reopen: a mapping of links:, passages: or countries: to lists", "reopen")
+        return []
+    known_countries = {p.country for p in net.places} | {c for lk in net.links for c in lk.via_countries}
+    valid = {"links": set(net.link_by_id), "passages": set(PASSAGES), "countries": known_countries}
+    out = []
+    for kind, names in block.items():
+        if kind not in valid:
+            problems.bad(f"unknown key {kind!r}; valid: countries, links, passages", "reopen", kind)
+            continue
+        if not isinstance(names, list):
+            problems.bad(f"{kind}: a list", "reopen", kind)
+            continue
+        for j, value in enumerate(names):
+            text = str(value).upper() if kind == "countries" else str(value)
+            if text not in valid[kind]:
+                problems.bad(f"unknown {kind.rstrip('s')} {value!r}", "reopen", kind, j)
+            else:
+                out.append(f"{kind}/{text}")
+    return out
 
 
 def _date(value: Any, problems: Problems, *keys: Any) -> date | None:

@@ -30,11 +30,13 @@ def corridor_bottlenecks(
     from corridor.choice.logit import rank_elements, year_equilibrium
     from corridor.errors import InvalidOptionError
     from corridor.model.freight import flow_network
+    from corridor.scenarios.years import dataset_years, network_of_year
 
     if year is None:
         if not network.demand_years:
             raise InvalidOptionError("The dataset has no demand table: give a demand file.")
         year = network.demand_years[-1]
+    network = network_of_year(network, year) if year in dataset_years(network) else network
     chosen = year_equilibrium(network, year, seed=seed, demand_scale=demand_scale, capacity_scale=capacity_scale)
     fn = flow_network(network, year=year, demand_scale=demand_scale, capacity_scale=capacity_scale)
     assert fn.demand is not None

@@ -76,11 +76,16 @@ def flow_network_of(network: Network, options: DemandOptions) -> FlowNetwork:
     """
     from corridor.model.freight import flow_network
 
-    net = network
+    year = demand_year(options)
     if options.scenario is not None:
+        import dataclasses
+
         from corridor.scenarios.apply import apply_scenario
 
-        net = apply_scenario(network, options.scenario)
+        # the year's changes first (apply_scenario), the scenario's own after them
+        net = apply_scenario(network, dataclasses.replace(options.scenario, year=year))
+    else:
+        net = _as_of_year(network, year)
     rows = None
     if options.demand_file is not None:
         from corridor.dataset.demand import read_demand_csv
@@ -93,6 +98,15 @@ def flow_network_of(network: Network, options: DemandOptions) -> FlowNetwork:
         demand_scale=options.demand_scale,
         capacity_scale=options.capacity_scale,
     )
+
+
+def _as_of_year(network: Network, year: int | None) -> Network:
+    """The network as it stood in ``year`` where changes.csv describes that year (unchanged otherwise)."""
+    from corridor.scenarios.years import network_of_year
+
+    if year is None or not any(year in c.year_list for c in network.changes):
+        return network
+    return network_of_year(network, year)
 
 
 def tntp_flow_network(folder: Path, *, demand_scale: float = 1.0, capacity_scale: float = 1.0) -> FlowNetwork:

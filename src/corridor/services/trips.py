@@ -65,6 +65,7 @@ def compare_trip(
     destination: str,
     *,
     scenario: Scenario | None = None,
+    year: int | None = None,
     depart: date | datetime | str | None = None,
     cargo: str = "FEU",
     quantity: float = 1.0,
@@ -76,14 +77,35 @@ def compare_trip(
 ) -> tuple[Comparison, ScenarioTimes | None]:
     """The best route of each corridor timed from ``depart``; under ``scenario``, with its flows' queueing waits.
 
-    Returns the comparison and, for a scenario, what it was computed under (network, year, over-capacity elements).
+    With ``year``, the network as it stood that year (changes.csv) and, without ``depart``, a departure on 15 June
+    of it; a scenario then runs on that year's demand. Returns the comparison and, for a scenario, what it was
+    computed under (network, year, over-capacity elements).
+
+    Raises
+    ------
+    InvalidOptionError
+        For a year the dataset does not describe (naming those it does), and bad options.
     """
+    import dataclasses
+
     from corridor.reliability.engine import as_datetime
     from corridor.routing.search import compare
+    from corridor.scenarios.years import check_year, network_of_year
 
+    if year is not None:
+        check_year(network, year)
+        if depart is None:
+            depart = date(year, 6, 15)
     instant = as_datetime(depart)
+    if scenario is not None and year is not None:
+        scenario = dataclasses.replace(scenario, year=year)
     under = None if scenario is None else scenario_times(network, scenario, on=instant.date())
-    net = network if under is None else under.network
+    if under is not None:
+        net = under.network
+    elif year is not None:
+        net = network_of_year(network, year, on=instant.date())
+    else:
+        net = network
     comparison = compare(
         net,
         origin,
@@ -108,6 +130,7 @@ def comparison_json(
     comparison itself."""
     comparison, under = compare_trip(network, origin, destination, **options)
     data = comparison.to_dict()
+    data["year"] = options.get("year")
     data["scenario"] = (
         None
         if under is None

@@ -1,0 +1,462 @@
+"""The model against the world: every published observation of observations.csv beside what the model says.
+
+For each observation the model computes the same quantity for the same year on the network as it stood then
+(changes.csv; a year after the last the dataset describes takes the dataset as it stands, one before the first takes
+the first): door-to-door and segment days (P50 of ``compare``), box rates (the route's cost), volumes (the corridor-
+choice equilibrium of the year: tonnes by corridor, across the Caspian, through a port, a border or on a link), oil
+flows (the least-cost allocation of the year's Kazakh exports) and round trips (the latency layer). An observation is
+in range when the model lies within its published low-high, or within the kind's tolerance of a single figure.
+Per kind, as NODUS's validation report gives them: the share in range, WAPE (sum of absolute errors over the sum of
+observed values) and bias (sum of errors over the sum of observed values).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from corridor.choice.logit import ChoiceResult
+    from corridor.dataset.network import Network
+    from corridor.dataset.observation_records import Observation
+
+__all__ = ["TOLERANCE", "Check", "ModelValidation", "validate_model", "validation_json", "validation_markdown"]
+
+#: Relative tolerance around an observation published as a single figure, by kind.
+TOLERANCE: dict[str, float] = {
+    "transit_days": 0.15,
+    "rate_usd": 0.20,
+    "volume_t": 0.15,
+    "oil_t": 0.15,
+    "rtt_ms": 0.10,
+}
+_WATER = ("ferry", "feeder", "sea")
+_CASPIAN = {"KZ", "TM"}
+
+
+@dataclass(frozen=True)
+class Check:
+    """One observation, the model's value for it (None: not modelled, with the reason) and the verdict."""
+
+    observation: Observation
+    model: float | None
+    low: float
+    high: float
+    reason: str = ""
+
+    @property
+    def observed(self) -> float:
+        return self.observation.base_value
+
+    @property
+    def in_range(self) -> bool:
+        return self.model is not None and self.low <= self.model <= self.high
+
+    @property
+    def error(self) -> float | None:
+        """Relative error of the model against the published value (+: the model is higher)."""
+        return None if self.model is None else float(self.model / self.observed - 1.0)
+
+    def to_dict(self) -> dict[str, Any]:
+        o = self.observation
+        return {
+            "id": o.id,
+            "kind": o.kind,
+            "used_for": o.used_for,
+            "year": o.year,
+            "origin": o.origin,
+            "destination": o.destination,
+            "corridor": o.corridor,
+            "scope": o.scope,
+            "unit": _base_unit(o),
+            "observed": _round(self.observed),
+            "low": _round(self.low),
+            "high": _round(self.high),
+            "model": None if self.model is None else _round(self.model),
+            "error_pct": None if self.error is None else round(100 * self.error, 1),
+            "in_range": self.in_range,
+            "reason": self.reason or None,
+            "source": list(o.source),
+            "as_of": o.as_of,
+        }
+
+
+@dataclass(frozen=True)
+class ModelValidation:
+    """Every check and the statistics by kind, for validation-only observations and for all."""
+
+    checks: tuple[Check, ...]
+    year: int | None = None
+    years: tuple[int, ...] = field(default=())
+
+    def stats(self, checks: Iterable[Check]) -> dict[str, Any]:
+        """Observations, modelled, in range, share in range, WAPE and bias (percent) of ``checks``."""
+        rows = list(checks)
+        modelled = [c for c in rows if c.model is not None]
+        inside = sum(c.in_range for c in modelled)
+        observed = sum(c.observed for c in modelled)
+        errors = [c.model - c.observed for c in modelled if c.model is not None]
+        return {
+            "observations": len(rows),
+            "modelled": len(modelled),
+            "in_range": inside,
+            "share_in_range": round(inside / len(modelled), 4) if modelled else None,
+            "wape_pct": round(100 * sum(abs(e) for e in errors) / observed, 1) if observed > 0 else None,
+            "bias_pct": round(100 * sum(errors) / observed, 1) if observed > 0 else None,
+        }
+
+    def by_kind(self, used_for: str | None = "validation") -> dict[str, dict[str, Any]]:
+        """The statistics of each kind (TEU volumes apart from tonnes), of ``used_for`` observations (None: all)."""
+        groups: dict[str, list[Check]] = {}
+        for c in self.checks:
+            if used_for is None or c.observation.used_for == used_for:
+                groups.setdefault(_group(c.observation), []).append(c)
+        return {k: self.stats(v) for k, v in sorted(groups.items())}
+
+    @property
+    def validation_share(self) -> float | None:
+        """Share of the modelled validation-only observations that lie in range."""
+        share = self.stats(c for c in self.checks if c.observation.used_for == "validation")["share_in_range"]
+        return None if share is None else float(share)
+
+
+def _group(o: Observation) -> str:
+    return "volume_teu" if o.unit == "TEU" else o.kind
+
+
+def _base_unit(o: Observation) -> str:
+    return {"transit_days": "d", "rate_usd": o.unit, "volume_t": "TEU" if o.unit == "TEU" else "t", "oil_t": "t"}.get(
+        o.kind, "ms"
+    )
+
+
+def _round(x: float) -> float:
+    return round(x, 2) if abs(x) < 1000 else round(x)
+
+
+def _bounds(o: Observation) -> tuple[float, float]:
+    low, high = o.bounds
+    tol = TOLERANCE[o.kind]
+    if low is None and high is None:
+        return o.base_value * (1 - tol), o.base_value * (1 + tol)
+    return (o.base_value if low is None else low), (o.base_value if high is None else high)
+
+
+# --- the model's side ------------------------------------------------------------------------------------------------
+
+
+class _Model:
+    """What the model says for each year, computed once per year and question and then reused."""
+
+    def __init__(self, network: Network, *, samples: int, seed: int) -> None:
+        from corridor.scenarios.years import dataset_years
+
+        self.network = network
+        self.years = dataset_years(network)
+        self.samples = samples
+        self.seed = seed
+        self._networks: dict[int | None, Network] = {}
+        self._comparisons: dict[tuple[str, str, int | None, str], dict[str, Any]] = {}
+        self._equilibria: dict[int, ChoiceResult | str] = {}
+
+    def year_of(self, year: int) -> int | None:
+        """The dataset year that stands for ``year``: itself, the first for earlier ones, None (as it stands) after."""
+        if not self.years or year > self.years[-1]:
+            return None
+        return max(year, self.years[0])
+
+    def net(self, year: int | None) -> Network:
+        from corridor.scenarios.years import network_of_year
+
+        if year not in self._networks:
+            self._networks[year] = self.network if year is None else network_of_year(self.network, year)
+        return self._networks[year]
+
+    def comparison(self, o: Observation, cargo: str) -> dict[str, Any]:
+        from corridor.services.trips import comparison_json
+
+        year = self.year_of(o.year)
+        key = (o.origin or "", o.destination or "", year, cargo)
+        if key not in self._comparisons:
+            depart = f"{o.year}-06-15" if year is not None else None
+            data, _ = comparison_json(self.net(year), key[0], key[1], year=None, depart=depart, cargo=cargo)
+            self._comparisons[key] = data
+        return self._comparisons[key]
+
+    def equilibrium(self, year: int) -> ChoiceResult | str:
+        from corridor.choice.logit import year_equilibrium
+
+        if year not in self._equilibria:
+            net = self.net(year)
+            if not net.demand_of_year(year):
+                self._equilibria[year] = f"no demand for {year}"
+            else:
+                self._equilibria[year] = year_equilibrium(net, year, seed=self.seed)
+        return self._equilibria[year]
+
+
+def _option(data: dict[str, Any], corridor: str | None) -> dict[str, Any] | None:
+    options = [x for x in data["options"] if corridor is None or x["corridor"] == corridor]
+    return options[0] if options else None
+
+
+def _transit(m: _Model, o: Observation) -> tuple[float | None, str]:
+    option = _option(m.comparison(o, "FEU"), o.corridor)
+    if option is None:
+        return None, f"no {o.corridor or ''} route".replace("  ", " ")
+    return float(option["p50_days"]), ""
+
+
+def _rate(m: _Model, o: Observation) -> tuple[float | None, str]:
+    cargo = "TEU" if o.unit == "USD/TEU" else "FEU"
+    option = _option(m.comparison(o, cargo), o.corridor)
+    if option is None:
+        return None, f"no {o.corridor or ''} route".replace("  ", " ")
+    return float(option["cost_usd"]), ""
+
+
+def _volume(m: _Model, o: Observation) -> tuple[float | None, str]:
+    year = m.year_of(o.year)
+    if year is None or year != o.year:
+        return None, f"the dataset describes {m.years[0]}-{m.years[-1]}" if m.years else "no years"
+    chosen = m.equilibrium(year)
+    if isinstance(chosen, str):
+        return None, chosen
+    prefix, _, ident = (o.scope or "").partition(":")
+    if prefix == "corridor":
+        if o.unit == "TEU":
+            return _corridor_teu(chosen, ident, m.net(year).info.payload_t_per_teu.value), ""
+        return chosen.volumes_t.get(ident, 0.0), ""
+    select = _link_filter(m.net(year), prefix, ident)
+    if o.unit == "TEU":
+        return _teu_on(m, chosen, select, year), ""
+    return _tonnes_on(m.net(year), chosen, select), ""
+
+
+def _corridor_teu(chosen: ChoiceResult, corridor: str, payload_t_per_teu: float) -> float:
+    """Containers (TEU) that chose ``corridor``: the container markets' tonnes times its share, over the payload."""
+    tonnes = 0.0
+    for market, shares in zip(chosen.markets, chosen.shares, strict=True):
+        if market.commodity == "container":
+            tonnes += sum(
+                market.tonnes * float(shares[j]) for j, a in enumerate(market.alternatives) if a.corridor == corridor
+            )
+    return tonnes / payload_t_per_teu
+
+
+def _link_filter(net: Network, prefix: str, ident: str) -> Callable[[Any], bool]:
+    country = {p.id: p.country for p in net.places}
+    if prefix == "link":
+        return lambda link: bool(link.id == ident)
+    if prefix == "port":
+        return lambda link: link.mode in _WATER and ident in (link.from_, link.to)
+    if ident == "caspian":
+
+        def caspian(link: Any) -> bool:
+            ends = {country[link.from_], country[link.to]}
+            return link.mode in ("ferry", "feeder") and bool(ends & _CASPIAN) and "AZ" in ends
+
+        return caspian
+    # a border crossing: the links at the place that cross into another country
+    return lambda link: ident in (link.from_, link.to) and country[link.from_] != country[link.to]
+
+
+def _link_tonnes(net: Network, chosen: ChoiceResult, commodities: tuple[str, ...] | None = None) -> dict[str, float]:
+    """Tonnes a year on each link of ``net`` (both directions), of every commodity or of those given."""
+    import numpy as np
+
+    from corridor.dataset.vocab import COMMODITIES
+    from corridor.model.graph import graph_of
+
+    g = graph_of(net)
+    e0 = g.n_arcs
+    n_copies = len(chosen.link_flow) // e0  # the equilibrium's network copies every commodity, in COMMODITIES order
+    total = np.zeros(len(net.links))
+    is_link = g.link >= 0
+    for k, commodity in enumerate(COMMODITIES[:n_copies]):
+        if commodities is None or commodity in commodities:
+            part = chosen.link_flow[k * e0 : (k + 1) * e0]
+            total += np.bincount(g.link[is_link], weights=part[is_link], minlength=len(net.links))
+    return {link.id: float(total[i]) for i, link in enumerate(net.links) if total[i] > 0}
+
+
+def _tonnes_on(net: Network, chosen: ChoiceResult, select: Callable[[Any], bool]) -> float:
+    tonnes = _link_tonnes(net, chosen)
+    return sum(t for lid, t in tonnes.items() if select(net.link_by_id[lid]))
+
+
+def _teu_on(m: _Model, chosen: ChoiceResult, select: Callable[[Any], bool], year: int) -> float:
+    net = m.net(year)
+    tonnes = _link_tonnes(net, chosen, ("container",))
+    payload = net.info.payload_t_per_teu.value
+    return sum(t for lid, t in tonnes.items() if select(net.link_by_id[lid])) / payload
+
+
+def _oil(m: _Model, o: Observation) -> tuple[float | None, str]:
+    from corridor.layers.oil import allocate_oil
+
+    exports = [x for x in m.network.observations if x.kind == "oil_t" and x.scope == "exports:kz" and x.year == o.year]
+    prefix, _, ident = (o.scope or "").partition(":")
+    if prefix == "exports":
+        return None, "the export volume is the allocation's input"
+    if not exports:
+        return None, f"no Kazakh crude exports observed for {o.year} (scope exports:kz)"
+    volume_mt = exports[0].base_value / 1e6
+    allocation = allocate_oil(m.network, volume_mt, year=o.year)
+    total = 0.0
+    for route in allocation.routes:
+        links = {lk for p in route.paths for lk in p.links}
+        nodes = {p.terminal.lower() for p in route.paths}
+        through = {"oil_link": ident in links, "route": ident in route.name.lower(), "port": ident in nodes}
+        if through.get(prefix, False):
+            total += route.volume_mt
+    return total * 1e6, ""
+
+
+def _rtt(m: _Model, o: Observation) -> tuple[float | None, str]:
+    from corridor.layers.data import latency
+
+    assert o.origin is not None and o.destination is not None
+    via = (o.scope or "").partition(":")[2] or None
+    result = latency(m.network, o.origin, o.destination, status="operational", alternatives=20)
+    exact = [r for r in result.routes if via is not None and r.via == via]
+    using = [r for r in result.routes if via is None or via in r.via.split(" + ")]
+    routes = exact or using or list(result.routes)
+    return (float(routes[0].rtt_ms), "") if routes else (None, "no fiber route")
+
+
+_KINDS: dict[str, Callable[[_Model, Observation], tuple[float | None, str]]] = {
+    "transit_days": _transit,
+    "rate_usd": _rate,
+    "volume_t": _volume,
+    "oil_t": _oil,
+    "rtt_ms": _rtt,
+}
+
+
+def validate_model(
+    network: Network,
+    *,
+    year: int | None = None,
+    kinds: Iterable[str] | None = None,
+    samples: int = 2048,
+    seed: int = 0,
+    progress: Callable[[float, str], object] | None = None,
+) -> ModelValidation:
+    """The model beside every observation of ``network`` (of ``year`` only, and of ``kinds`` only, if given).
+
+    Raises
+    ------
+    InvalidOptionError
+        For a year no observation describes (naming those that do) or an unknown kind.
+    """
+    from corridor.dataset.observation_records import OBSERVATION_KINDS
+    from corridor.errors import CorridorError, InvalidOptionError
+
+    wanted = tuple(kinds) if kinds else OBSERVATION_KINDS
+    for k in wanted:
+        if k not in OBSERVATION_KINDS:
+            raise InvalidOptionError(f"Unknown kind {k!r}; valid: {', '.join(OBSERVATION_KINDS)}")
+    observed_years = sorted({o.year for o in network.observations})
+    if not observed_years:
+        raise InvalidOptionError("The dataset has no observations (observations.csv).")
+    if year is not None and year not in observed_years:
+        raise InvalidOptionError(
+            f"No observation for year {year!r}; years with observations: {', '.join(map(str, observed_years))}."
+        )
+    chosen = [o for o in network.observations if (year is None or o.year == year) and o.kind in wanted]
+    model = _Model(network, samples=samples, seed=seed)
+    checks = []
+    for i, o in enumerate(sorted(chosen, key=lambda x: (x.year, x.kind))):
+        if progress is not None:
+            progress(i / max(len(chosen), 1), f"{o.kind} {o.year}")
+        try:
+            value, reason = _KINDS[o.kind](model, o)
+        except CorridorError as error:  # no route, unknown hub, infeasible allocation: say so for this row
+            value, reason = None, str(error).splitlines()[0]
+        if value is not None and not math.isfinite(value):
+            value, reason = None, "not finite"
+        low, high = _bounds(o)
+        checks.append(Check(o, value, low, high, reason))
+    return ModelValidation(tuple(checks), year=year, years=model.years)
+
+
+def validation_json(result: ModelValidation) -> dict[str, Any]:
+    """The JSON of ``corridor validate-model --json``."""
+    return {
+        "year": result.year,
+        "dataset_years": list(result.years),
+        "validation_share_in_range": result.validation_share,
+        "by_kind": result.by_kind("validation"),
+        "by_kind_all": result.by_kind(None),
+        "checks": [c.to_dict() for c in result.checks],
+        "tolerance": dict(TOLERANCE),
+    }
+
+
+def validation_markdown(result: ModelValidation, *, command: str) -> str:
+    """docs/validation.md: how the figures are made, the statistics by kind and every check."""
+    data = validation_json(result)
+    share = data["validation_share_in_range"]
+    lines = [
+        "# Validation against published figures",
+        "",
+        f"Generated by `{command}`; do not edit by hand. Every observation of",
+        "`src/corridor/data/eurasia/observations.csv` (published figures, each with its source and date) beside what",
+        "the model computes for it on the network of its year (changes.csv). In range: the model lies within the",
+        "published low-high, or within the kind's tolerance of a single figure ("
+        + ", ".join(f"{k} ±{100 * v:.0f}%" for k, v in TOLERANCE.items())
+        + "). WAPE: sum of absolute errors over the sum of observed values; bias: sum of errors over the same.",
+        "Observations marked for calibration (the Middle Corridor's volumes the choice model is fitted to) are shown",
+        "but kept out of the validation statistics.",
+        "",
+        f"**Validation-only observations in range: {_pct(share)}** "
+        f"({sum(v['in_range'] for v in data['by_kind'].values())} of "
+        f"{sum(v['modelled'] for v in data['by_kind'].values())} modelled).",
+        "",
+        "| kind | observations | modelled | in range | share | WAPE | bias |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for kind, s in data["by_kind"].items():
+        lines.append(
+            f"| {kind} | {s['observations']} | {s['modelled']} | {s['in_range']} | {_pct(s['share_in_range'])} | "
+            f"{_num(s['wape_pct'])}% | {_num(s['bias_pct'], sign=True)}% |"
+        )
+    lines += ["", "## Every observation", ""]
+    lines += [
+        "| id | year | what | observed (range) | model | error | in range | used for |",
+        "|---|---:|---|---:|---:|---:|:---:|---|",
+    ]
+    for c in data["checks"]:
+        what = _what(c)
+        observed = f"{_num(c['observed'])} ({_num(c['low'])}–{_num(c['high'])}) {c['unit']}"
+        model = "—" if c["model"] is None else _num(c["model"])
+        error = "—" if c["error_pct"] is None else f"{c['error_pct']:+.1f}%"
+        verdict = "yes" if c["in_range"] else ("no" if c["model"] is not None else f"not modelled: {c['reason']}")
+        cells = (c["id"], c["year"], what, observed, model, error, verdict, c["used_for"])
+        lines.append("| " + " | ".join(map(str, cells)) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _what(c: dict[str, Any]) -> str:
+    if c["origin"]:
+        ends = f"{c['origin']} → {c['destination']}"
+        return (
+            f"{c['kind']} {ends}"
+            + (f" ({c['corridor']})" if c["corridor"] else "")
+            + (f" [{c['scope']}]" if c["scope"] else "")
+        )
+    return f"{c['kind']} {c['scope']}"
+
+
+def _pct(x: float | None) -> str:
+    return "—" if x is None else f"{100 * x:.0f}%"
+
+
+def _num(x: float | None, *, sign: bool = False) -> str:
+    if x is None:
+        return "—"
+    text = f"{x:+,.1f}" if sign else (f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.2f}")
+    return text

@@ -1,0 +1,259 @@
+"""The model against published observations: toys solved by hand, statistics by hand, bad observation files."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import corridor
+from corridor.choice.logit import year_equilibrium
+from corridor.dataset.observation_records import Observation
+from corridor.errors import DatasetError, InvalidOptionError
+from corridor.services.validation import Check, ModelValidation, validate_model, validation_json, validation_markdown
+from fixtures.toy import PROV, with_flow_tables
+
+Rows = list[dict[str, Any]]
+
+
+def _obs(**row: Any) -> dict[str, Any]:
+    base = {
+        "origin": "",
+        "destination": "",
+        "corridor": "",
+        "scope": "",
+        "low": "",
+        "high": "",
+        "used_for": "validation",
+    }
+    return {**base, **PROV, **row}
+
+
+OBS = [
+    # corridor x from A to E costs 100 + 30 + 200 + 50 + 500 + 50 + 300 = 1230 USD a FEU (the toy's docstring)
+    _obs(
+        id="rate-x", kind="rate_usd", origin="a", destination="e", corridor="x", year=2024, value=1200, unit="USD/FEU"
+    ),
+    _obs(
+        id="rate-y",
+        kind="rate_usd",
+        origin="a",
+        destination="e",
+        corridor="y",
+        year=2024,
+        value=1000,
+        low=900,
+        high=1100,
+        unit="USD/FEU",
+    ),
+    _obs(id="days-x", kind="transit_days", origin="a", destination="e", corridor="x", year=2024, value=60, unit="h"),
+    _obs(id="vol-x", kind="volume_t", scope="corridor:x", year=2024, value=50, unit="kt"),
+    _obs(id="vol-x-cal", kind="volume_t", scope="corridor:x", year=2023, value=40, unit="kt", used_for="calibration"),
+    _obs(id="vol-ferry", kind="volume_t", scope="link:cd", year=2024, value=60, unit="kt"),
+    _obs(id="vol-port", kind="volume_t", scope="port:c", year=2024, value=60, unit="kt"),
+]
+
+
+def _with(rows: Rows) -> Callable[[dict[str, Rows], dict[str, Any]], None]:
+    def edit(tables: dict[str, Rows], info: dict[str, Any]) -> None:
+        with_flow_tables(tables, info)
+        tables["observations.csv"] = rows
+
+    return edit
+
+
+@pytest.fixture
+def observed(make_dataset: Callable[..., Path]) -> corridor.Network:
+    return corridor.load_network(make_dataset(_with(OBS)))
+
+
+def test_each_kind_is_what_the_model_says(observed: corridor.Network) -> None:
+    result = validate_model(observed)
+    by_id = {c.observation.id: c for c in result.checks}
+    assert by_id["rate-x"].model == pytest.approx(1230)
+    assert by_id["rate-x"].in_range  # a single figure: within 20%
+    assert by_id["rate-x"].error == pytest.approx(1230 / 1200 - 1)
+    assert (by_id["rate-y"].low, by_id["rate-y"].high) == (900, 1100)  # a published range is the range
+    assert by_id["rate-y"].model == pytest.approx(2130) and not by_id["rate-y"].in_range
+    # hours become days; compare's P50 of the same route and departure
+    assert by_id["days-x"].observed == pytest.approx(2.5)
+    data, _ = corridor.services.trips.comparison_json(observed, "a", "e", depart="2024-06-15")  # type: ignore[attr-defined]
+    assert by_id["days-x"].model == pytest.approx(next(o["p50_days"] for o in data["options"] if o["corridor"] == "x"))
+    # volumes: the corridor-choice equilibrium of the year, by corridor and on the ferry and through its port
+    chosen = year_equilibrium(observed, 2024)
+    assert by_id["vol-x"].model == pytest.approx(chosen.volumes_t["x"])
+    assert by_id["vol-x"].observed == 50_000
+    # every tonne of corridor x crosses the ferry C-D and so the port at C (one water link there)
+    assert by_id["vol-ferry"].model == pytest.approx(chosen.volumes_t["x"], rel=1e-6)
+    assert by_id["vol-port"].model == pytest.approx(by_id["vol-ferry"].model)
+
+
+def test_statistics_by_hand() -> None:
+    def check(oid: str, observed: float, model: float | None, used_for: str = "validation") -> Check:
+        o = Observation.model_validate(
+            {
+                "id": oid,
+                "kind": "volume_t",
+                "scope": "corridor:x",
+                "year": 2024,
+                "value": observed,
+                "unit": "t",
+                "used_for": used_for,
+                **PROV,
+            }
+        )
+        return Check(o, model, observed * 0.85, observed * 1.15)
+
+    result = ModelValidation(
+        (check("a", 100, 110), check("b", 200, 150), check("c", 300, None), check("d", 50, 500, "calibration"))
+    )
+    stats = result.by_kind("validation")["volume_t"]
+    assert stats["observations"] == 3 and stats["modelled"] == 2 and stats["in_range"] == 1
+    assert stats["share_in_range"] == 0.5
+    assert stats["wape_pct"] == pytest.approx(100 * (10 + 50) / 300, abs=0.05)
+    assert stats["bias_pct"] == pytest.approx(100 * (10 - 50) / 300, abs=0.05)
+    assert result.validation_share == 0.5
+    assert result.by_kind(None)["volume_t"]["observations"] == 4
+
+
+def test_only_a_year_and_years_without_observations(observed: corridor.Network) -> None:
+    result = validate_model(observed, year=2023)
+    assert [c.observation.id for c in result.checks] == ["vol-x-cal"]
+    with pytest.raises(InvalidOptionError, match=r"No observation for year 2019; years with observations: 2023, 2024"):
+        validate_model(observed, year=2019)
+    with pytest.raises(InvalidOptionError, match="Unknown kind 'speed'"):
+        validate_model(observed, kinds=["speed"])
+
+
+def test_json_and_markdown_report(observed: corridor.Network) -> None:
+    result = validate_model(observed)
+    data = validation_json(result)
+    assert data["by_kind"]["rate_usd"]["observations"] == 2
+    assert "vol-x-cal" not in json.dumps(data["by_kind"])  # calibration stays out of the statistics
+    text = validation_markdown(result, command="corridor validate-model --markdown docs/validation.md")
+    assert "| rate-x | 2024 |" in text and "calibration" in text
+    assert "Validation-only observations in range" in text
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "message"),
+    [
+        (
+            _obs(id="b1", kind="rate_usd", origin="a", destination="e", year=2024, value=10, unit="EUR/FEU"),
+            "unit",
+            "valid: USD/FEU, USD/TEU",
+        ),
+        (
+            _obs(id="b2", kind="volume_t", scope="corridor:x", year=2024, value=10, unit="t", as_of="last year"),
+            "as_of",
+            "is not a date",
+        ),
+        (
+            _obs(id="b3", kind="volume_t", scope="corridor:x", year=2024, value=10, low=20, unit="t"),
+            "value",
+            "need low <= value <= high",
+        ),
+        (_obs(id="b4", kind="volume_t", year=2024, value=10, unit="t"), "scope", "needs a scope"),
+        (
+            _obs(id="b5", kind="volume_t", scope="harbour:c", year=2024, value=10, unit="t"),
+            "scope",
+            "is not a scope of volume_t",
+        ),
+        (_obs(id="b6", kind="volume_t", scope="port:zz", year=2024, value=10, unit="t"), "scope", "unknown port"),
+        (
+            _obs(id="b7", kind="transit_days", origin="a", destination="nowhere", year=2024, value=10, unit="d"),
+            "destination",
+            "unknown place 'nowhere'",
+        ),
+        (
+            _obs(
+                id="b8", kind="transit_days", origin="a", destination="e", corridor="z", year=2024, value=10, unit="d"
+            ),
+            "corridor",
+            "unknown corridor 'z'",
+        ),
+        (
+            _obs(id="b9", kind="transit_days", origin="a", destination="e", year=1066, value=10, unit="d"),
+            "year",
+            "greater than or equal to 1990",
+        ),
+        (
+            _obs(id="b10", kind="transit_days", origin="a", destination="e", year=2024, value=-1, unit="d"),
+            "value",
+            "greater than 0",
+        ),
+        (
+            _obs(id="b11", kind="transit_days", origin="a", destination="e", year=2024, value="nan", unit="d"),
+            "value",
+            "finite",
+        ),
+        (
+            _obs(
+                id="b12", kind="transit_days", origin="a", destination="e", year=2024, value=1, unit="d", used_for="fun"
+            ),
+            "used_for",
+            "calibration",
+        ),
+    ],
+)
+def test_a_bad_observation_names_file_row_and_field(
+    make_dataset: Callable[..., Path], row: dict[str, Any], column: str, message: str
+) -> None:
+    with pytest.raises(DatasetError) as caught:
+        corridor.load_network(make_dataset(_with([OBS[0], row])))
+    assert any(
+        p.file == "observations.csv" and p.line == 3 and p.column == column and message in p.message
+        for p in caught.value.problems
+    ), caught.value.problems
+
+
+_CELLS = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(["", "d", "t", "Mt", "TEU", "ms", "USD/FEU", "corridor:x", "port:c"]),
+    st.integers(-10, 3000).map(str),
+    st.floats(allow_nan=True).map(str),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cells=st.fixed_dictionaries({k: _CELLS for k in ("kind", "year", "value", "low", "high", "unit", "scope")}))
+def test_fuzzed_observations_load_or_name_their_problem(
+    make_dataset: Callable[..., Path], cells: dict[str, str]
+) -> None:
+    row = _obs(id="fz", origin="a", destination="e", used_for="validation")
+    row.update(cells)
+    try:
+        net = corridor.load_network(make_dataset(_with([row])))
+    except DatasetError as error:
+        assert error.problems and all(p.file == "observations.csv" for p in error.problems)
+    else:
+        assert len(net.observations) == 1
+
+
+def test_the_command(tmp_path: Path, make_dataset: Callable[..., Path]) -> None:
+    folder = make_dataset(_with(OBS))
+    md = tmp_path / "validation.md"
+    run = subprocess.run(
+        [sys.executable, "-m", "corridor", "validate-model", "--network", str(folder), "--json", "--markdown", str(md)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    data = json.loads(run.stdout)
+    assert {c["id"] for c in data["checks"]} == {r["id"] for r in OBS}
+    assert md.read_text(encoding="utf-8").startswith("# Validation against published figures")
+    bad = subprocess.run(
+        [sys.executable, "-m", "corridor", "validate-model", "--network", str(folder), "--year", "1999"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert bad.returncode == 2 and "years with observations: 2023, 2024" in bad.stderr and not bad.stdout
