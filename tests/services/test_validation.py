@@ -17,6 +17,8 @@ import corridor
 from corridor.choice.logit import year_equilibrium
 from corridor.dataset.observation_records import Observation
 from corridor.errors import DatasetError, InvalidOptionError
+from corridor.scenarios.years import year_scenario
+from corridor.services.trips import comparison_json
 from corridor.services.validation import Check, ModelValidation, validate_model, validation_json, validation_markdown
 from fixtures.toy import PROV, with_flow_tables
 
@@ -82,9 +84,10 @@ def test_each_kind_is_what_the_model_says(observed: corridor.Network) -> None:
     assert by_id["rate-x"].error == pytest.approx(1230 / 1200 - 1)
     assert (by_id["rate-y"].low, by_id["rate-y"].high) == (900, 1100)  # a published range is the range
     assert by_id["rate-y"].model == pytest.approx(2130) and not by_id["rate-y"].in_range
-    # hours become days; compare's P50 of the same route and departure
+    # hours become days; compare's P50 of the same route, departing mid-year under the year's flows (its queues)
     assert by_id["days-x"].observed == pytest.approx(2.5)
-    data, _ = corridor.services.trips.comparison_json(observed, "a", "e", depart="2024-06-15")  # type: ignore[attr-defined]
+    under = year_scenario(observed, 2024)
+    data, _ = comparison_json(observed, "a", "e", scenario=under, year=2024)
     assert by_id["days-x"].model == pytest.approx(next(o["p50_days"] for o in data["options"] if o["corridor"] == "x"))
     # volumes: the corridor-choice equilibrium of the year, by corridor and on the ferry and through its port
     chosen = year_equilibrium(observed, 2024)

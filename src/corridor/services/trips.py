@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from corridor.choice.logit import ChoiceResult
     from corridor.dataset.network import Network
     from corridor.model.durations import DurationModel
     from corridor.routing.results import Comparison
@@ -25,6 +26,8 @@ class ScenarioTimes:
     network: Network
     durations: DurationModel
     over_capacity: tuple[dict[str, Any], ...]
+    #: the year's corridor-choice equilibrium the queues come from
+    chosen: ChoiceResult
 
 
 def scenario_times(network: Network, scenario: Scenario, *, on: date, seed: int = 0) -> ScenarioTimes:
@@ -56,7 +59,7 @@ def scenario_times(network: Network, scenario: Scenario, *, on: date, seed: int 
         }
         for x in congestion.over_capacity()
     )
-    return ScenarioTimes(scenario.name, year, net, durations_of(net).with_congestion(congestion), over)
+    return ScenarioTimes(scenario.name, year, net, durations_of(net).with_congestion(congestion), over, chosen)
 
 
 def compare_trip(
@@ -65,6 +68,7 @@ def compare_trip(
     destination: str,
     *,
     scenario: Scenario | None = None,
+    under: ScenarioTimes | None = None,
     year: int | None = None,
     depart: date | datetime | str | None = None,
     cargo: str = "FEU",
@@ -78,7 +82,8 @@ def compare_trip(
     """The best route of each corridor timed from ``depart``; under ``scenario``, with its flows' queueing waits.
 
     With ``year``, the network as it stood that year (changes.csv) and, without ``depart``, a departure on 15 June
-    of it; a scenario then runs on that year's demand. Returns the comparison and, for a scenario, what it was
+    of it; a scenario then runs on that year's demand. ``under`` gives a scenario's times already found (for many
+    trips under one scenario). Returns the comparison and, for a scenario, what it was
     computed under (network, year, over-capacity elements).
 
     Raises
@@ -99,7 +104,8 @@ def compare_trip(
     instant = as_datetime(depart)
     if scenario is not None and year is not None:
         scenario = dataclasses.replace(scenario, year=year)
-    under = None if scenario is None else scenario_times(network, scenario, on=instant.date())
+    if under is None and scenario is not None:
+        under = scenario_times(network, scenario, on=instant.date())
     if under is not None:
         net = under.network
     elif year is not None:

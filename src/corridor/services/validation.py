@@ -6,8 +6,9 @@ the first): door-to-door and segment days (P50 of ``compare``), box rates (the r
 choice equilibrium of the year: tonnes by corridor, across the Caspian, through a port, a border or on a link), oil
 flows (the least-cost allocation of the year's Kazakh exports) and round trips (the latency layer). An observation is
 in range when the model lies within its published low-high, or within the kind's tolerance of a single figure.
-Per kind, as NODUS's validation report gives them: the share in range, WAPE (sum of absolute errors over the sum of
-observed values) and bias (sum of errors over the sum of observed values).
+In a year with demand, times and volumes come from one equilibrium: the year's corridor-choice flows and the
+queueing waits they cause (as ``compare --scenario``). Per kind, as NODUS's validation report gives them: the share
+in range, WAPE (sum of absolute errors over the sum of observed values) and bias (sum of errors over the same).
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from corridor.choice.logit import ChoiceResult
     from corridor.dataset.network import Network
     from corridor.dataset.observation_records import Observation
+    from corridor.services.trips import ScenarioTimes
 
 __all__ = ["TOLERANCE", "Check", "ModelValidation", "validate_model", "validation_json", "validation_markdown"]
 
@@ -159,7 +162,7 @@ class _Model:
         self.seed = seed
         self._networks: dict[int | None, Network] = {}
         self._comparisons: dict[tuple[str, str, int | None, str], dict[str, Any]] = {}
-        self._equilibria: dict[int, ChoiceResult | str] = {}
+        self._times: dict[int, ScenarioTimes | str] = {}
 
     def year_of(self, year: int) -> int | None:
         """The dataset year that stands for ``year``: itself, the first for earlier ones, None (as it stands) after."""
@@ -175,26 +178,40 @@ class _Model:
         return self._networks[year]
 
     def comparison(self, o: Observation, cargo: str) -> dict[str, Any]:
+        """compare's JSON for the observation's trip: in a year with demand, under that year's flows (queues)."""
         from corridor.services.trips import comparison_json
 
         year = self.year_of(o.year)
         key = (o.origin or "", o.destination or "", year, cargo)
         if key not in self._comparisons:
-            depart = f"{o.year}-06-15" if year is not None else None
-            data, _ = comparison_json(self.net(year), key[0], key[1], year=None, depart=depart, cargo=cargo)
+            times = None if year is None else self.times(year)
+            if isinstance(times, str):  # no demand that year: the year's network without queues
+                depart = f"{year}-06-15"
+                data, _ = comparison_json(self.net(year), key[0], key[1], depart=depart, cargo=cargo)
+            elif times is None:
+                data, _ = comparison_json(self.network, key[0], key[1], cargo=cargo)
+            else:
+                data, _ = comparison_json(self.network, key[0], key[1], under=times, cargo=cargo, year=year)
             self._comparisons[key] = data
         return self._comparisons[key]
 
-    def equilibrium(self, year: int) -> ChoiceResult | str:
-        from corridor.choice.logit import year_equilibrium
+    def times(self, year: int) -> ScenarioTimes | str:
+        """The year's network, equilibrium and queueing waits (one equilibrium for its volumes and its times), or
+        why there are none."""
+        from corridor.scenarios.years import year_scenario
+        from corridor.services.trips import scenario_times
 
-        if year not in self._equilibria:
-            net = self.net(year)
-            if not net.demand_of_year(year):
-                self._equilibria[year] = f"no demand for {year}"
+        if year not in self._times:
+            if not self.net(year).demand_of_year(year):
+                self._times[year] = f"no demand for {year}"
             else:
-                self._equilibria[year] = year_equilibrium(net, year, seed=self.seed)
-        return self._equilibria[year]
+                scenario = year_scenario(self.network, year)
+                self._times[year] = scenario_times(self.network, scenario, on=date(year, 6, 15), seed=self.seed)
+        return self._times[year]
+
+    def equilibrium(self, year: int) -> ChoiceResult | str:
+        times = self.times(year)
+        return times if isinstance(times, str) else times.chosen
 
 
 def _option(data: dict[str, Any], corridor: str | None) -> dict[str, Any] | None:
