@@ -105,7 +105,11 @@ def test_stored_model_reproduces_its_calibration(eurasia: Network) -> None:
     fresh, data = calibrate_dataset(eurasia, theta=model.theta)
     assert fresh.model.asc["middle"] == pytest.approx(model.asc["middle"], rel=1e-6)
     assert data["fit"] == stored["fit"]
-    assert fresh.fit[-1]["modelled_mt"] == pytest.approx(4.5, rel=1e-3)
+    middle_2024 = next(row for row in fresh.fit if row["year"] == 2024 and row.get("target", "middle") == "middle")
+    assert middle_2024["modelled_mt"] == pytest.approx(4.5, rel=5e-3)  # the fit stops within 0.5%
+    for row in fresh.fit:
+        if row["fitted"]:
+            assert abs(row["error_pct"]) <= 0.5, row
     as_2024 = network_of_year(eurasia, 2024)
     result = equilibrium(as_2024, build_markets(as_2024, 2024), model, year=2024)
     assert max(b["utilization"] for b in result.bottlenecks()) < 1.0

@@ -421,9 +421,13 @@ def test_scenario_run_report(tmp_path: Path) -> None:
     result = run("scenario", "run", "red-sea-closed", "--samples", "600", "--no-store", "--report", str(out), "--json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert data["report"] == {"markdown": str(out / "report.md"), "html": str(out / "report.html"), "base": "base-2024"}
+    assert data["report"] == {
+        "markdown": str(out / "report.md"),
+        "html": str(out / "report.html"),
+        "base": "red-sea-open",
+    }
     md = (out / "report.md").read_text(encoding="utf-8")
-    assert md.startswith("# Scenario red-sea-closed against base-2024")
+    assert md.startswith("# Scenario red-sea-closed against red-sea-open")
     assert f"| {data['volumes_mt']['middle']:,.2f} |" in md
     assert sorted(p.name for p in (out / "figures").iterdir()) == [
         "bottlenecks.svg",

@@ -18,7 +18,7 @@ from corridor.choice.logit import year_equilibrium
 from corridor.dataset.observation_records import Observation
 from corridor.errors import DatasetError, InvalidOptionError
 from corridor.scenarios.years import year_scenario
-from corridor.services.trips import comparison_json
+from corridor.services.trips import compare_trip
 from corridor.services.validation import Check, ModelValidation, validate_model, validation_json, validation_markdown
 from fixtures.toy import PROV, with_flow_tables
 
@@ -55,6 +55,30 @@ OBS = [
         high=1100,
         unit="USD/FEU",
     ),
+    # the carriage alone (a freight index): 100 + 200 + 500 + 300 USD of link tariffs, no terminal or handling
+    _obs(
+        id="freight-x",
+        kind="rate_usd",
+        origin="a",
+        destination="e",
+        corridor="x",
+        scope="freight",
+        year=2024,
+        value=1100,
+        unit="USD/FEU",
+    ),
+    # running and sailing hours alone: 2 + 4 + 10 + 10, no stops and no wait for the ferry
+    _obs(
+        id="running-x",
+        kind="transit_days",
+        origin="a",
+        destination="e",
+        corridor="x",
+        scope="running",
+        year=2024,
+        value=26,
+        unit="h",
+    ),
     _obs(id="days-x", kind="transit_days", origin="a", destination="e", corridor="x", year=2024, value=60, unit="h"),
     _obs(id="vol-x", kind="volume_t", scope="corridor:x", year=2024, value=50, unit="kt"),
     _obs(id="vol-x-cal", kind="volume_t", scope="corridor:x", year=2023, value=40, unit="kt", used_for="calibration"),
@@ -82,13 +106,15 @@ def test_each_kind_is_what_the_model_says(observed: corridor.Network) -> None:
     assert by_id["rate-x"].model == pytest.approx(1230)
     assert by_id["rate-x"].in_range  # a single figure: within 20%
     assert by_id["rate-x"].error == pytest.approx(1230 / 1200 - 1)
+    assert by_id["freight-x"].model == pytest.approx(1100)
+    assert by_id["running-x"].model == pytest.approx(26 / 24)
     assert (by_id["rate-y"].low, by_id["rate-y"].high) == (900, 1100)  # a published range is the range
     assert by_id["rate-y"].model == pytest.approx(2130) and not by_id["rate-y"].in_range
     # hours become days; compare's P50 of the same route, departing mid-year under the year's flows (its queues)
     assert by_id["days-x"].observed == pytest.approx(2.5)
     under = year_scenario(observed, 2024)
-    data, _ = comparison_json(observed, "a", "e", scenario=under, year=2024)
-    assert by_id["days-x"].model == pytest.approx(next(o["p50_days"] for o in data["options"] if o["corridor"] == "x"))
+    result, _ = compare_trip(observed, "a", "e", scenario=under, year=2024)
+    assert by_id["days-x"].model == pytest.approx(next(r.p50_days for r in result.options if r.corridor == "x"))
     # volumes: the corridor-choice equilibrium of the year, by corridor and on the ferry and through its port
     chosen = year_equilibrium(observed, 2024)
     assert by_id["vol-x"].model == pytest.approx(chosen.volumes_t["x"])
@@ -138,7 +164,7 @@ def test_only_a_year_and_years_without_observations(observed: corridor.Network) 
 def test_json_and_markdown_report(observed: corridor.Network) -> None:
     result = validate_model(observed)
     data = validation_json(result)
-    assert data["by_kind"]["rate_usd"]["observations"] == 2
+    assert data["by_kind"]["rate_usd"]["observations"] == 3
     assert "vol-x-cal" not in json.dumps(data["by_kind"])  # calibration stays out of the statistics
     text = validation_markdown(result, command="corridor validate-model --markdown docs/validation.md")
     assert "| rate-x | 2024 |" in text and "calibration" in text

@@ -60,13 +60,14 @@ def calibrate(
     console = get_console()
     model = data["model"]
     console.print(f"{kind} logit, theta {model['theta']:g} per USD a tonne; constants {model['asc']}")
-    table = Table(title="Middle Corridor volume, Mt")
-    for column in ("year", "published", "modelled", "error"):
+    table = Table(title="Calibration volumes, Mt (Middle Corridor by year; corridor:commodity in the last year)")
+    for column in ("year", "target", "published", "modelled", "error"):
         table.add_column(column, justify="right")
     for row in data["fit"]:
         fitted = " (fitted)" if row["fitted"] else ""
         table.add_row(
             str(row["year"]),
+            row.get("target", "middle"),
             f"{row['observed_mt']:g}",
             f"{row['modelled_mt']:.2f}",
             f"{row['error_pct']:+.1f}%{fitted}",

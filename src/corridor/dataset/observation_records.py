@@ -32,9 +32,9 @@ OBSERVATION_KINDS = tuple(OBSERVATION_UNITS)
 #: What a volume or oil observation counts (``scope`` is PREFIX:ID, or ``crossing:caspian``).
 SCOPE_PREFIXES: dict[str, tuple[str, ...]] = {
     "volume_t": ("corridor", "crossing", "port", "link"),
-    "oil_t": ("oil_link", "port", "route", "exports"),
-    "transit_days": ("door-to-door", "segment"),
-    "rate_usd": (),
+    "oil_t": ("oil_link", "exports"),
+    "transit_days": ("door-to-door", "segment", "running"),
+    "rate_usd": ("door-to-door", "freight"),
     "rtt_ms": ("via",),
 }
 CHANGE_KINDS = ("set", "scale", "close")
@@ -89,7 +89,7 @@ class Observation(Record):
                 f"scope: a {self.kind} observation needs a scope; valid: {', '.join(p + ':ID' for p in prefixes)}"
             )
         if self.scope and self.scope.split(":", 1)[0] not in prefixes:
-            valid = ", ".join(p + (":ID" if p not in ("door-to-door", "segment") else "") for p in prefixes) or "none"
+            valid = ", ".join(p + (":ID" if self.kind in ("volume_t", "oil_t", "rtt_ms") else "") for p in prefixes)
             raise ValueError(f"scope: {self.scope!r} is not a scope of {self.kind}; valid: {valid}")
         if self.unit == "TEU" and not (self.scope or "").startswith(("corridor:", "crossing:", "port:", "link:")):
             raise ValueError("unit: TEU counts containers of a corridor, crossing, port or link scope")

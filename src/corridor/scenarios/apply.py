@@ -47,7 +47,8 @@ def closed_links(network: Network, closures: Sequence[Closure], *, on: date | No
 def apply_scenario(network: Network, scenario: Scenario, *, on: date | None = None) -> Network:
     """The network with the scenario's changes, additions, removals and (on day ``on``, or all) closures.
 
-    A scenario with a year first takes that year's changes (changes.csv, see ``corridor.scenarios.years``).
+    A scenario with a year first takes that year's changes (changes.csv, see ``corridor.scenarios.years``) and, in
+    a dataset with a trade model, that year's demand generated from trade (``corridor.model.trade``).
 
     Demand scaling is applied to demand.csv rows. The result is validated as a dataset.
 
@@ -64,6 +65,8 @@ def apply_scenario(network: Network, scenario: Scenario, *, on: date | None = No
     rows: Rows = {}
     for table, attr in TABLE_ATTR.items():
         rows[table] = {rec.id: _raw(rec) for rec in getattr(network, attr)}
+    if scenario.year is not None:
+        _year_demand(network, rows["demand"], scenario.year)
     marks = _edit(rows, scenario)
     closed = closed_links(network, scenario.closures, on=on)
     for link_id in closed:
@@ -80,6 +83,22 @@ def apply_scenario(network: Network, scenario: Scenario, *, on: date | None = No
     except DatasetError as error:  # relabel rows the scenario touched with its lines
         raise ScenarioError(_relabel(error.problems, line_of, scenario.path)) from None
     return NetworkClass.from_tables(tables, path=network.path)
+
+
+def _year_demand(network: Network, demand: dict[str, dict[str, Any]], year: int) -> None:
+    """The demand rows of ``year`` generated from trade, in place of the table's, where the dataset has a trade
+    model that covers the year (``corridor.model.trade``); the table's rows otherwise."""
+    if not network.trade:
+        return
+    from corridor.model.trade import base_year, demand_of_year, trade_years
+
+    first, last = trade_years(network)
+    if not first <= year <= last or year == base_year(network):
+        return  # the base year's generated demand is the table's rows (the trade shares are fitted to them)
+    generated = demand_of_year(network, year)
+    for rid in [rid for rid, row in demand.items() if str(row.get("year")) == str(year)]:
+        del demand[rid]
+    demand.update({rec.id: _raw(rec) for rec in generated})
 
 
 def _edit(rows: Rows, scenario: Scenario) -> Marks:

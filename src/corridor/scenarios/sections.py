@@ -40,6 +40,13 @@ TABLE_ATTR = {
     "fiber_rtt": "fiber_rtt",
     "observations": "observations",
     "changes": "changes",
+    "trade_regions": "trade_regions",
+    "trade": "trade",
+    "trade_mix": "trade_mix",
+    "gdp": "gdp",
+    "gdp_growth": "gdp_growth",
+    "tonnes_per_usd": "tonnes_per_usd",
+    "trade_shares": "trade_shares",
 }
 
 #: An added record: its table, its fields as written, its line and the scenario that adds it.

@@ -29,10 +29,16 @@ _FILE = "changes.csv"
 
 
 def dataset_years(network: Network) -> tuple[int, ...]:
-    """The years the dataset describes: those of its demand table and of its changes by year, sorted."""
+    """The years the dataset describes: those of its demand table, of its changes by year and, with a trade model,
+    those it generates demand for; sorted."""
     years = set(network.demand_years)
     for change in network.changes:
         years.update(change.year_list)
+    if network.trade:
+        from corridor.model.trade import trade_years
+
+        first, last = trade_years(network)
+        years.update(range(first, last + 1))
     return tuple(sorted(years))
 
 
@@ -213,6 +219,6 @@ def network_of_year(network: Network, year: int, *, on: date | None = None) -> N
 
     check_year(network, year)
     scenario = year_scenario(network, year)
-    if not scenario.changes and not scenario.closures:
+    if not scenario.changes and not scenario.closures and not network.trade:
         return network
     return apply_scenario(network, scenario, on=on)

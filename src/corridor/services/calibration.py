@@ -8,7 +8,24 @@ if TYPE_CHECKING:
     from corridor.choice.logit import Calibration
     from corridor.dataset.network import Network
 
-__all__ = ["calibrate_dataset", "calibration_targets"]
+__all__ = ["calibrate_dataset", "calibration_targets", "commodity_targets"]
+
+
+def commodity_targets(network: Network, year: int, *, corridor: str = "middle") -> dict[str, float]:
+    """Other calibration volumes of ``year``: TEU by corridor (``corridor:container``, at the dataset's payload a
+    TEU, as validation counts them) and tonnes of corridors other than ``corridor`` (``corridor``), each from the
+    observations marked for calibration; several sources of one target are averaged."""
+    payload = network.info.payload_t_per_teu.value
+    found: dict[str, list[float]] = {}
+    for obs in network.observations:
+        prefix, _, cid = (obs.scope or "").partition(":")
+        if obs.used_for != "calibration" or obs.kind != "volume_t" or prefix != "corridor" or obs.year != year:
+            continue
+        if obs.unit == "TEU":
+            found.setdefault(f"{cid}:container", []).append(obs.base_value * payload)
+        elif cid != corridor:
+            found.setdefault(cid, []).append(obs.base_value)
+    return {k: sum(v) / len(v) for k, v in sorted(found.items())}
 
 
 def calibration_targets(network: Network, *, corridor: str = "middle") -> dict[int, float]:
@@ -36,11 +53,13 @@ def calibrate_dataset(
 ) -> tuple[Calibration, dict[str, Any]]:
     """Fit corridor choice to the calibration targets, each year on its own network (changes.csv), and its JSON.
 
+    The fit starts from the dataset's stored constants (choice.yaml) when theta, kind and nest scale are theirs.
+
     Raises
     ------
     InvalidOptionError, SolverError
     """
-    from corridor.choice.logit import calibrate
+    from corridor.choice.logit import calibrate, load_choice_model
     from corridor.errors import InvalidOptionError
     from corridor.scenarios.years import dataset_years, network_of_year
 
@@ -49,7 +68,21 @@ def calibrate_dataset(
         raise InvalidOptionError("No calibration target has demand: observations.csv marks none for a demand year.")
     years = set(dataset_years(network))
     networks = {y: network_of_year(network, y) for y in targets if y in years}
-    result = calibrate(network, targets=targets, theta=theta, kind=kind, nest_scale=nest_scale, networks=networks)
+    last = max(targets)
+    extra = commodity_targets(network, last)
+    stored = load_choice_model(network)
+    same = (stored.theta, stored.kind, stored.nest_scale) == (theta, kind, nest_scale)
+    result = calibrate(
+        network,
+        start=stored.asc if same else None,
+        targets=targets,
+        theta=theta,
+        kind=kind,
+        nest_scale=nest_scale,
+        networks=networks,
+        commodity_targets=extra,
+    )
     data = result.to_dict()
     data["targets_mt"] = {str(y): v / 1e6 for y, v in targets.items()}
+    data["targets_mt"].update({f"{k} {last}": v / 1e6 for k, v in extra.items()})
     return result, data

@@ -101,10 +101,11 @@ def flow_network_of(network: Network, options: DemandOptions) -> FlowNetwork:
 
 
 def _as_of_year(network: Network, year: int | None) -> Network:
-    """The network as it stood in ``year`` where changes.csv describes that year (unchanged otherwise)."""
-    from corridor.scenarios.years import network_of_year
+    """The network and demand of ``year`` where the dataset describes that year (changes.csv, trade-driven
+    demand); unchanged otherwise (a demand file's year)."""
+    from corridor.scenarios.years import dataset_years, network_of_year
 
-    if year is None or not any(year in c.year_list for c in network.changes):
+    if year is None or year not in dataset_years(network):
         return network
     return network_of_year(network, year)
 

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from corridor.choice.logit import ChoiceResult
     from corridor.dataset.network import Network
     from corridor.dataset.observation_records import Observation
+    from corridor.routing.results import Comparison, Route
     from corridor.services.trips import ScenarioTimes
 
 __all__ = ["TOLERANCE", "Check", "ModelValidation", "validate_model", "validation_json", "validation_markdown"]
@@ -161,7 +162,7 @@ class _Model:
         self.samples = samples
         self.seed = seed
         self._networks: dict[int | None, Network] = {}
-        self._comparisons: dict[tuple[str, str, int | None, str], dict[str, Any]] = {}
+        self._comparisons: dict[tuple[str, str, int | None, str], Comparison] = {}
         self._times: dict[int, ScenarioTimes | str] = {}
 
     def year_of(self, year: int) -> int | None:
@@ -173,13 +174,14 @@ class _Model:
     def net(self, year: int | None) -> Network:
         from corridor.scenarios.years import network_of_year
 
-        if year not in self._networks:
-            self._networks[year] = self.network if year is None else network_of_year(self.network, year)
+        if year not in self._networks:  # mid-year: closures as on 15 June, the day the year's trips depart
+            on = None if year is None else date(year, 6, 15)
+            self._networks[year] = self.network if year is None else network_of_year(self.network, year, on=on)
         return self._networks[year]
 
-    def comparison(self, o: Observation, cargo: str) -> dict[str, Any]:
-        """compare's JSON for the observation's trip: in a year with demand, under that year's flows (queues)."""
-        from corridor.services.trips import comparison_json
+    def comparison(self, o: Observation, cargo: str) -> Comparison:
+        """compare's result for the observation's trip: in a year with demand, under that year's flows (queues)."""
+        from corridor.services.trips import compare_trip
 
         year = self.year_of(o.year)
         key = (o.origin or "", o.destination or "", year, cargo)
@@ -187,12 +189,12 @@ class _Model:
             times = None if year is None else self.times(year)
             if isinstance(times, str):  # no demand that year: the year's network without queues
                 depart = f"{year}-06-15"
-                data, _ = comparison_json(self.net(year), key[0], key[1], depart=depart, cargo=cargo)
+                result, _ = compare_trip(self.net(year), key[0], key[1], depart=depart, cargo=cargo)
             elif times is None:
-                data, _ = comparison_json(self.network, key[0], key[1], cargo=cargo)
+                result, _ = compare_trip(self.network, key[0], key[1], cargo=cargo)
             else:
-                data, _ = comparison_json(self.network, key[0], key[1], under=times, cargo=cargo, year=year)
-            self._comparisons[key] = data
+                result, _ = compare_trip(self.network, key[0], key[1], under=times, cargo=cargo, year=year)
+            self._comparisons[key] = result
         return self._comparisons[key]
 
     def times(self, year: int) -> ScenarioTimes | str:
@@ -209,58 +211,55 @@ class _Model:
                 self._times[year] = scenario_times(self.network, scenario, on=date(year, 6, 15), seed=self.seed)
         return self._times[year]
 
-    def equilibrium(self, year: int) -> ChoiceResult | str:
+    def equilibrium(self, year: int) -> tuple[Network, ChoiceResult] | str:
+        """The year's network and corridor-choice equilibrium (its flows index that network's arcs)."""
         times = self.times(year)
-        return times if isinstance(times, str) else times.chosen
+        return times if isinstance(times, str) else (times.network, times.chosen)
 
 
-def _option(data: dict[str, Any], corridor: str | None) -> dict[str, Any] | None:
-    options = [x for x in data["options"] if corridor is None or x["corridor"] == corridor]
+def _option(comparison: Comparison, corridor: str | None) -> Route | None:
+    options = [r for r in comparison.options if corridor is None or r.corridor == corridor]
     return options[0] if options else None
 
 
 def _transit(m: _Model, o: Observation) -> tuple[float | None, str]:
-    option = _option(m.comparison(o, "FEU"), o.corridor)
-    if option is None:
+    route = _option(m.comparison(o, "FEU"), o.corridor)
+    if route is None:
         return None, f"no {o.corridor or ''} route".replace("  ", " ")
-    return float(option["p50_days"]), ""
+    if o.scope == "running":  # a published sailing or running time: the links' own hours, no stops, waits or queues
+        links = m.network.link_by_id
+        return sum(links[leg.element].link_hours for leg in route.legs if leg.kind == "move") / 24.0, ""
+    return route.p50_days, ""
 
 
 def _rate(m: _Model, o: Observation) -> tuple[float | None, str]:
     cargo = "TEU" if o.unit == "USD/TEU" else "FEU"
-    option = _option(m.comparison(o, cargo), o.corridor)
-    if option is None:
+    route = _option(m.comparison(o, cargo), o.corridor)
+    if route is None:
         return None, f"no {o.corridor or ''} route".replace("  ", " ")
-    return float(option["cost_usd"]), ""
+    if o.scope == "freight":  # a freight index or tariff: the carriage alone, no terminal or handling charges
+        return sum(leg.cost_usd for leg in route.legs if leg.kind == "move"), ""
+    return route.cost_usd, ""
 
 
 def _volume(m: _Model, o: Observation) -> tuple[float | None, str]:
     year = m.year_of(o.year)
     if year is None or year != o.year:
         return None, f"the dataset describes {m.years[0]}-{m.years[-1]}" if m.years else "no years"
-    chosen = m.equilibrium(year)
-    if isinstance(chosen, str):
-        return None, chosen
+    found = m.equilibrium(year)
+    if isinstance(found, str):
+        return None, found
+    net, chosen = found
+    payload = net.info.payload_t_per_teu.value
     prefix, _, ident = (o.scope or "").partition(":")
     if prefix == "corridor":
         if o.unit == "TEU":
-            return _corridor_teu(chosen, ident, m.net(year).info.payload_t_per_teu.value), ""
+            return chosen.volume_of(ident, "container") / payload, ""
         return chosen.volumes_t.get(ident, 0.0), ""
-    select = _link_filter(m.net(year), prefix, ident)
+    select = _link_filter(net, prefix, ident)
     if o.unit == "TEU":
-        return _teu_on(m, chosen, select, year), ""
-    return _tonnes_on(m.net(year), chosen, select), ""
-
-
-def _corridor_teu(chosen: ChoiceResult, corridor: str, payload_t_per_teu: float) -> float:
-    """Containers (TEU) that chose ``corridor``: the container markets' tonnes times its share, over the payload."""
-    tonnes = 0.0
-    for market, shares in zip(chosen.markets, chosen.shares, strict=True):
-        if market.commodity == "container":
-            tonnes += sum(
-                market.tonnes * float(shares[j]) for j, a in enumerate(market.alternatives) if a.corridor == corridor
-            )
-    return tonnes / payload_t_per_teu
+        return _tonnes_on(net, chosen, select, ("container",)) / payload, ""
+    return _tonnes_on(net, chosen, select), ""
 
 
 def _link_filter(net: Network, prefix: str, ident: str) -> Callable[[Any], bool]:
@@ -299,16 +298,12 @@ def _link_tonnes(net: Network, chosen: ChoiceResult, commodities: tuple[str, ...
     return {link.id: float(total[i]) for i, link in enumerate(net.links) if total[i] > 0}
 
 
-def _tonnes_on(net: Network, chosen: ChoiceResult, select: Callable[[Any], bool]) -> float:
-    tonnes = _link_tonnes(net, chosen)
+def _tonnes_on(
+    net: Network, chosen: ChoiceResult, select: Callable[[Any], bool], commodities: tuple[str, ...] | None = None
+) -> float:
+    """Tonnes a year on the links ``select`` picks (of ``commodities`` only, if given)."""
+    tonnes = _link_tonnes(net, chosen, commodities)
     return sum(t for lid, t in tonnes.items() if select(net.link_by_id[lid]))
-
-
-def _teu_on(m: _Model, chosen: ChoiceResult, select: Callable[[Any], bool], year: int) -> float:
-    net = m.net(year)
-    tonnes = _link_tonnes(net, chosen, ("container",))
-    payload = net.info.payload_t_per_teu.value
-    return sum(t for lid, t in tonnes.items() if select(net.link_by_id[lid])) / payload
 
 
 def _oil(m: _Model, o: Observation) -> tuple[float | None, str]:
@@ -324,10 +319,7 @@ def _oil(m: _Model, o: Observation) -> tuple[float | None, str]:
     allocation = allocate_oil(m.network, volume_mt, year=o.year)
     total = 0.0
     for route in allocation.routes:
-        links = {lk for p in route.paths for lk in p.links}
-        nodes = {p.terminal.lower() for p in route.paths}
-        through = {"oil_link": ident in links, "route": ident in route.name.lower(), "port": ident in nodes}
-        if through.get(prefix, False):
+        if any(ident in p.links for p in route.paths):
             total += route.volume_mt
     return total * 1e6, ""
 
