@@ -86,7 +86,7 @@ def test_library_loads_and_applies(eurasia: Network) -> None:
     assert set(library_names()) == LIBRARY
     for name in library_names():
         scenario = load_scenario(name, eurasia)
-        assert scenario.sources and scenario.year == 2024
+        assert scenario.sources and scenario.year == (2030 if name == "demand-2030" else 2024)
         assert all(s in eurasia.source_by_id for s in scenario.sources)
         apply_scenario(eurasia, scenario)
 
