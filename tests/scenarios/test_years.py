@@ -218,3 +218,27 @@ def test_every_year_of_the_embedded_dataset_applies(eurasia: corridor.Network) -
         > 3 * eurasia.link_by_id["shanghai-rotterdam-suez"].tariff_usd
     )
     assert not {"shanghai-rotterdam-suez"} & set(network_of_year(eurasia, 2024).link_by_id)  # Red Sea closed
+
+
+def test_year_options_name_the_years_that_exist(make_dataset: Callable[..., Path]) -> None:
+    import subprocess
+    import sys
+
+    folder = make_dataset(_with_changes(CHANGES))
+    for args in (["compare", "a", "e", "--year", "2019"], ["assign", "--year", "2019"]):
+        run = subprocess.run(
+            [sys.executable, "-m", "corridor", *args, "--network", str(folder)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert run.returncode == 2, (args, run.stderr)
+        assert "2019" in run.stderr and "2023" in run.stderr and "Traceback" not in run.stderr, run.stderr
+    ok = subprocess.run(
+        [sys.executable, "-m", "corridor", "compare", "a", "e", "--year", "2022", "--network", str(folder), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert '"year": 2022' in ok.stdout and '"depart": "2022-06-15' in ok.stdout

@@ -30,7 +30,7 @@ def commodity_targets(network: Network, year: int, *, corridor: str = "middle") 
 
 def calibration_targets(network: Network, *, corridor: str = "middle") -> dict[int, float]:
     """Tonnes of ``corridor`` by year from the observations marked for calibration (a year's sources averaged),
-    for the years that have demand; the built-in targets for a dataset without such observations."""
+    for the years the dataset describes; the built-in targets for a dataset without such observations."""
     from corridor.choice.logit import CALIBRATION_TARGETS
 
     found: dict[int, list[float]] = {}
@@ -40,7 +40,9 @@ def calibration_targets(network: Network, *, corridor: str = "middle") -> dict[i
             found.setdefault(obs.year, []).append(obs.base_value)
     if not found:
         return dict(CALIBRATION_TARGETS)
-    years = set(network.demand_years)
+    from corridor.scenarios.years import dataset_years
+
+    years = set(dataset_years(network))  # years with demand: the table's and those trade generates
     return {y: sum(v) / len(v) for y, v in sorted(found.items()) if y in years}
 
 
