@@ -33,7 +33,7 @@ OBSERVATION_KINDS = tuple(OBSERVATION_UNITS)
 SCOPE_PREFIXES: dict[str, tuple[str, ...]] = {
     "volume_t": ("corridor", "crossing", "port", "link"),
     "oil_t": ("oil_link", "exports"),
-    "transit_days": ("door-to-door", "segment", "running"),
+    "transit_days": ("door-to-door", "segment", "running", "border"),
     "rate_usd": ("door-to-door", "freight"),
     "rtt_ms": ("via",),
 }

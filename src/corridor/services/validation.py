@@ -226,10 +226,30 @@ def _transit(m: _Model, o: Observation) -> tuple[float | None, str]:
     route = _option(m.comparison(o, "FEU"), o.corridor)
     if route is None:
         return None, f"no {o.corridor or ''} route".replace("  ", " ")
+    if o.scope == "border":  # a border crossing time: the dwell of the crossing's stops at the destination
+        return _border_days(m, o), ""
     if o.scope == "running":  # a published sailing or running time: the links' own hours, no stops, waits or queues
         links = m.network.link_by_id
         return sum(links[leg.element].link_hours for leg in route.legs if leg.kind == "move") / 24.0, ""
     return route.p50_days, ""
+
+
+def _border_days(m: _Model, o: Observation) -> float:
+    """Mean days at the border a trip crosses on arriving at the destination: the dwell of its border and gauge-change
+    transfers (transfers.csv), with their queueing waits under the year's flows."""
+    from corridor.model.durations import durations_of
+
+    year = m.year_of(o.year)
+    times = None if year is None else m.times(year)
+    if times is None or isinstance(times, str):
+        net, durations = (m.network if year is None else m.net(year)), None
+    else:
+        net, durations = times.network, times.durations
+    model = durations if durations is not None else durations_of(net)
+    ids = [t.id for t in net.transfers if t.place == o.destination and t.kind in ("border", "gauge_change")]
+    hours = sum(model.dwell(i).mean for i in ids)
+    hours += sum(wait.mean for _, wait in model.queues(commodity="container", transfers=ids))
+    return hours / 24.0
 
 
 def _rate(m: _Model, o: Observation) -> tuple[float | None, str]:
