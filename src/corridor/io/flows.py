@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from corridor.errors import InvalidOptionError
+from corridor.io.files import output_path
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -25,11 +26,12 @@ TABLE_FORMATS = (".csv", ".parquet")
 
 
 def write_atomic(path: str | Path, write: Callable[[Path], None]) -> Path:
-    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it into place."""
-    target = Path(path)
+    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it into place.
+
+    ``path`` must be a regular file or a new name (see :func:`corridor.io.files.output_path`).
+    """
+    target = output_path(path)
     folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise InvalidOptionError(f"Cannot write {str(target)!r}: folder {str(folder)!r} does not exist")
     handle, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
     os.close(handle)
     try:
