@@ -52,6 +52,8 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         version=__version__,
         summary=SUMMARY,
         lifespan=lifespan,
+        docs_url=None,  # served by the service router from bundled files (the CDN one breaks under the CSP)
+        redoc_url=None,
         responses=errors.ERRORS,
         exception_handlers={
             CorridorError: errors.on_corridor_error,
@@ -66,6 +68,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     app.include_router(service.router)
     if service.STATIC.is_dir():
         app.mount("/static", StaticFiles(directory=service.STATIC), name="static")
+    app.mount(service.DOCS_ASSETS, StaticFiles(directory=service.swagger_ui_folder()), name="docs-assets")
     for router in ROUTERS:
         app.include_router(router)
     return app

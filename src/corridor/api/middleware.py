@@ -9,13 +9,23 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from corridor.api.errors import error_response
 
-__all__ = ["CONTENT_SECURITY_POLICY", "BodyLimit", "security_headers"]
+__all__ = ["API_SECURITY_POLICY", "CONTENT_SECURITY_POLICY", "SECURITY_HEADERS", "BodyLimit", "security_headers"]
 
-#: the policy of HTML answers (the page at ``/``): its own scripts and styles, OpenStreetMap tiles, no plugins
+#: the policy of HTML answers (the page at ``/``, the API docs at ``/docs``): their own scripts and styles,
+#: OpenStreetMap tiles, no plugins, never inside a frame of another page
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data: https://tile.openstreetmap.org; "
-    "style-src 'self' 'unsafe-inline'; connect-src 'self'; object-src 'none'; base-uri 'none'"
+    "style-src 'self' 'unsafe-inline'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
 )
+#: the policy of every other answer (JSON, GeoJSON, scripts, styles): nothing loads from it, nothing frames it
+API_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
+#: headers of every answer: no MIME sniffing, no framing (for browsers without frame-ancestors), no Referer sent on
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
 
 
 class BodyLimit:
@@ -62,9 +72,9 @@ class BodyLimit:
 
 
 async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-    """``X-Content-Type-Options: nosniff`` on every answer, and the Content-Security-Policy on HTML."""
+    """:data:`SECURITY_HEADERS` on every answer, and a Content-Security-Policy: the page's on HTML, else the API's."""
     response = await call_next(request)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    if response.headers.get("content-type", "").startswith("text/html"):
-        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    response.headers.update(SECURITY_HEADERS)
+    html = response.headers.get("content-type", "").startswith("text/html")
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY if html else API_SECURITY_POLICY
     return response
