@@ -145,11 +145,17 @@ def latency(
     from rich.table import Table
 
     table = Table(title=f"{result.origin} - {result.destination}: round trip (floor {result.floor_ms:.1f} ms)")
-    for column in ("via", "RTT ms", "km", "Tbps", "status", "systems"):
+    for column in ("via", "RTT ms", "cable km", "circuit km", "Tbps", "status", "systems"):
         table.add_column(column, justify="left" if column in ("via", "status", "systems") else "right")
     for r in result.routes:
         table.add_row(
-            r.via, f"{r.rtt_ms:.1f}", f"{r.length_km:,.0f}", f"{r.capacity_tbps:g}", r.status, ", ".join(r.systems)
+            r.via,
+            f"{r.rtt_ms:.1f}",
+            f"{r.length_km:,.0f}",
+            f"{r.circuit_km:,.0f}",
+            f"{r.capacity_tbps:g}",
+            r.status,
+            ", ".join(r.systems),
         )
     get_console().print(table)
 

@@ -190,7 +190,8 @@ class FiberNode(Record):
 
 class FiberLink(Record):
     """A fiber section between two nodes (both ways): its system, length (given, or great-circle distance times
-    ``route_factor``), capacity, status and the equipment delay one way."""
+    ``route_factor``), capacity, status and, when known for the section, its equipment delay one way (otherwise the
+    layer's equipment model applies)."""
 
     id: Id
     from_: str = Field(alias="from")
@@ -204,7 +205,7 @@ class FiberLink(Record):
     status: Literal["operational", "planned", "proposed"]
     ready: OptStr = None
     countries: StrList = Field(min_length=1)
-    equipment_ms: FiniteFloat = Field(default=0.1, ge=0)
+    equipment_ms: OptFiniteFloat = Field(default=None, ge=0)
 
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True, populate_by_name=True)
 

