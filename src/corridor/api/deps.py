@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
 import json
 import threading
 from collections import OrderedDict
@@ -34,6 +35,7 @@ __all__ = [
     "ServiceState",
     "State",
     "Writer",
+    "check_owner",
     "choice",
     "compute",
     "page",
@@ -135,6 +137,19 @@ def reader(
 
 Reader = Annotated[str | None, Depends(reader)]
 Writer = Annotated[str, Depends(writer)]
+
+
+def check_owner(state: ServiceState, key_id: str, owner: str | None, what: str) -> None:
+    """Let ``key_id`` change ``what`` if it made it or is an admin key; :class:`AuthError` (403) if not.
+
+    What a key makes (scenarios, jobs and the runs they store) is its own; a row without an owner (made before
+    ownership was recorded) may be changed by admin keys only.
+    """
+    if owner is not None and hmac.compare_digest(owner, key_id):
+        return
+    if state.store.is_admin_key(key_id):
+        return
+    raise AuthError("not_owner", f"{what} belongs to another API key; only that key or an admin key may change it.")
 
 
 # --- query parameters shared by several resources ---------------------------------------------------------------------

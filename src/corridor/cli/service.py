@@ -73,20 +73,24 @@ apikey_app = typer.Typer(name="apikey", help="API keys of the service (stored ha
 @apikey_app.command("create")
 def apikey_create(
     name: Annotated[str, typer.Option("--name", help="Who or what the key is for.")] = "default",
+    admin: Annotated[
+        bool, typer.Option("--admin", help="May delete and cancel what other keys made (scenarios, jobs).")
+    ] = False,
     store: StoreOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Create an API key; it is printed once (only its hash is stored)."""
+    """Create an API key; it is printed once (only its hash is stored). A key owns what it makes."""
     from corridor.store.database import Store
 
     with Store(store) as target:
-        key_id, key = target.create_api_key(name)
+        key_id, key = target.create_api_key(name, admin=admin)
         shown = target.shown
     if as_json:
-        print_json({"id": key_id, "name": name, "key": key, "store": shown})
+        print_json({"id": key_id, "name": name, "admin": admin, "key": key, "store": shown})
         return
     print(key)
-    get_console(stderr=True).print(f"API key {key_id} ({name}) in {shown}: keep it now, it is not shown again.")
+    kind = "admin API key" if admin else "API key"
+    get_console(stderr=True).print(f"{kind} {key_id} ({name}) in {shown}: keep it now, it is not shown again.")
 
 
 @apikey_app.command("list")
@@ -102,10 +106,10 @@ def apikey_list(store: StoreOpt = None, as_json: JsonOpt = False) -> None:
     from rich.table import Table
 
     table = Table(title=f"{len(keys)} API keys")
-    for column in ("id", "name", "created", "revoked"):
+    for column in ("id", "name", "admin", "created", "revoked"):
         table.add_column(column)
     for k in keys:
-        table.add_row(k["id"], k["name"], k["created_at"], k["revoked_at"] or "")
+        table.add_row(k["id"], k["name"], "admin" if k["admin"] else "", k["created_at"], k["revoked_at"] or "")
     get_console().print(table)
 
 

@@ -93,6 +93,7 @@ def _service_tables(meta: Any) -> tuple[Any, Any, Any]:
         sa.Column("hash", sa.String(64)),
         sa.Column("created_at", sa.DateTime(timezone=True)),
         sa.Column("revoked_at", sa.DateTime(timezone=True)),
+        sa.Column("admin", sa.Boolean()),
     )
     return scenarios, jobs, keys
 
@@ -461,14 +462,22 @@ class Store:
 
     # --- API keys --------------------------------------------------------------------------------------------------
 
-    def create_api_key(self, name: str) -> tuple[str, str]:
-        """A new key: returns (key id, the key itself). Only its SHA-256 hash is stored; the key is shown once."""
+    def create_api_key(self, name: str, *, admin: bool = False) -> tuple[str, str]:
+        """A new key: returns (key id, the key itself). Only its SHA-256 hash is stored; the key is shown once.
+
+        A key owns the scenarios and jobs it makes: only it may delete or cancel them, or an ``admin`` key.
+        """
         key_id = secrets.token_hex(4)
         key = f"cor_{key_id}_{secrets.token_urlsafe(32)}"
         with self._transaction() as conn:
             conn.execute(
                 self._keys.insert().values(
-                    id=key_id, name=name, hash=_hash_key(key), created_at=datetime.now(UTC), revoked_at=None
+                    id=key_id,
+                    name=name,
+                    hash=_hash_key(key),
+                    created_at=datetime.now(UTC),
+                    revoked_at=None,
+                    admin=admin,
                 )
             )
         return key_id, key
@@ -487,6 +496,16 @@ class Store:
         if row is None or row[1] is not None or not hmac.compare_digest(row[0], _hash_key(key)):
             return None
         return parts[1]
+
+    def is_admin_key(self, key_id: str) -> bool:
+        """Whether ``key_id`` is an unrevoked admin key (one that may change what other keys made)."""
+        import sqlalchemy as sa
+
+        with self._transaction() as conn:
+            admin = conn.execute(
+                sa.select(self._keys.c.admin).where(self._keys.c.id == key_id, self._keys.c.revoked_at.is_(None))
+            ).scalar_one_or_none()
+        return bool(admin)
 
     def list_api_keys(self) -> Rows:
         import sqlalchemy as sa

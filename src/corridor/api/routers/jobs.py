@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Response
 
-from corridor.api.deps import Limit, Offset, Reader, ServiceState, State, Writer, page
+from corridor.api.deps import Limit, Offset, Reader, ServiceState, State, Writer, check_owner, page
 from corridor.api.jobs import prepare
 from corridor.api.models import JobRequest
 from corridor.errors import ConflictError, LimitError
@@ -67,9 +67,10 @@ def job_result(_: Reader, state: State, job_id: str) -> Response:
     return Response(json.dumps(job["result"], ensure_ascii=False), media_type="application/json")
 
 
-@router.post("/v1/jobs/{job_id}/cancel", summary="Cancel a queued or running job")
-def cancel(_: Writer, state: State, job_id: str) -> dict[str, Any]:
+@router.post("/v1/jobs/{job_id}/cancel", summary="Cancel a queued or running job (its key's or by admin)")
+def cancel(key: Writer, state: State, job_id: str) -> dict[str, Any]:
     job = state.store.get_job(job_id)
+    check_owner(state, key, job["created_by"], f"Job {job_id}")
     if job["status"] in ("succeeded", "failed", "cancelled"):
         raise ConflictError(f"Job {job_id} has finished ({job['status']}); nothing to cancel.")
     state.runner.cancel(job_id)

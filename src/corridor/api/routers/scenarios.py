@@ -6,10 +6,10 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
-from corridor.api.deps import Limit, Offset, Reader, ServiceState, State, Writer, page
+from corridor.api.deps import Limit, Offset, Reader, ServiceState, State, Writer, check_owner, page
 from corridor.api.jobs import load_named, store_resolver
 from corridor.api.models import ScenarioCreate
-from corridor.errors import ConflictError, InvalidOptionError
+from corridor.errors import ConflictError, InvalidOptionError, NotFoundError
 
 __all__ = ["router"]
 
@@ -88,11 +88,15 @@ def create_scenario(key: Writer, state: State, body: ScenarioCreate, response: R
     return {**data, "source": "store"}
 
 
-@router.delete("/v1/scenarios/{name}", status_code=204, summary="Delete a stored scenario")
-def delete_scenario(_: Writer, state: State, name: str) -> Response:
+@router.delete("/v1/scenarios/{name}", status_code=204, summary="Delete a stored scenario (its key's or by admin)")
+def delete_scenario(key: Writer, state: State, name: str) -> Response:
     from corridor.scenarios.files import library_names
 
     if name in library_names():
         raise ConflictError(f"{name!r} is a library scenario; only stored scenarios can be deleted.")
+    stored = state.store.get_scenario(name)
+    if stored is None:
+        raise NotFoundError(f"No stored scenario {name!r}.")
+    check_owner(state, key, stored["created_by"], f"Scenario {name!r}")
     state.store.delete_scenario(name)
     return Response(status_code=204)

@@ -1,0 +1,123 @@
+"""A key owns what it makes: another key gets 403 when it deletes a scenario or cancels a job it did not make,
+the owner and admin keys may; reads stay open to every key and, by default, to anonymous callers."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from corridor.api import ServiceSettings, create_app
+from corridor.cli import app as cli_app
+from corridor.store.database import Store
+
+YAML = """title: Kuryk at 8 Mt
+base: base-2024
+sources: [trend-kuryk-2023]
+set:
+  capacities/kuryk-port:
+    capacity_per_year: 8 Mt
+"""
+JOB = {"kind": "simulate", "origin": "Xian", "destination": "Baku", "samples": 500}
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[TestClient]:
+    store = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    with TestClient(create_app(ServiceSettings(store=store, job_workers=0))) as c:
+        yield c
+
+
+def _keys(client: TestClient) -> dict[str, dict[str, str]]:
+    store: Store = client.app.state.corridor.store  # type: ignore[attr-defined]
+    return {
+        name: {"X-API-Key": store.create_api_key(name, admin=name == "admin")[1]}
+        for name in ("owner", "other", "admin")
+    }
+
+
+def _forbidden(response: Any) -> None:
+    assert response.status_code == 403, response.text
+    error = response.json()["error"]
+    assert error["code"] == "not_owner" and "belongs to another API key" in error["message"]
+
+
+def test_only_the_owner_or_an_admin_deletes_a_scenario(client: TestClient) -> None:
+    keys = _keys(client)
+    for name in ("mine", "theirs"):
+        created = client.post("/v1/scenarios", json={"name": name, "yaml": YAML}, headers=keys["owner"])
+        assert created.status_code == 201
+    _forbidden(client.delete("/v1/scenarios/mine", headers=keys["other"]))
+    assert client.get("/v1/scenarios/mine").status_code == 200  # still there, readable by anyone
+    assert client.get("/v1/scenarios/mine", headers=keys["other"]).status_code == 200
+    assert client.delete("/v1/scenarios/mine", headers=keys["owner"]).status_code == 204
+    assert client.delete("/v1/scenarios/theirs", headers=keys["admin"]).status_code == 204
+    assert client.get("/v1/scenarios/theirs").status_code == 404
+    # what does not exist is 404 for every key, a library scenario 409
+    assert client.delete("/v1/scenarios/nothing", headers=keys["other"]).status_code == 404
+    assert client.delete("/v1/scenarios/base-2024", headers=keys["admin"]).status_code == 409
+
+
+def test_only_the_owner_or_an_admin_cancels_a_job(client: TestClient) -> None:
+    keys = _keys(client)
+    first, second = (client.post("/v1/jobs", json=JOB, headers=keys["owner"]).json()["id"] for _ in range(2))
+    _forbidden(client.post(f"/v1/jobs/{first}/cancel", headers=keys["other"]))
+    assert client.get(f"/v1/jobs/{first}").json()["status"] == "queued"
+    assert client.post(f"/v1/jobs/{first}/cancel", headers=keys["owner"]).json()["status"] == "cancelled"
+    assert client.post(f"/v1/jobs/{second}/cancel", headers=keys["admin"]).json()["status"] == "cancelled"
+    assert client.post("/v1/jobs/nothing/cancel", headers=keys["other"]).status_code == 404
+    # the other key's own job is its own
+    own = client.post("/v1/jobs", json=JOB, headers=keys["other"]).json()["id"]
+    _forbidden(client.post(f"/v1/jobs/{own}/cancel", headers=keys["owner"]))
+    assert client.post(f"/v1/jobs/{own}/cancel", headers=keys["other"]).status_code == 200
+
+
+def test_a_revoked_admin_key_is_no_admin(client: TestClient) -> None:
+    keys = _keys(client)
+    store: Store = client.app.state.corridor.store  # type: ignore[attr-defined]
+    job = client.post("/v1/jobs", json=JOB, headers=keys["owner"]).json()["id"]
+    admin_id = keys["admin"]["X-API-Key"].split("_")[1]
+    assert store.is_admin_key(admin_id)
+    store.revoke_api_key(admin_id)
+    assert not store.is_admin_key(admin_id)
+    assert client.post(f"/v1/jobs/{job}/cancel", headers=keys["admin"]).json()["error"]["code"] == "api_key_invalid"
+
+
+def test_rows_without_an_owner_are_for_admins_only(client: TestClient) -> None:
+    keys = _keys(client)
+    store: Store = client.app.state.corridor.store  # type: ignore[attr-defined]
+    store.save_scenario("old", YAML, title="old", bases=["base-2024"], created_by=None)
+    _forbidden(client.delete("/v1/scenarios/old", headers=keys["owner"]))
+    assert client.delete("/v1/scenarios/old", headers=keys["admin"]).status_code == 204
+
+
+def test_apikey_create_admin_and_list(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'keys.sqlite'}"
+    runner = CliRunner()
+    made = runner.invoke(cli_app, ["apikey", "create", "--name", "ops", "--admin", "--store", url, "--json"])
+    plain = runner.invoke(cli_app, ["apikey", "create", "--name", "web", "--store", url, "--json"])
+    assert made.exit_code == 0 and plain.exit_code == 0, made.output + plain.output
+    assert json.loads(made.stdout)["admin"] is True and json.loads(plain.stdout)["admin"] is False
+    listed = json.loads(runner.invoke(cli_app, ["apikey", "list", "--store", url, "--json"]).stdout)
+    assert {k["name"]: k["admin"] for k in listed} == {"ops": True, "web": False}
+    assert all("hash" not in k for k in listed)
+    rows = runner.invoke(cli_app, ["apikey", "list", "--store", url]).stdout.splitlines()
+    assert any("ops" in r and "admin" in r for r in rows) and not any("web" in r and "admin" in r for r in rows)
+
+
+def test_the_migration_adds_admin_to_existing_keys(tmp_path: Path) -> None:
+    """A store made before ownership (schema 0002) upgrades: its keys are not admins."""
+    path = tmp_path / "old.sqlite"
+    with Store(f"sqlite:///{path}") as store:
+        key_id, _ = store.create_api_key("before")
+    with sqlite3.connect(path) as db:  # back to 0002: the column gone, the version noted
+        db.execute("ALTER TABLE api_keys DROP COLUMN admin")
+        db.execute("UPDATE alembic_version SET version_num = '0002'")
+    with Store(f"sqlite:///{path}") as store:
+        assert store.list_api_keys()[0]["admin"] is False and not store.is_admin_key(key_id)
