@@ -111,7 +111,7 @@ def test_missing_files_and_bad_yaml(make_dataset: Callable[..., Path]) -> None:
         corridor.load_network(folder)
     text = str(caught.value)
     assert "links.csv: file is missing" in text
-    assert "dataset.yaml: not valid YAML" in text
+    assert "dataset.yaml:1: not valid YAML" in text
 
 
 def test_dataset_yaml_missing_key(make_dataset: Callable[..., Path]) -> None:

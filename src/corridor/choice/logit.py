@@ -596,7 +596,7 @@ def _bump(markets: Sequence[Market], corridor: str, factor: float) -> tuple[Mark
 
 def load_choice_model(network: Network) -> ChoiceModel:
     """The dataset's calibrated model (``choice.yaml`` beside its tables), or the defaults without one."""
-    import yaml
+    from corridor.io.safe_yaml import YamlLimits, YamlRefused, read_yaml
 
     if network.path is None:
         return ChoiceModel()
@@ -605,9 +605,14 @@ def load_choice_model(network: Network) -> ChoiceModel:
     path = Path(network.path) / "choice.yaml"
     if not path.is_file():
         return ChoiceModel()
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    model = data.get("model", {})
     try:
+        data = read_yaml(path.read_text(encoding="utf-8"), YamlLimits(aliases=True))[0] or {}
+    except (YamlRefused, OSError, UnicodeDecodeError) as error:
+        raise InvalidOptionError(f"{path}: cannot read the choice model: {error}") from None
+    model = data.get("model", {}) if isinstance(data, dict) else None
+    try:
+        if not isinstance(model, dict):
+            raise TypeError("no 'model' mapping")
         return ChoiceModel(
             theta=float(model["theta"]),
             asc={str(k): float(v) for k, v in (model.get("asc") or {}).items()},

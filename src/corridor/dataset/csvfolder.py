@@ -42,16 +42,18 @@ def _read_csv(path: Path, problems: list[Problem]) -> RawTable | None:
 
 def read_tables(folder: Path) -> tuple[dict[str, Any] | None, dict[str, RawTable], list[Problem]]:
     """Read dataset.yaml and every known table that exists in ``folder``; problems are collected, not raised."""
-    import yaml
+    from corridor.io.safe_yaml import YamlLimits, YamlRefused, read_yaml
 
     problems: list[Problem] = []
     info: dict[str, Any] | None = None
     info_path = folder / "dataset.yaml"
     if info_path.is_file():
         try:
-            loaded = yaml.safe_load(info_path.read_text(encoding="utf-8"))
-        except (yaml.YAMLError, UnicodeDecodeError) as error:
-            problems.append(Problem("dataset.yaml", None, None, f"not valid YAML: {error}"))
+            loaded, _ = read_yaml(info_path.read_text(encoding="utf-8"), YamlLimits(aliases=True))
+        except YamlRefused as error:
+            problems.append(Problem("dataset.yaml", error.line, error.key, error.message))
+        except (OSError, UnicodeDecodeError) as error:
+            problems.append(Problem("dataset.yaml", None, None, f"cannot read: {error}"))
         else:
             if isinstance(loaded, dict):
                 info = loaded

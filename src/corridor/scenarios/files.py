@@ -131,37 +131,13 @@ class Scenario:
 
 
 def _compose(text: str, file: str) -> tuple[Any, dict[tuple[Any, ...], int]]:
-    """The YAML document as plain data, and the line (1-based) of every key path."""
-    import yaml
+    """The YAML document as plain data, and the line (1-based) of every key path (read by the safe reader)."""
+    from corridor.io.safe_yaml import YamlRefused, read_yaml
 
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise ScenarioError(
-            [Problem(file, line, None, f"not valid YAML: {getattr(error, 'problem', error)}")]
-        ) from None
-    lines: dict[tuple[Any, ...], int] = {}
-
-    def walk(n: Any, path: tuple[Any, ...]) -> Any:
-        lines.setdefault(path, n.start_mark.line + 1)
-        if isinstance(n, yaml.MappingNode):
-            out: dict[Any, Any] = {}
-            for key_node, value_node in n.value:
-                key = (
-                    yaml.safe_load(yaml.serialize(key_node))
-                    if not isinstance(key_node, yaml.ScalarNode)
-                    else key_node.value
-                )
-                lines[(*path, key)] = key_node.start_mark.line + 1
-                out[key] = walk(value_node, (*path, key))
-            return out
-        if isinstance(n, yaml.SequenceNode):
-            return [walk(item, (*path, i)) for i, item in enumerate(n.value)]
-        return yaml.safe_load(yaml.serialize(n)) if n.tag != "tag:yaml.org,2002:str" else n.value
-
-    return (walk(node, ()) if node is not None else None), lines
+        return read_yaml(text)
+    except YamlRefused as error:
+        raise ScenarioError([Problem(file, error.line, error.key, error.message)]) from None
 
 
 _TOP_KEYS = {

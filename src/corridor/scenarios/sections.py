@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from corridor.errors import Problem
+from corridor.limits import DEMAND_SCALE, MAX_YEAR, MIN_YEAR
 from corridor.scenarios.quantities import FIELD_DIMENSION, dimension_of, parse_quantity
 
 if TYPE_CHECKING:
@@ -184,7 +185,7 @@ def _sources(block: Any, net: Network, problems: Problems, *, has_bases: bool) -
         problems.bad("sources: a list of source ids (see sources.csv)", "sources")
         sources = []
     for i, s in enumerate(sources):
-        if s not in net.source_by_id:
+        if not isinstance(s, str) or s not in net.source_by_id:
             problems.bad(f"unknown source {s!r} (see sources.csv)", "sources", i)
     if not sources and not has_bases:
         problems.bad("a scenario names its sources (ids of sources.csv)", "sources")
@@ -194,7 +195,7 @@ def _sources(block: Any, net: Network, problems: Problems, *, has_bases: bool) -
 def _year(year: object, problems: Problems) -> int | None:
     if year is None:
         return None
-    if not isinstance(year, int) or not 1900 <= year <= 2100:
+    if not isinstance(year, int) or not MIN_YEAR <= year <= MAX_YEAR:
         problems.bad(f"year: {year!r} is not a year", "year")
         return None
     return year
@@ -317,7 +318,7 @@ def _unified_tariff(
 ) -> list[Change]:
     """One tariff a FEU-km on the corridor's links (of ``modes``, within ``countries`` if given)."""
     corridor = settings.get("corridor")
-    if corridor not in net.corridor_ids:
+    if not isinstance(corridor, str) or corridor not in net.corridor_ids:
         problems.bad(
             f"unknown corridor {corridor!r}; valid: {', '.join(net.corridor_ids)}", "policies", policy, "corridor"
         )
@@ -327,8 +328,8 @@ def _unified_tariff(
     except ValueError as error:
         problems.bad(f"usd_per_feu_km: {error}", "policies", policy, "usd_per_feu_km")
         return []
-    modes = settings.get("modes", ["rail"])
-    countries = set(settings.get("countries") or [])
+    modes = _names(settings.get("modes", ["rail"]), problems, "policies", policy, "modes")
+    countries = set(_names(settings.get("countries"), problems, "policies", policy, "countries"))
     out: list[Change] = []
     for link in net.links:
         ends = {net.place_by_id[link.from_].country, net.place_by_id[link.to].country}
@@ -376,7 +377,7 @@ def _transfer_cut(
         return []
     out: list[Change] = []
     for i, tid in enumerate(ids):
-        if tid not in net.transfer_by_id:
+        if not isinstance(tid, str) or tid not in net.transfer_by_id:
             close = closest(str(tid), net.transfer_by_id)
             hint = f"; closest: {', '.join(close)}" if close else ""
             problems.bad(f"unknown transfer {tid!r}{hint}", "policies", policy, "transfers", i)
@@ -412,7 +413,7 @@ def _adds(block: Any, net: Network, name: str, problems: Problems) -> list[Added
             continue
         existing = records_of(net, table)
         for i, row in enumerate(rows):
-            if not isinstance(row, dict) or "id" not in row:
+            if not isinstance(row, dict) or not isinstance(row.get("id"), str):
                 problems.bad("each record is a mapping with an id and the table's columns", "add", table, i)
                 continue
             if row["id"] in existing:
@@ -434,7 +435,7 @@ def _removes(block: Any, net: Network, name: str, problems: Problems) -> list[Re
             continue
         existing = records_of(net, table)
         for i, rid in enumerate(ids if isinstance(ids, list) else [ids]):
-            if rid not in existing:
+            if not isinstance(rid, str) or rid not in existing:
                 problems.bad(f"unknown element '{table}/{rid}'", "remove", table, i)
             else:
                 out.append((table, str(rid), problems.at("remove", table, i), name))
@@ -463,9 +464,10 @@ def _closure(i: int, item: Mapping[Any, Any], net: Network, name: str, problems:
     unknown = set(item) - {"links", "passages", "countries", "from", "to", "note"}
     for k in sorted(unknown):
         problems.bad(f"unknown key {k!r}; valid: countries, from, links, note, passages, to", "close", i, k)
-    links = [str(x) for x in item.get("links") or []]
-    passages = [str(x).lower() for x in item.get("passages") or []]
-    countries = [str(x).upper() for x in item.get("countries") or []]
+    links, passages, countries = (
+        _names(item.get(k), problems, "close", i, k) for k in ("links", "passages", "countries")
+    )
+    passages, countries = [p.lower() for p in passages], [c.upper() for c in countries]
     if not (links or passages or countries):
         problems.bad("name the links, passages or countries to close", "close", i)
     for j, link in enumerate(links):
@@ -513,16 +515,35 @@ def _reopened(block: Any, net: Network, problems: Problems) -> list[str]:
     return out
 
 
+def _names(value: Any, problems: Problems, *keys: Any) -> list[str]:
+    """A list of names (ids, passages, country codes); anything else is reported."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(x, str | int) and not isinstance(x, bool) for x in value):
+        problems.bad("a list of names", *keys)
+        return []
+    return [str(x) for x in value]
+
+
 def _date(value: Any, problems: Problems, *keys: Any) -> date | None:
+    """A date of a closure: YYYY-MM-DD that exists, between the first and the last year a scenario may have."""
     if value is None:
         return None
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        problems.bad(f"{value!r} is not a date (YYYY-MM-DD)", *keys)
+    day: date
+    if isinstance(value, datetime):
+        day = value.date()
+    elif isinstance(value, date):
+        day = value
+    else:
+        try:
+            day = date.fromisoformat(str(value))
+        except ValueError:
+            problems.bad(f"{value!r} is not a date (YYYY-MM-DD)", *keys)
+            return None
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        problems.bad(f"{day} is not between {MIN_YEAR} and {MAX_YEAR}", *keys)
         return None
+    return day
 
 
 # --- demand: ---------------------------------------------------------------------------------------------------------
@@ -540,12 +561,16 @@ def _demand(block: Any, net: Network, problems: Problems) -> tuple[float, list[t
             problems.bad(f"unknown key {k!r}; valid: od, scale, year", "demand", k)
     if "scale" in demand:
         s = demand["scale"]
-        if _not_a_scale(s, finite=False):
-            problems.bad(f"a scale is a plain number >= 0, got {s!r}", "demand", "scale")
+        if _not_a_scale(s, finite=True) or s > DEMAND_SCALE.high:
+            problems.bad(f"a scale is a plain number >= 0 and <= {DEMAND_SCALE.high:g}, got {s!r}", "demand", "scale")
         else:
             scale = float(s)
     year = demand["year"] if "year" in demand and isinstance(demand["year"], int) else None
-    for i, row in enumerate(demand.get("od") or []):
+    rows = demand.get("od") or []
+    if not isinstance(rows, list):
+        problems.bad("od: a list of rows (origin, destination, scale)", "demand", "od")
+        rows = []
+    for i, row in enumerate(rows):
         pair = _od_scale(i, row, net, problems)
         if pair is not None:
             od.append(pair)
@@ -564,8 +589,10 @@ def _od_scale(i: int, row: Any, net: Network, problems: Problems) -> tuple[str, 
         except KeyError as error:
             problems.bad(str(error), "demand", "od", i, end)
     s = row["scale"]
-    if _not_a_scale(s, finite=False):
-        problems.bad(f"a scale is a plain number >= 0, got {s!r}", "demand", "od", i, "scale")
+    if _not_a_scale(s, finite=True) or s > DEMAND_SCALE.high:
+        problems.bad(
+            f"a scale is a plain number >= 0 and <= {DEMAND_SCALE.high:g}, got {s!r}", "demand", "od", i, "scale"
+        )
         return None
     if len(ends) == 2:
         return ends[0], ends[1], float(s)
