@@ -26,21 +26,39 @@ if TYPE_CHECKING:
 
     from corridor.scenarios.run import ScenarioResult
 
-__all__ = ["Store", "default_store_url"]
+__all__ = ["Store", "default_store_url", "store_url_from_file"]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 _MIGRATING = threading.Lock()
 
 
 def default_store_url() -> str:
-    """``CORRIDOR_STORE``, else a SQLite file ``runs.sqlite`` in the user's data directory."""
+    """``CORRIDOR_STORE``, else the URL in the file ``CORRIDOR_STORE_FILE`` names, else a SQLite file
+    ``runs.sqlite`` in the user's data directory."""
     configured = os.environ.get("CORRIDOR_STORE")
     if configured:
         return configured
+    if os.environ.get("CORRIDOR_STORE_FILE"):
+        return store_url_from_file(os.environ["CORRIDOR_STORE_FILE"])
     from platformdirs import user_data_dir
 
     folder = Path(user_data_dir("corridor", appauthor=False))
     return f"sqlite:///{folder / 'runs.sqlite'}"
+
+
+def store_url_from_file(path: str | Path) -> str:
+    """The store URL kept in a file (its first line that is not blank or a ``#`` comment), so that a password
+    never sits on a command line or in the process list."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
+        raise InvalidOptionError(f"Store file {str(path)!r} cannot be read: {reason}") from None
+    lines = [line.strip() for line in text.splitlines()]
+    url = next((line for line in lines if line and not line.startswith("#")), None)
+    if url is None:
+        raise InvalidOptionError(f"Store file {str(path)!r} holds no URL (sqlite:///PATH or postgresql://...).")
+    return url
 
 
 def _normalize(url: str) -> str:
@@ -157,8 +175,12 @@ class Store:
                 folder.mkdir(parents=True, exist_ok=True)
             except OSError as error:
                 raise StoreError(f"Store {self.shown!r}: cannot create folder {str(folder)!r}: {error}") from None
+        #: the SQLite file opened and its (device, inode): a file deleted or replaced while open is noticed
+        self.file: Path | None = None
+        self._identity: tuple[int, int] | None = None
         try:
-            self.engine: Engine = sa.create_engine(self.url, future=True)
+            postgres = parsed.get_backend_name() == "postgresql"
+            self.engine: Engine = sa.create_engine(self.url, future=True, pool_pre_ping=postgres)
             if parsed.get_backend_name() == "sqlite":
                 sa.event.listen(self.engine, "connect", _sqlite_pragmas)
             with self.engine.begin() as conn:
@@ -169,6 +191,10 @@ class Store:
             raise StoreError(
                 f"Store {self.shown!r} cannot be opened: {error.__class__.__name__}: {_first_line(error)}"
             ) from None
+        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+            self.file = Path(parsed.database).absolute()
+            st = self.file.stat()
+            self._identity = (st.st_dev, st.st_ino)
         self._runs, self._values = _tables()
         import sqlalchemy as sa
 
@@ -193,10 +219,41 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _check_file(self) -> None:
+        """:class:`StoreError` if the SQLite file opened is gone, replaced or read-only.
+
+        SQLite keeps writing to a deleted file through the connections it holds (writes acknowledged, then lost)
+        and opens a new empty file for a new connection; so every transaction checks the file first.
+        """
+        if self.file is None:
+            return
+        try:
+            st = self.file.stat()
+        except OSError as error:
+            raise StoreError(
+                f"Store {self.shown!r}: the database file is gone ({error.strerror}); it was deleted or moved "
+                "while open, and nothing more is written; restore it and restart the server."
+            ) from None
+        if (st.st_dev, st.st_ino) != self._identity:
+            raise StoreError(
+                f"Store {self.shown!r}: the database file was replaced by another file while open; "
+                "nothing more is written; restart the server to open the new one."
+            )
+        if not os.access(self.file, os.W_OK) or not os.access(self.file.parent, os.W_OK):
+            raise StoreError(f"Store {self.shown!r}: the database file or its folder is not writable.")
+
+    def check(self) -> None:
+        """:class:`StoreError` naming the reason unless the store opened is still there and answers."""
+        import sqlalchemy as sa
+
+        with self._transaction() as conn:
+            conn.execute(sa.text("SELECT 1")).scalar_one()
+
     @contextmanager
     def _transaction(self) -> Iterator[Connection]:
         from sqlalchemy.exc import SQLAlchemyError
 
+        self._check_file()
         try:
             with self.engine.begin() as conn:
                 yield conn
@@ -310,6 +367,7 @@ class Store:
         """Add a scenario (its YAML text); a name already stored raises :class:`ConflictError`."""
         from sqlalchemy.exc import IntegrityError
 
+        self._check_file()
         try:
             with self.engine.begin() as conn:
                 conn.execute(

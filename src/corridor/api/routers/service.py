@@ -58,7 +58,8 @@ router = APIRouter(tags=["service"])
 
 @router.get("/healthz", summary="Liveness and readiness")
 def healthz(state: State) -> dict[str, Any]:
-    state.store.count()  # the store answers
+    """503 ``store_unavailable`` naming the reason unless the store opened is there, writable and answers."""
+    state.store.check()
     return {
         "status": "ok",
         "version": __version__,
