@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from corridor.limits import MONEY_RATE, QUANTITY, YEAR
+
 if TYPE_CHECKING:
     from corridor.dataset.network import Network
 
@@ -15,7 +17,7 @@ NetworkOpt = Annotated[
     typer.Option("--network", help="Dataset folder (CSV tables and dataset.yaml); the embedded 'eurasia' if omitted."),
 ]
 CargoOpt = Annotated[str, typer.Option("--cargo", help="FEU, TEU, t (dry bulk tonnes) or liquid (liquid bulk tonnes).")]
-QuantityOpt = Annotated[float, typer.Option("--quantity", help="How many cargo units.")]
+QuantityOpt = Annotated[float, typer.Option("--quantity", help="How many cargo units.", **QUANTITY.typer())]
 AvoidOpt = Annotated[
     str | None,
     typer.Option("--avoid", help="Comma-separated countries (RU,IR), passages (suez,red-sea,bosporus,...) or modes."),
@@ -30,21 +32,37 @@ DepartOpt = Annotated[
 ]
 YearOpt = Annotated[
     int | None,
-    typer.Option("--year", help="The network and demand as they stood that year (changes.csv); departs 15 June of it."),
+    typer.Option(
+        "--year",
+        help="The network and demand as they stood that year (changes.csv); departs 15 June of it.",
+        **YEAR.typer(),
+    ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 VotOpt = Annotated[
     float | None,
-    typer.Option("--value-of-time", help="USD per FEU-hour in the generalized cost (dataset default)."),
+    typer.Option(
+        "--value-of-time", help="USD per FEU-hour in the generalized cost (dataset default).", **MONEY_RATE.typer()
+    ),
 ]
 CarbonOpt = Annotated[
     float | None,
-    typer.Option("--carbon-price", help="USD per t CO2e in the generalized cost (dataset default)."),
+    typer.Option(
+        "--carbon-price", help="USD per t CO2e in the generalized cost (dataset default).", **MONEY_RATE.typer()
+    ),
 ]
 StoreOpt = Annotated[
     str | None,
     typer.Option(
         "--store", help="Results store URL (sqlite:///PATH or postgresql://...); default in the user data dir."
+    ),
+]
+StoreFileOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--store-file",
+        help="A file holding the results store URL (keeps a password out of the process list); "
+        "or set CORRIDOR_STORE or CORRIDOR_STORE_FILE.",
     ),
 ]
 SchedulerOpt = Annotated[
@@ -65,3 +83,33 @@ def open_network(path: Path | None) -> Network:
     from corridor.dataset.csvfolder import load_network
 
     return load_network(path)
+
+
+def store_url(store: str | None, store_file: Path | None) -> str | None:
+    """The store of ``--store`` or ``--store-file`` (None: the default); warns when ``--store`` holds a password."""
+    from corridor.errors import InvalidOptionError
+
+    if store is not None and store_file is not None:
+        raise InvalidOptionError("Give the store with --store or with --store-file, not both.")
+    if store_file is not None:
+        from corridor.store.database import store_url_from_file
+
+        return store_url_from_file(store_file)
+    if store is not None and _has_password(store):
+        import sys
+
+        print(
+            "corridor: warning: --store holds a password, which other users of this machine can read in the "
+            "process list; put the URL in CORRIDOR_STORE, or in a file named by --store-file or CORRIDOR_STORE_FILE",
+            file=sys.stderr,
+        )
+    return store
+
+
+def _has_password(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    try:
+        return bool(urlsplit(url).password)
+    except ValueError:
+        return False

@@ -8,9 +8,20 @@ from typing import Annotated, Any
 
 import typer
 
-from corridor.cli._options import InProcessOpt, JsonOpt, NetworkOpt, SchedulerOpt, StoreOpt, WorkersOpt, open_network
+from corridor.cli._options import (
+    InProcessOpt,
+    JsonOpt,
+    NetworkOpt,
+    SchedulerOpt,
+    StoreFileOpt,
+    StoreOpt,
+    WorkersOpt,
+    open_network,
+    store_url,
+)
 from corridor.cli._output import get_console, print_json, stage_text
 from corridor.cli._runner import Runner
+from corridor.limits import LIST_LIMIT, NEST_SCALE, OFFSET, SCENARIO_SAMPLES, SEED, THETA
 
 
 def _write_text(path: Path, text: str) -> None:
@@ -18,9 +29,13 @@ def _write_text(path: Path, text: str) -> None:
 
 
 def calibrate(
-    theta: Annotated[float, typer.Option("--theta", help="Cost sensitivity of the logit, per USD a tonne.")] = 0.02,
+    theta: Annotated[
+        float, typer.Option("--theta", help="Cost sensitivity of the logit, per USD a tonne.", **THETA.typer())
+    ] = 0.02,
     kind: Annotated[str, typer.Option("--kind", help="mnl (multinomial) or nested logit.")] = "mnl",
-    nest_scale: Annotated[float, typer.Option("--nest-scale", help="Scale of the nests (nested logit), 0-1.")] = 0.5,
+    nest_scale: Annotated[
+        float, typer.Option("--nest-scale", help="Scale of the nests (nested logit), 0-1.", **NEST_SCALE.typer())
+    ] = 0.5,
     write: Annotated[
         bool, typer.Option("--write", help="Save the model as choice.yaml in the dataset folder.")
     ] = False,
@@ -161,9 +176,12 @@ def scenario_show(
 @scenario_app.command("run")
 def scenario_run(
     scenario: Annotated[str, typer.Argument(help="A library name or a YAML file.")],
-    samples: Annotated[int, typer.Option("--samples", help="Shipments simulated per corridor.", min=120)] = 24_000,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed.", min=0)] = 0,
+    samples: Annotated[
+        int, typer.Option("--samples", help="Shipments simulated per corridor.", **SCENARIO_SAMPLES.typer())
+    ] = 24_000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.", **SEED.typer())] = 0,
     store: StoreOpt = None,
+    store_file: StoreFileOpt = None,
     no_store: Annotated[bool, typer.Option("--no-store", help="Do not save the run.")] = False,
     report: Annotated[
         Path | None,
@@ -194,7 +212,7 @@ def scenario_run(
     if report is not None:
         _check_output_dir(report)
         reference = load_scenario(against, net) if against is not None else s.comparison_base()
-    target = None if no_store else Store(store)  # opened first: a bad store fails before the run
+    target = None if no_store else Store(store_url(store, store_file))  # opened first: a bad store fails before the run
     result = run_scenario(net, s, samples=samples, seed=seed)
     base_data = run_scenario(net, reference, samples=samples, seed=seed).to_dict() if reference else None
     run_id = target.save(result) if target is not None else None
@@ -255,8 +273,10 @@ def _write_report(folder: Path, built: Any) -> tuple[Path, Path]:
 @scenario_app.command("compare")
 def scenario_compare(
     scenarios: Annotated[list[str], typer.Argument(help="Scenarios (library names or files); the first is the base.")],
-    samples: Annotated[int, typer.Option("--samples", help="Shipments simulated per corridor.", min=120)] = 24_000,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed.", min=0)] = 0,
+    samples: Annotated[
+        int, typer.Option("--samples", help="Shipments simulated per corridor.", **SCENARIO_SAMPLES.typer())
+    ] = 24_000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.", **SEED.typer())] = 0,
     as_json: JsonOpt = False,
     network: NetworkOpt = None,
 ) -> None:
@@ -284,9 +304,12 @@ def scenario_sweep(
             "4Mt:8Mt:1Mt) or demand.scale=1:2:0.25.",
         ),
     ],
-    samples: Annotated[int, typer.Option("--samples", help="Shipments simulated per corridor.", min=120)] = 6_000,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed (the same for every value).", min=0)] = 0,
+    samples: Annotated[
+        int, typer.Option("--samples", help="Shipments simulated per corridor.", **SCENARIO_SAMPLES.typer())
+    ] = 6_000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (the same for every value).", **SEED.typer())] = 0,
     store: StoreOpt = None,
+    store_file: StoreFileOpt = None,
     no_store: Annotated[bool, typer.Option("--no-store", help="Do not save the runs.")] = False,
     scheduler: SchedulerOpt = None,
     workers: WorkersOpt = None,
@@ -302,7 +325,7 @@ def scenario_sweep(
     net = open_network(network)
     base = load_scenario(scenario, net)
     planned = plan_sweep(net, base, parse_sweep(net, param))  # every value is checked before anything runs
-    target = None if no_store else Store(store)
+    target = None if no_store else Store(store_url(store, store_file))
     with Runner(scheduler, workers, "sweep", sweep=True, in_process=in_process) as runner:
         swept = run_sweep(net, planned, SweepOptions(samples=samples, seed=seed), map_tasks=runner.map_tasks)
     rows = swept.runs()
@@ -337,15 +360,16 @@ def scenario_sweep(
 @scenario_app.command("runs")
 def scenario_runs(
     scenario: Annotated[str | None, typer.Option("--scenario", help="Only runs of this scenario.")] = None,
-    limit: Annotated[int, typer.Option("--limit", help="Most runs listed.", min=1)] = 20,
-    offset: Annotated[int, typer.Option("--offset", help="Skip this many (newest first).", min=0)] = 0,
+    limit: Annotated[int, typer.Option("--limit", help="Most runs listed.", **LIST_LIMIT.typer())] = 20,
+    offset: Annotated[int, typer.Option("--offset", help="Skip this many (newest first).", **OFFSET.typer())] = 0,
     store: StoreOpt = None,
+    store_file: StoreFileOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Runs saved in the store, newest first."""
     from corridor.store.database import Store
 
-    with Store(store) as target:
+    with Store(store_url(store, store_file)) as target:
         rows = target.list(scenario=scenario, limit=limit, offset=offset)
     if as_json:
         print_json(rows)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from corridor.cli._options import JsonOpt, NetworkOpt, StoreOpt
+from corridor.cli._options import JsonOpt, NetworkOpt, StoreFileOpt, StoreOpt, store_url
 from corridor.cli._output import get_console, print_json
 
 
@@ -14,6 +14,7 @@ def serve(
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port to listen on.", min=1, max=65535)] = 8000,
     store: StoreOpt = None,
+    store_file: StoreFileOpt = None,
     network: NetworkOpt = None,
     anonymous_read: Annotated[
         bool,
@@ -50,7 +51,7 @@ def serve(
         job_timeout_seconds=job_timeout,
     )
     settings = ServiceSettings(
-        store=store,
+        store=store_url(store, store_file),
         network=network,
         anonymous_read=anonymous_read,
         cors_origins=tuple(cors_origin or ()),
@@ -77,12 +78,13 @@ def apikey_create(
         bool, typer.Option("--admin", help="May delete and cancel what other keys made (scenarios, jobs).")
     ] = False,
     store: StoreOpt = None,
+    store_file: StoreFileOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Create an API key; it is printed once (only its hash is stored). A key owns what it makes."""
     from corridor.store.database import Store
 
-    with Store(store) as target:
+    with Store(store_url(store, store_file)) as target:
         key_id, key = target.create_api_key(name, admin=admin)
         shown = target.shown
     if as_json:
@@ -94,11 +96,11 @@ def apikey_create(
 
 
 @apikey_app.command("list")
-def apikey_list(store: StoreOpt = None, as_json: JsonOpt = False) -> None:
-    """API keys (ids, names, dates; never the keys)."""
+def apikey_list(store: StoreOpt = None, store_file: StoreFileOpt = None, as_json: JsonOpt = False) -> None:
+    """API keys (ids, names, admin, dates; never the keys)."""
     from corridor.store.database import Store
 
-    with Store(store) as target:
+    with Store(store_url(store, store_file)) as target:
         keys = target.list_api_keys()
     if as_json:
         print_json(keys)
@@ -115,11 +117,13 @@ def apikey_list(store: StoreOpt = None, as_json: JsonOpt = False) -> None:
 
 @apikey_app.command("revoke")
 def apikey_revoke(
-    key_id: Annotated[str, typer.Argument(help="The key's id (see `corridor apikey list`).")], store: StoreOpt = None
+    key_id: Annotated[str, typer.Argument(help="The key's id (see `corridor apikey list`).")],
+    store: StoreOpt = None,
+    store_file: StoreFileOpt = None,
 ) -> None:
     """Revoke an API key: it is refused from then on."""
     from corridor.store.database import Store
 
-    with Store(store) as target:
+    with Store(store_url(store, store_file)) as target:
         target.revoke_api_key(key_id)
     get_console(stderr=True).print(f"API key {key_id} revoked")
