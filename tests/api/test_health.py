@@ -82,3 +82,18 @@ def test_the_store_answers_again_when_restored(client: TestClient, path: Path, t
     _unavailable(client.get("/healthz"), "gone")
     backup.rename(path)  # the same file back (same inode)
     assert client.get("/healthz").status_code == 200
+
+
+def test_postgresql_health_pings_the_server() -> None:
+    from fixtures.stores import postgres_url
+
+    with TestClient(create_app(ServiceSettings(store=postgres_url(), job_workers=0))) as c:
+        assert c.get("/healthz").json()["status"] == "ok"
+        store: Store = c.app.state.corridor.store  # type: ignore[attr-defined]
+        with Store(postgres_url()) as other, other.engine.connect() as conn:  # the app's connections dropped
+            conn.exec_driver_sql(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        assert store.engine.pool.checkedin() >= 1  # a dead connection waits in the pool
+        assert c.get("/healthz").json()["status"] == "ok"  # pinged, replaced

@@ -28,9 +28,9 @@ JOB = {"kind": "simulate", "origin": "Xian", "destination": "Baku", "samples": 5
 
 
 @pytest.fixture
-def client(tmp_path: Path) -> Iterator[TestClient]:
-    store = f"sqlite:///{tmp_path / 'store.sqlite'}"
-    with TestClient(create_app(ServiceSettings(store=store, job_workers=0))) as c:
+def client(store_url: str) -> Iterator[TestClient]:
+    """The app on a SQLite file, then on the PostgreSQL test server."""
+    with TestClient(create_app(ServiceSettings(store=store_url, job_workers=0))) as c:
         yield c
 
 
