@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
-from corridor.api.routers import demand, jobs, network, reliability, routing, runs, scenarios, service
+from corridor.api.routers import demand, jobs, network, reliability, routing, runs, scenarios, service, validation
 
-__all__ = ["ROUTERS", "demand", "jobs", "network", "reliability", "routing", "runs", "scenarios", "service"]
+__all__ = [
+    "ROUTERS",
+    "demand",
+    "jobs",
+    "network",
+    "reliability",
+    "routing",
+    "runs",
+    "scenarios",
+    "service",
+    "validation",
+]
 
 #: the resources under ``/v1``, in the order of the OpenAPI document (``service`` comes first, before the static files)
 ROUTERS = (
@@ -12,6 +23,7 @@ ROUTERS = (
     routing.router,
     reliability.router,
     demand.router,
+    validation.router,
     scenarios.router,
     jobs.router,
     runs.router,
