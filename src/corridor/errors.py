@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -120,7 +121,10 @@ class LimitError(InvalidOptionError):
 
 
 def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+    if isinstance(value, int):  # of any size: float() of a 400-digit integer overflows
+        text = str(value)
+        return text if len(text) <= 30 else f"{text[:12]}...({len(text)} digits)"
+    return str(int(value)) if math.isfinite(value) and value.is_integer() else f"{value:g}"
 
 
 class AuthError(CorridorError):

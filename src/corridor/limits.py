@@ -17,24 +17,36 @@ __all__ = [
     "ALTERNATIVES",
     "BOUNDS",
     "CAPACITY_SCALE",
+    "DAYS",
     "DEMAND_SCALE",
+    "FACTOR",
     "FERRIES",
     "GAP",
+    "HOURS",
     "ITERATIONS",
+    "LIST_LIMIT",
     "MAX_CELL_CHARS",
     "MAX_FILE_BYTES",
     "MAX_INT",
     "MAX_ROWS",
     "MAX_YEAR",
     "MIN_YEAR",
+    "MONEY_RATE",
     "NEST_SCALE",
+    "OFFSET",
     "QUANTITY",
+    "QUANTITY_VALUE",
     "REPLICATIONS",
     "SAMPLES",
     "SCENARIO_SAMPLES",
+    "SECONDS",
     "SEED",
-    "SWEEP_VALUE",
+    "SHARE",
+    "TEU_BATCH",
     "THETA",
+    "TOP",
+    "VOLUME",
+    "YEAR",
     "Bound",
     "check_finite",
 ]
@@ -87,13 +99,14 @@ class Bound:
             return {"min": int(self.low), "max": int(self.high)}
         return {"callback": self._option_callback}
 
-    def _option_callback(self, value: float | None) -> float | None:
+    def _option_callback(self, ctx: Any, param: Any, value: float | None) -> float | None:
+        """Typer's callback of a float option (context, parameter and value, found by position)."""
         import typer
 
         if value is None:
             return None
         try:
-            return float(self.check(value))
+            return float(self.check(value, param.opts[0] if param is not None and param.opts else None))
         except InvalidOptionError as error:
             raise typer.BadParameter(str(error)) from None
 
@@ -149,8 +162,31 @@ QUANTITY = Bound("quantity", 0.0, 1e9, low_open=True)
 #: factors on demand and capacities
 DEMAND_SCALE = Bound("demand_scale", 0.0, 1e3)
 CAPACITY_SCALE = Bound("capacity_scale", 0.0, 1e3, low_open=True)
-#: the start, stop and step of a sweep, in the field's own unit
-SWEEP_VALUE = Bound("sweep value", -1e12, 1e12)
+#: a quantity in a scenario or a sweep (``6 Mt``, ``USD 250``), in the dataset's unit of its field
+QUANTITY_VALUE = Bound("quantity value", -1e15, 1e15)
+#: tail drivers, bottlenecks and other rows listed
+TOP = Bound("top", 1, 10_000, integer=True)
+#: a year named on the command line or in a query
+YEAR = Bound("year", MIN_YEAR, MAX_YEAR, integer=True)
+#: runs listed, and skipped
+LIST_LIMIT = Bound("limit", 1, 100_000, integer=True)
+OFFSET = Bound("offset", 0, 10**9, integer=True)
+#: money per unit in a generalized cost (value of time per FEU-hour, carbon price per t CO2e)
+MONEY_RATE = Bound("usd rate", 0.0, 1e7)
+#: an annual volume (TEU or Mt) asked of the fleet and oil models
+VOLUME = Bound("volume", 0.0, 1e9, low_open=True)
+#: a share of a volume (0 to 1)
+SHARE = Bound("share", 0.0, 1.0)
+#: TEU per wagon slot or per block train
+TEU_BATCH = Bound("teu per batch", 0.0, 1e4, low_open=True)
+#: days simulated by the fleet model
+DAYS = Bound("days", 1.0, 3_650.0)
+#: hours: a target wait, a deadline
+HOURS = Bound("hours", 0.0, 1e6, low_open=True)
+#: seconds an assignment may run
+SECONDS = Bound("seconds", 0.0, 1e6, low_open=True)
+#: factors of toll and distance in a TNTP generalized cost
+FACTOR = Bound("factor", 0.0, 1e6)
 
 #: every bound by name (documented in docs/api.md, "Limits")
 BOUNDS: dict[str, Bound] = {
@@ -169,6 +205,18 @@ BOUNDS: dict[str, Bound] = {
         QUANTITY,
         DEMAND_SCALE,
         CAPACITY_SCALE,
-        SWEEP_VALUE,
+        QUANTITY_VALUE,
+        TOP,
+        YEAR,
+        LIST_LIMIT,
+        OFFSET,
+        MONEY_RATE,
+        VOLUME,
+        TEU_BATCH,
+        DAYS,
+        HOURS,
+        SECONDS,
+        FACTOR,
+        SHARE,
     )
 }

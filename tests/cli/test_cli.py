@@ -139,7 +139,7 @@ def test_places_search() -> None:
             ("compare", "Xian", "Duisburg", "--cargo", "crate"),
             "Unknown cargo 'crate'; valid: FEU, TEU, t, liquid",
         ),
-        (("compare", "Xian", "Duisburg", "--quantity", "-1"), "must be a positive number"),
+        (("compare", "Xian", "Duisburg", "--quantity", "-1"), "--quantity=-1.0 is out of range"),
         (("route", "Xian", "Duisburg", "--optimize", "speed"), "Unknown objective 'speed'"),
         (("route", "Xian", "Duisburg", "--corridor", "arctic"), "Unknown corridor 'arctic'"),
         (("compare", "Xian", "Duisburg", "--network", "/nonexistent"), "no such folder"),
@@ -216,8 +216,8 @@ def test_assign_tntp_generalized_cost(tntp_root: Path) -> None:
     ("args", "message"),
     [
         (["--algorithm", "newton"], "Unknown algorithm 'newton'; valid: msa, fw, cfw, bfw, bush"),
-        (["--gap", "0"], "gap must be a positive number"),
-        (["--toll-factor", "-1"], "toll factor must be a non-negative number"),
+        (["--gap", "0"], "--gap=0.0 is out of range: gap is a finite number > 0"),
+        (["--toll-factor", "-1"], "--toll-factor=-1.0 is out of range"),
         (["--plot", "gap.jpg"], "use a .png file name"),
         (["--flows", "flows.xlsx"], "use a .csv or .parquet file name"),
         (["--demand", "x.csv"], "--tntp brings its own network and trips"),
@@ -369,10 +369,10 @@ def test_fleet_json() -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--volume-teu", "-5"], "--volume-teu must be a positive number"),
+        (["--volume-teu", "-5"], "--volume-teu=-5.0 is out of range"),
         (["--volume-teu", "1000", "--service", "nope"], "Unknown service 'nope'"),
         (["--volume-teu", "1000", "--share", "1"], "one share per service"),
-        (["--volume-teu", "1000", "--target-p90-hours", "0"], "target wait must be a positive number"),
+        (["--volume-teu", "1000", "--target-p90-hours", "0"], "--target-p90-hours=0.0 is out of range"),
     ],
 )
 def test_fleet_bad_input(args: list[str], message: str) -> None:

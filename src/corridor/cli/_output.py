@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
@@ -17,8 +16,10 @@ def get_console(stderr: bool = False) -> Any:
 
 
 def print_json(data: Any) -> None:
-    """Print ``data`` as indented JSON on stdout, non-ASCII characters kept."""
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    """Print ``data`` as indented strict JSON on stdout, non-ASCII characters kept (never NaN or Infinity)."""
+    from corridor.io.jsontext import to_json
+
+    sys.stdout.write(to_json(data, indent=2) + "\n")
 
 
 def stage_text(path: Path, text: str) -> str:

@@ -8,10 +8,13 @@ import typer
 
 from corridor.cli._options import JsonOpt, NetworkOpt, open_network
 from corridor.cli._output import get_console, print_json
+from corridor.limits import YEAR
 
 
 def demand(
-    year: Annotated[int, typer.Option("--year", help="Year of the demand (the years with GDP or growth data).")],
+    year: Annotated[
+        int, typer.Option("--year", help="Year of the demand (the years with GDP or growth data).", **YEAR.typer())
+    ],
     case: Annotated[
         str, typer.Option("--case", help="GDP path of the typical tonnes: low, central or high.")
     ] = "central",

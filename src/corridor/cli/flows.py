@@ -10,6 +10,7 @@ import typer
 
 from corridor.cli._options import JsonOpt, NetworkOpt, open_network
 from corridor.cli._output import get_console, print_json
+from corridor.limits import CAPACITY_SCALE, DEMAND_SCALE, FACTOR, GAP, ITERATIONS, SECONDS, TOP, YEAR
 
 
 def _progress_bar(target_gap: float) -> tuple[Any, Any]:
@@ -130,14 +131,26 @@ def assign(
     network: NetworkOpt = None,
     algorithm: Annotated[str, typer.Option("--algorithm", help="msa, fw, cfw, bfw or bush.")] = "bfw",
     objective: Annotated[str, typer.Option("--objective", help="ue (user equilibrium) or so (system optimum).")] = "ue",
-    gap: Annotated[float, typer.Option("--gap", help="Target relative gap.")] = 1e-4,
-    max_iter: Annotated[int, typer.Option("--max-iter", help="Most iterations.")] = 1000,
-    max_seconds: Annotated[float | None, typer.Option("--max-seconds", help="Stop after this many seconds.")] = None,
-    toll_factor: Annotated[float, typer.Option("--toll-factor", help="Time units per toll unit (TNTP).")] = 0.0,
-    distance_factor: Annotated[float, typer.Option("--distance-factor", help="Time units per length unit.")] = 0.0,
-    year: Annotated[int | None, typer.Option("--year", help="Year of the dataset's demand table.")] = None,
-    demand_scale: Annotated[float, typer.Option("--demand-scale", help="Multiply every demand value.")] = 1.0,
-    capacity_scale: Annotated[float, typer.Option("--capacity-scale", help="Multiply every capacity.")] = 1.0,
+    gap: Annotated[float, typer.Option("--gap", help="Target relative gap.", **GAP.typer())] = 1e-4,
+    max_iter: Annotated[int, typer.Option("--max-iter", help="Most iterations.", **ITERATIONS.typer())] = 1000,
+    max_seconds: Annotated[
+        float | None, typer.Option("--max-seconds", help="Stop after this many seconds.", **SECONDS.typer())
+    ] = None,
+    toll_factor: Annotated[
+        float, typer.Option("--toll-factor", help="Time units per toll unit (TNTP).", **FACTOR.typer())
+    ] = 0.0,
+    distance_factor: Annotated[
+        float, typer.Option("--distance-factor", help="Time units per length unit.", **FACTOR.typer())
+    ] = 0.0,
+    year: Annotated[
+        int | None, typer.Option("--year", help="Year of the dataset's demand table.", **YEAR.typer())
+    ] = None,
+    demand_scale: Annotated[
+        float, typer.Option("--demand-scale", help="Multiply every demand value.", **DEMAND_SCALE.typer())
+    ] = 1.0,
+    capacity_scale: Annotated[
+        float, typer.Option("--capacity-scale", help="Multiply every capacity.", **CAPACITY_SCALE.typer())
+    ] = 1.0,
     flows: Annotated[Path | None, typer.Option("--flows", help="Write link flows (.csv or .parquet).")] = None,
     elements: Annotated[
         Path | None, typer.Option("--elements", help="Write capacity elements with v/c and delay (.csv/.parquet).")
@@ -221,10 +234,16 @@ def bottlenecks(
         Path | None,
         typer.Option("--demand", help="Demand CSV (origin, destination, commodity, tonnes_per_year[, year, avoid])."),
     ] = None,
-    year: Annotated[int | None, typer.Option("--year", help="Year of the dataset's demand table.")] = None,
-    demand_scale: Annotated[float, typer.Option("--demand-scale", help="Multiply every demand value.")] = 1.0,
-    capacity_scale: Annotated[float, typer.Option("--capacity-scale", help="Multiply every capacity.")] = 1.0,
-    top: Annotated[int, typer.Option("--top", help="How many elements to list.", min=1)] = 15,
+    year: Annotated[
+        int | None, typer.Option("--year", help="Year of the dataset's demand table.", **YEAR.typer())
+    ] = None,
+    demand_scale: Annotated[
+        float, typer.Option("--demand-scale", help="Multiply every demand value.", **DEMAND_SCALE.typer())
+    ] = 1.0,
+    capacity_scale: Annotated[
+        float, typer.Option("--capacity-scale", help="Multiply every capacity.", **CAPACITY_SCALE.typer())
+    ] = 1.0,
+    top: Annotated[int, typer.Option("--top", help="How many elements to list.", **TOP.typer())] = 15,
     scenario: Annotated[
         str | None,
         typer.Option("--scenario", help="Rank under this scenario (its network and year), as its run does."),

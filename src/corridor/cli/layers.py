@@ -9,6 +9,7 @@ import typer
 
 from corridor.cli._options import JsonOpt, NetworkOpt, open_network
 from corridor.cli._output import get_console, print_json
+from corridor.limits import VOLUME, YEAR
 
 if TYPE_CHECKING:
     from corridor.layers.oil import OilAllocation
@@ -19,7 +20,9 @@ def _split_list(values: list[str] | None) -> list[str]:
 
 
 def oil(
-    volume_mt: Annotated[float, typer.Option("--volume-mt", help="Export volume to allocate, Mt a year.")],
+    volume_mt: Annotated[
+        float, typer.Option("--volume-mt", help="Export volume to allocate, Mt a year.", **VOLUME.typer())
+    ],
     fields: Annotated[
         list[str] | None,
         typer.Option("--from", help="Field(s) the volume comes from (Tengiz, Kashagan, Karachaganak); all if omitted."),
@@ -32,7 +35,10 @@ def oil(
         str, typer.Option("--compete", help="System whose break-even tariff is reported (default BTC).")
     ] = "BTC",
     year: Annotated[
-        int, typer.Option("--year", help="Year whose contracted minimums and idle lines apply (default 2024).")
+        int,
+        typer.Option(
+            "--year", help="Year whose contracted minimums and idle lines apply (default 2024).", **YEAR.typer()
+        ),
     ] = 2024,
     contracts: Annotated[
         bool,

@@ -20,6 +20,26 @@ from corridor.cli._options import (
 )
 from corridor.cli._output import get_console, print_json
 from corridor.cli._runner import Runner
+from corridor.limits import (
+    DAYS,
+    FERRIES,
+    HOURS,
+    REPLICATIONS,
+    SAMPLES,
+    SEED,
+    SHARE,
+    TEU_BATCH,
+    TOP,
+    VOLUME,
+)
+
+
+def _shares(values: list[float] | None) -> list[float] | None:
+    """``--share`` values, each a finite share between 0 and 1."""
+    if values:
+        for value in values:
+            SHARE.typer()["callback"](None, None, value)
+    return values
 
 
 def _parse_sweep(text: str) -> list[Any]:
@@ -89,8 +109,8 @@ def simulate(
     depart: Annotated[
         str | None, typer.Option("--depart", help="Departure date or date-time, UTC (default: today).")
     ] = None,
-    samples: Annotated[int, typer.Option("--samples", help="Shipments simulated.", min=1)] = 100_000,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same result).", min=0)] = 0,
+    samples: Annotated[int, typer.Option("--samples", help="Shipments simulated.", **SAMPLES.typer())] = 100_000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same result).", **SEED.typer())] = 0,
     deadline: Annotated[
         str | None, typer.Option("--deadline", help="Days after departure, or a date: the on-time probability.")
     ] = None,
@@ -102,7 +122,7 @@ def simulate(
         str | None,
         typer.Option("--sweep-depart", help="START:STOP:STEP_DAYS: one run per departure date (seasons)."),
     ] = None,
-    top: Annotated[int, typer.Option("--top", help="Tail drivers shown in the table.", min=1)] = 8,
+    top: Annotated[int, typer.Option("--top", help="Tail drivers shown in the table.", **TOP.typer())] = 8,
     scheduler: SchedulerOpt = None,
     workers: WorkersOpt = None,
     in_process: InProcessOpt = False,
@@ -216,27 +236,38 @@ def _print_reliability(result: Any, top: int) -> None:
 
 
 def fleet(
-    volume_teu: Annotated[float, typer.Option("--volume-teu", help="Annual volume to carry across, TEU.")],
+    volume_teu: Annotated[
+        float, typer.Option("--volume-teu", help="Annual volume to carry across, TEU.", **VOLUME.typer())
+    ],
     ferries: Annotated[
-        int | None, typer.Option("--ferries", help="Evaluate this fleet (default: find the smallest).", min=1)
+        int | None,
+        typer.Option("--ferries", help="Evaluate this fleet (default: find the smallest).", **FERRIES.typer()),
     ] = None,
     target_p90_hours: Annotated[
-        float, typer.Option("--target-p90-hours", help="Target 90th-percentile wait in port, hours.")
+        float, typer.Option("--target-p90-hours", help="Target 90th-percentile wait in port, hours.", **HOURS.typer())
     ] = 72.0,
     service: Annotated[
         list[str] | None,
         typer.Option("--service", help="Services crossing (repeat); default the Aktau and Kuryk rail ferries."),
     ] = None,
     share: Annotated[
-        list[float] | None, typer.Option("--share", help="Share of the volume per --service (repeat, same order).")
+        list[float] | None,
+        typer.Option("--share", help="Share of the volume per --service (repeat, same order).", callback=_shares),
     ] = None,
-    teu_per_wagon: Annotated[float, typer.Option("--teu-per-wagon", help="TEU a rail-ferry wagon slot takes.")] = 2.0,
-    batch_teu: Annotated[float, typer.Option("--batch-teu", help="TEU per arriving block train.")] = 62.0,
+    teu_per_wagon: Annotated[
+        float, typer.Option("--teu-per-wagon", help="TEU a rail-ferry wagon slot takes.", **TEU_BATCH.typer())
+    ] = 2.0,
+    batch_teu: Annotated[
+        float, typer.Option("--batch-teu", help="TEU per arriving block train.", **TEU_BATCH.typer())
+    ] = 62.0,
     days: Annotated[
-        float, typer.Option("--days", help="Days simulated per replication (after a 30-day warm-up).")
+        float,
+        typer.Option("--days", help="Days simulated per replication (after a 30-day warm-up).", **DAYS.typer()),
     ] = 365.0,
-    replications: Annotated[int, typer.Option("--replications", help="Independent runs pooled.", min=1)] = 4,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed.", min=0)] = 0,
+    replications: Annotated[
+        int, typer.Option("--replications", help="Independent runs pooled.", **REPLICATIONS.typer())
+    ] = 4,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.", **SEED.typer())] = 0,
     start: Annotated[
         str, typer.Option("--start", help="First simulated day (seasons follow the calendar).")
     ] = "2026-01-01",

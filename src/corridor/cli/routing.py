@@ -22,6 +22,7 @@ from corridor.cli._options import (
     open_network,
 )
 from corridor.cli._output import get_console, money, print_json, write_text_atomic
+from corridor.limits import ALTERNATIVES
 
 if TYPE_CHECKING:
     from corridor.routing.results import Route
@@ -163,7 +164,9 @@ def route(
     pareto: Annotated[
         bool, typer.Option("--pareto", help="Every route Pareto-optimal in time, cost and CO2e.")
     ] = False,
-    alternatives: Annotated[int, typer.Option("--alternatives", help="The K best distinct routes.", min=1)] = 1,
+    alternatives: Annotated[
+        int, typer.Option("--alternatives", help="The K best distinct routes.", **ALTERNATIVES.typer())
+    ] = 1,
     corridor: Annotated[str | None, typer.Option("--corridor", help="Keep to one corridor (e.g. middle).")] = None,
     cargo: CargoOpt = "FEU",
     quantity: QuantityOpt = 1.0,

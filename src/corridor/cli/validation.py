@@ -9,10 +9,13 @@ import typer
 
 from corridor.cli._options import JsonOpt, NetworkOpt, open_network
 from corridor.cli._output import get_console, print_json, write_text_atomic
+from corridor.limits import YEAR
 
 
 def validate_model(
-    year: Annotated[int | None, typer.Option("--year", help="Only the observations of this year.")] = None,
+    year: Annotated[
+        int | None, typer.Option("--year", help="Only the observations of this year.", **YEAR.typer())
+    ] = None,
     kind: Annotated[
         list[str] | None,
         typer.Option("--kind", help="Only this kind (transit_days, rate_usd, volume_t, oil_t, rtt_ms); repeatable."),

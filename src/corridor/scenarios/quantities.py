@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
+
+from corridor.limits import QUANTITY_VALUE
 
 __all__ = ["FIELD_DIMENSION", "UNITS", "dimension_of", "parse_quantity"]
 
@@ -68,13 +71,25 @@ _CAPACITY_DIMENSION = {
 def parse_quantity(text: object, dimension: str) -> float:
     """A number with its unit, in the dataset's unit of ``dimension`` (``6 Mt`` -> 6e6 t a year; ``2 d`` -> 48 h).
 
-    ``count`` takes plain numbers; every other dimension needs a unit.
+    ``count`` takes plain numbers; every other dimension needs a unit. The value must be finite and within
+    :data:`corridor.limits.QUANTITY_VALUE`.
 
     Raises
     ------
     ValueError
-        Naming the units that dimension takes.
+        Naming the units that dimension takes, or the bound the value is outside.
     """
+    try:
+        value = _parse_quantity(text, dimension)
+    except OverflowError:
+        value = math.inf
+    if not math.isfinite(value) or abs(value) > QUANTITY_VALUE.high:
+        shown = str(text) if len(str(text)) <= 30 else f"{str(text)[:12]}...({len(str(text))} characters)"
+        raise ValueError(f"{shown!r} is out of range: a quantity is finite and at most {QUANTITY_VALUE.high:g} in size")
+    return value
+
+
+def _parse_quantity(text: object, dimension: str) -> float:
     units = UNITS[dimension]
     valid = _DISPLAY.get(dimension) or ", ".join(units) or "none"
     if isinstance(text, bool):
