@@ -22,20 +22,21 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
 
 
 def test_validation_is_the_commands_json(client: TestClient, eurasia: Network) -> None:
-    answer = client.get("/v1/validation", params={"kind": "rate_usd"})
+    answer = client.get("/v1/validation", params={"year": 2024, "kind": ["rate_usd", "transit_days"]})
     assert answer.status_code == 200, answer.text
-    assert answer.json() == validation_json(validate_model(eurasia, kinds=("rate_usd",)))
-    again = client.get("/v1/validation", params={"kind": "rate_usd"})
+    assert answer.json() == validation_json(validate_model(eurasia, year=2024, kinds=("rate_usd", "transit_days")))
+    again = client.get("/v1/validation", params={"year": 2024, "kind": ["transit_days", "rate_usd"]})
     assert again.content == answer.content  # served from the cache
 
 
 @pytest.mark.parametrize(
     ("params", "status", "text"),
     [
-        ({"kind": "speed"}, 422, "rtt_ms"),  # names the valid kinds
+        ({"year": 2024, "kind": "speed"}, 422, "rtt_ms"),  # names the valid kinds
+        ({"kind": "rate_usd"}, 422, "year"),  # one year at a time
         ({"year": 1000}, 422, "year"),
         ({"year": "x"}, 422, "year"),
-        ({"year": 2040, "kind": "rate_usd"}, 422, "years with observations"),
+        ({"year": 2040}, 422, "years with observations"),
     ],
 )
 def test_bad_queries_are_refused(client: TestClient, params: dict[str, object], status: int, text: str) -> None:

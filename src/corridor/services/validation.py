@@ -35,6 +35,7 @@ __all__ = [
     "Check",
     "ModelValidation",
     "published_round_trips",
+    "select_checks",
     "validate_model",
     "validation_json",
     "validation_markdown",
@@ -176,6 +177,7 @@ class _Model:
         self._networks: dict[int | None, Network] = {}
         self._comparisons: dict[tuple[str, str, int | None, str], Comparison] = {}
         self._times: dict[int, ScenarioTimes | str] = {}
+        self._latency: dict[tuple[str, str], Any] = {}
 
     def year_of(self, year: int) -> int | None:
         """The dataset year that stands for ``year``: itself, the first for earlier ones, None (as it stands) after."""
@@ -222,6 +224,15 @@ class _Model:
                 scenario = year_scenario(self.network, year)
                 self._times[year] = scenario_times(self.network, scenario, on=date(year, 6, 15), seed=self.seed)
         return self._times[year]
+
+    def latency(self, origin: str, destination: str) -> Any:
+        """The latency layer's routes between two hubs (computed once a pair)."""
+        from corridor.layers.data import latency
+
+        key = (origin, destination)
+        if key not in self._latency:
+            self._latency[key] = latency(self.network, origin, destination, status="operational", alternatives=20)
+        return self._latency[key]
 
     def equilibrium(self, year: int) -> tuple[Network, ChoiceResult] | str:
         """The year's network and corridor-choice equilibrium (its flows index that network's arcs)."""
@@ -357,11 +368,9 @@ def _oil(m: _Model, o: Observation) -> tuple[float | None, str]:
 
 
 def _rtt(m: _Model, o: Observation) -> tuple[float | None, str]:
-    from corridor.layers.data import latency
-
     assert o.origin is not None and o.destination is not None
     via = (o.scope or "").partition(":")[2] or None
-    result = latency(m.network, o.origin, o.destination, status="operational", alternatives=20)
+    result = m.latency(o.origin, o.destination)
     if via is None:
         return (float(result.routes[0].rtt_ms), "") if result.routes else (None, "no fiber route")
     # the route of that way alone if there is one, else the fastest that uses it (as the latency checks take it)
@@ -453,6 +462,32 @@ def validate_model(
         low, high = _bounds(o)
         checks.append(Check(o, value, low, high, reason))
     return ModelValidation(tuple(checks), year=year, years=model.years)
+
+
+def select_checks(
+    result: ModelValidation, *, year: int | None = None, kinds: Iterable[str] | None = None
+) -> ModelValidation:
+    """The checks of one year and of some kinds only, from a validation of every observation (no recomputation).
+
+    Raises
+    ------
+    InvalidOptionError
+        For a year no observation describes, naming those that do.
+    """
+    from corridor.errors import InvalidOptionError
+
+    years = sorted({c.observation.year for c in result.checks})
+    if year is not None and year not in years:
+        raise InvalidOptionError(
+            f"No observation for year {year!r}; years with observations: {', '.join(map(str, years))}."
+        )
+    wanted = set(kinds) if kinds else None
+    checks = tuple(
+        c
+        for c in result.checks
+        if (year is None or c.observation.year == year) and (wanted is None or c.observation.kind in wanted)
+    )
+    return ModelValidation(checks, year=year, years=result.years)
 
 
 def validation_json(result: ModelValidation) -> dict[str, Any]:
