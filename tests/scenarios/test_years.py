@@ -242,3 +242,26 @@ def test_year_options_name_the_years_that_exist(make_dataset: Callable[..., Path
     )
     assert ok.returncode == 0, ok.stderr
     assert '"year": 2022' in ok.stdout and '"depart": "2022-06-15' in ok.stdout
+    # a scenario of the embedded library run in another year (its network and demand as they stood then)
+    for year, code in (("2023", 0), ("1999", 2)):
+        run = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "corridor",
+                "scenario",
+                "run",
+                "base-2024",
+                "--year",
+                year,
+                "--no-store",
+                "--samples",
+                "120",
+                "--json",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert run.returncode == code, run.stderr
+        assert (f'"year": {year}' in run.stdout) if code == 0 else ("years with data" in run.stderr)

@@ -16,6 +16,7 @@ from corridor.cli._options import (
     StoreFileOpt,
     StoreOpt,
     WorkersOpt,
+    YearOpt,
     open_network,
     store_url,
 )
@@ -195,6 +196,7 @@ def scenario_run(
         str | None,
         typer.Option("--against", help="With --report: compare with this scenario (name or file) instead of the base."),
     ] = None,
+    year: YearOpt = None,
     as_json: JsonOpt = False,
     network: NetworkOpt = None,
 ) -> None:
@@ -205,13 +207,14 @@ def scenario_run(
     from corridor.store.database import Store
 
     net = open_network(network)
-    s = load_scenario(scenario, net)
+    s = _in_year(load_scenario(scenario, net), year, net)
     if against is not None and report is None:
         raise InvalidOptionError("--against needs --report DIR")
     reference = None
     if report is not None:
         _check_output_dir(report)
         reference = load_scenario(against, net) if against is not None else s.comparison_base()
+        reference = _in_year(reference, year, net) if reference is not None else None
     target = None if no_store else Store(store_url(store, store_file))  # opened first: a bad store fails before the run
     result = run_scenario(net, s, samples=samples, seed=seed)
     base_data = run_scenario(net, reference, samples=samples, seed=seed).to_dict() if reference else None
@@ -239,6 +242,18 @@ def scenario_run(
     _print_scenario_results([data] if base_data is None else [base_data, data])
     if report is not None:
         get_console().print(f"report: {data['report']['html']} and {data['report']['markdown']}")
+
+
+def _in_year(scenario: Any, year: int | None, net: Any) -> Any:
+    """``scenario`` run in ``year`` (its network and demand as they stood then), checked first; unchanged for None."""
+    if year is None:
+        return scenario
+    import dataclasses
+
+    from corridor.scenarios.years import check_year
+
+    check_year(net, year)
+    return dataclasses.replace(scenario, year=year)
 
 
 def _check_output_dir(folder: Path) -> None:
@@ -277,6 +292,7 @@ def scenario_compare(
         int, typer.Option("--samples", help="Shipments simulated per corridor.", **SCENARIO_SAMPLES.typer())
     ] = 24_000,
     seed: Annotated[int, typer.Option("--seed", help="Random seed.", **SEED.typer())] = 0,
+    year: YearOpt = None,
     as_json: JsonOpt = False,
     network: NetworkOpt = None,
 ) -> None:
@@ -285,7 +301,7 @@ def scenario_compare(
     from corridor.scenarios.run import run_scenario
 
     net = open_network(network)
-    loaded = [load_scenario(name, net) for name in scenarios]  # all checked before any run
+    loaded = [_in_year(load_scenario(name, net), year, net) for name in scenarios]  # all checked before any run
     results = [run_scenario(net, s, samples=samples, seed=seed).to_dict() for s in loaded]
     if as_json:
         print_json(results)
