@@ -150,7 +150,7 @@ REPLICATIONS = Bound("replications", 1, 1_000, integer=True)
 #: random seeds
 SEED = Bound("seed", 0, 2**32 - 1, integer=True)
 #: iterations of an assignment
-ITERATIONS = Bound("iterations", 1, 100_000, integer=True)
+ITERATIONS = Bound("iterations", 1, 1_000_000, integer=True)
 #: the logit's cost sensitivity, per USD a tonne
 THETA = Bound("theta", 0.0, 10.0, low_open=True)
 #: scale of the nests of a nested logit

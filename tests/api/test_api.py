@@ -222,6 +222,7 @@ sources: [trend-kuryk-2023]
 set:
   capacities/kuryk-port:
     capacity_per_year: 8 Mt
+    capacity_high: 8 Mt
 """
 
 

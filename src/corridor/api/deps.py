@@ -18,6 +18,7 @@ from corridor.api.errors import ComputeTimeout
 from corridor.api.jobs import JobRunner
 from corridor.api.settings import ServiceSettings
 from corridor.errors import AuthError, InvalidOptionError
+from corridor.limits import QUANTITY
 
 __all__ = [
     "OPTIMIZE",
@@ -161,7 +162,7 @@ Avoid = Annotated[
     str | None,
     Query(max_length=300, description="Comma-separated countries (RU,IR), passages (suez, red-sea, ...) or modes."),
 ]
-Quantity = Annotated[float, Query(gt=0, le=1e9, description="How many cargo units.")]
+Quantity = Annotated[float, Query(**QUANTITY.query(), description="How many cargo units.")]
 Optimize = Annotated[
     str, Query(max_length=20, description="time, cost, co2e, generalized or p90 (the best 90th percentile).")
 ]

@@ -13,12 +13,14 @@ import contextlib
 import math
 import multiprocessing
 import os
+import re
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from corridor.api.models import SCENARIO_NAME
 from corridor.errors import CorridorError, InvalidOptionError, LimitError, NotFoundError
 
 if TYPE_CHECKING:
@@ -77,6 +79,8 @@ def load_named(name: str, network: Network, store: Store) -> Scenario:
 
     if name in library_names():
         return load_scenario(name, network)
+    if re.fullmatch(SCENARIO_NAME, name) is None:  # never sent to the store (a NUL byte upsets PostgreSQL)
+        raise NotFoundError(f"No scenario {name[:70]!r}; see GET /v1/scenarios.")
     row = store.get_scenario(name)
     if row is None:
         raise NotFoundError(f"No scenario {name!r}; see GET /v1/scenarios.")
@@ -105,6 +109,10 @@ def prepare(params: dict[str, Any], network: Network, store: Store, limits: Limi
         elif kind in ("scenario", "sweep"):
             _limit(params["samples"], limits.max_scenario_samples, "max_scenario_samples", "samples")
             scenario = load_named(params["scenario"], network, store)
+            if kind == "scenario":
+                from corridor.scenarios.apply import check_scenario
+
+                check_scenario(network, scenario)
             if kind == "sweep":
                 from corridor.services.sweeps import parse_sweep, plan_sweep
 
@@ -113,8 +121,14 @@ def prepare(params: dict[str, Any], network: Network, store: Store, limits: Limi
                 plan_sweep(network, scenario, sweep)
         elif kind == "assign":
             _limit(params["max_iter"], limits.max_iterations, "max_iterations", "max_iter")
+            if params.get("year") is not None:
+                from corridor.scenarios.years import check_year
+
+                check_year(network, params["year"])
             if params.get("scenario"):
-                load_named(params["scenario"], network, store)
+                from corridor.scenarios.apply import check_scenario
+
+                check_scenario(network, load_named(params["scenario"], network, store))
     except NotFoundError as error:
         raise InvalidOptionError(str(error)) from None
 

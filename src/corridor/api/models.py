@@ -6,6 +6,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from corridor.limits import GAP, ITERATIONS, SAMPLES, SCENARIO_SAMPLES, SEED, YEAR
+
 __all__ = [
     "AssignJob",
     "JobRequest",
@@ -17,7 +19,7 @@ __all__ = [
 
 SCENARIO_NAME = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 Place = Annotated[str, Field(min_length=1, max_length=120, description="A place name, alias or id (see /v1/places).")]
-Seed = Annotated[int, Field(ge=0, le=2**32 - 1, description="Random seed: the same seed gives the same result.")]
+Seed = Annotated[int, Field(**SEED.query(), description="Random seed: the same seed gives the same result.")]
 ScenarioName = Annotated[
     str, Field(pattern=SCENARIO_NAME, description="A library scenario or one created with POST /v1/scenarios.")
 ]
@@ -32,7 +34,7 @@ class ScenarioJob(_Body):
 
     kind: Literal["scenario"]
     scenario: ScenarioName
-    samples: int = Field(6_000, ge=120, description="Shipments simulated per corridor.")
+    samples: int = Field(6_000, **SCENARIO_SAMPLES.query(), description="Shipments simulated per corridor.")
     seed: Seed = 0
 
 
@@ -42,7 +44,7 @@ class SweepJob(_Body):
     kind: Literal["sweep"]
     scenario: ScenarioName
     param: str = Field(min_length=3, max_length=200, examples=["capacities/kuryk-port.capacity_per_year=4Mt:8Mt:2Mt"])
-    samples: int = Field(1_200, ge=120, description="Shipments simulated per corridor and run.")
+    samples: int = Field(1_200, **SCENARIO_SAMPLES.query(), description="Shipments simulated per corridor and run.")
     seed: Seed = 0
 
 
@@ -56,7 +58,7 @@ class SimulateJob(_Body):
     cargo: str = Field("FEU", max_length=10)
     avoid: str | None = Field(None, max_length=300)
     optimize: Literal["time", "cost", "co2e", "generalized"] = "generalized"
-    samples: int = Field(100_000, ge=1)
+    samples: int = Field(100_000, **SAMPLES.query())
     seed: Seed = 0
     depart: str | None = Field(None, max_length=40, description="Departure date or date-time, UTC.")
     deadline: str | None = Field(None, max_length=40, description="Days after departure, or a date.")
@@ -67,10 +69,10 @@ class AssignJob(_Body):
 
     kind: Literal["assign"]
     scenario: ScenarioName | None = None
-    year: int | None = Field(None, ge=1900, le=2100)
+    year: int | None = Field(None, **YEAR.query())
     algorithm: Literal["msa", "fw", "cfw", "bfw", "bush"] = "bfw"
-    gap: float = Field(1e-4, gt=0, le=1)
-    max_iter: int = Field(1_000, ge=1)
+    gap: float = Field(1e-4, **GAP.query())
+    max_iter: int = Field(1_000, **ITERATIONS.query())
 
 
 JobRequest = Annotated[ScenarioJob | SweepJob | SimulateJob | AssignJob, Field(discriminator="kind")]

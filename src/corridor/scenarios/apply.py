@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from corridor.errors import DatasetError, Problem, ScenarioError
+from corridor.errors import DatasetError, InvalidOptionError, Problem, ScenarioError
 from corridor.scenarios.sections import TABLE_ATTR, Change, Closure
 
 if TYPE_CHECKING:
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from corridor.dataset.validate import RawTable
     from corridor.scenarios.files import Scenario
 
-__all__ = ["apply_scenario", "closed_links"]
+__all__ = ["apply_scenario", "check_scenario", "closed_links"]
 
 #: Rows by id of each table, as the strings of a CSV file.
 Rows = dict[str, dict[str, dict[str, Any]]]
@@ -42,6 +42,24 @@ def closed_links(network: Network, closures: Sequence[Closure], *, on: date | No
             if set(link.passages) & set(closure.passages) or countries & set(closure.countries):
                 out.add(link.id)
     return out
+
+
+def check_scenario(network: Network, scenario: Scenario) -> None:
+    """Refuse a scenario that could not be run, before it is stored or queued: its year must be one the dataset
+    describes, and it must apply to ``network`` (every change, addition, removal and closure at once, as a dry run).
+
+    Raises
+    ------
+    ScenarioError, InvalidOptionError
+    """
+    from corridor.scenarios.years import check_year
+
+    if scenario.year is not None:
+        try:
+            check_year(network, scenario.year)
+        except InvalidOptionError as error:
+            raise ScenarioError([Problem(scenario.path or scenario.name, None, "year", str(error))]) from None
+    apply_scenario(network, scenario)
 
 
 def apply_scenario(network: Network, scenario: Scenario, *, on: date | None = None) -> Network:

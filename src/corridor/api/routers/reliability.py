@@ -20,6 +20,7 @@ from corridor.api.deps import (
     compute,
 )
 from corridor.errors import LimitError
+from corridor.limits import SAMPLES, SEED
 
 __all__ = ["router"]
 
@@ -36,8 +37,10 @@ async def simulate(
     avoid: Avoid = None,
     optimize: Optimize = "generalized",
     corridor: Corridor = None,
-    samples: Annotated[int, Query(ge=1, description="Shipments simulated (max_sync_samples; more: a job).")] = 4000,
-    seed: Annotated[int, Query(ge=0, le=2**32 - 1)] = 0,
+    samples: Annotated[
+        int, Query(**SAMPLES.query(), description="Shipments simulated (max_sync_samples; more: a job).")
+    ] = 4000,
+    seed: Annotated[int, Query(**SEED.query())] = 0,
     depart: Annotated[str | None, Query(max_length=40, description="Departure date, UTC.")] = None,
     deadline: Annotated[str | None, Query(max_length=40, description="Days after departure, or a date.")] = None,
 ) -> dict[str, Any]:

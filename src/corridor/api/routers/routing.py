@@ -23,6 +23,7 @@ from corridor.api.deps import (
     compute,
 )
 from corridor.errors import LimitError
+from corridor.limits import ALTERNATIVES
 from corridor.services.mapdata import with_link_geometry
 
 __all__ = ["router"]
@@ -110,7 +111,7 @@ async def route(
     optimize: Optimize = "generalized",
     corridor: Corridor = None,
     depart: Depart = None,
-    alternatives: Annotated[int, Query(ge=1, description="The K best distinct routes.")] = 1,
+    alternatives: Annotated[int, Query(**ALTERNATIVES.query(), description="The K best distinct routes.")] = 1,
     pareto: Annotated[bool, Query(description="Every Pareto-optimal route in time, cost and CO2e.")] = False,
 ) -> dict[str, Any]:
     limits = state.settings.limits

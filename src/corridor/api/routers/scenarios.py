@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import APIRouter, Response
 
 from corridor.api.deps import Limit, Offset, Reader, ServiceState, State, Writer, check_owner, page
 from corridor.api.jobs import load_named, store_resolver
-from corridor.api.models import ScenarioCreate
+from corridor.api.models import SCENARIO_NAME, ScenarioCreate
 from corridor.errors import ConflictError, InvalidOptionError, NotFoundError
 
 __all__ = ["router"]
@@ -71,16 +72,21 @@ def scenario(_: Reader, state: State, name: str) -> dict[str, Any]:
 def create_scenario(key: Writer, state: State, body: ScenarioCreate, response: Response) -> dict[str, Any]:
     import yaml
 
+    from corridor.scenarios.apply import check_scenario
     from corridor.scenarios.files import library_names, load_scenario_text
 
     if (body.yaml is None) == (body.document is None):
         raise InvalidOptionError("Send the scenario as 'yaml' (text) or as 'document' (JSON object), one of them.")
     if body.name in library_names():
         raise ConflictError(f"{body.name!r} is a library scenario; choose another name.")
-    text = body.yaml if body.yaml is not None else yaml.safe_dump(body.document, sort_keys=False)
+    try:
+        text = body.yaml if body.yaml is not None else yaml.safe_dump(body.document, sort_keys=False)
+    except (yaml.YAMLError, RecursionError, ValueError) as error:
+        raise InvalidOptionError(f"The document cannot be written as YAML: {error}") from None
     s = load_scenario_text(
         text, state.network, name=body.name, label="<request>", resolve_base=store_resolver(state.store)
     )
+    check_scenario(state.network, s)  # applied as a dry run: a scenario that cannot run is not stored
     state.store.save_scenario(body.name, text, title=s.title, bases=list(s.bases), created_by=key)
     response.headers["Location"] = f"/v1/scenarios/{body.name}"
     data = s.to_dict()
@@ -94,6 +100,8 @@ def delete_scenario(key: Writer, state: State, name: str) -> Response:
 
     if name in library_names():
         raise ConflictError(f"{name!r} is a library scenario; only stored scenarios can be deleted.")
+    if re.fullmatch(SCENARIO_NAME, name) is None:  # never sent to the store (a NUL byte upsets PostgreSQL)
+        raise NotFoundError(f"No scenario {name[:70]!r}; see GET /v1/scenarios.")
     stored = state.store.get_scenario(name)
     if stored is None:
         raise NotFoundError(f"No stored scenario {name!r}.")
