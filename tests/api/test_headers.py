@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from corridor.api import ServiceSettings, create_app
+from corridor.api import Limits, ServiceSettings, create_app
 from corridor.api.middleware import API_SECURITY_POLICY, CONTENT_SECURITY_POLICY
 from fixtures.server import Server
 
@@ -49,6 +49,30 @@ def test_every_answer_carries_the_security_headers(client: TestClient, path: str
     policy = response.headers["Content-Security-Policy"]
     assert policy == (CONTENT_SECURITY_POLICY if html else API_SECURITY_POLICY)
     assert "frame-ancestors 'none'" in policy
+
+
+def test_refusals_before_the_app_carry_them_too(tmp_path: Path) -> None:
+    store = f"sqlite:///{tmp_path / 'small.sqlite'}"
+    settings = ServiceSettings(store=store, job_workers=0, limits=Limits(max_body_bytes=10))
+    with TestClient(create_app(settings)) as small:
+        refused = small.post("/v1/scenarios", content=b"x" * 100, headers={"Content-Type": "application/json"})
+    assert refused.status_code == 413
+    assert refused.headers["X-Frame-Options"] == "DENY" and refused.headers["Referrer-Policy"] == "no-referrer"
+    assert refused.headers["Content-Security-Policy"] == API_SECURITY_POLICY
+
+
+def test_a_server_fault_carries_them_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    app = create_app(ServiceSettings(store=f"sqlite:///{tmp_path / 'fault.sqlite'}", job_workers=0))
+
+    def broken() -> None:
+        raise RuntimeError("a bug")
+
+    with TestClient(app, raise_server_exceptions=False) as faulty:
+        monkeypatch.setattr(app.state.corridor.store, "check", broken)
+        answer = faulty.get("/healthz")
+    assert answer.status_code == 500 and answer.json()["error"]["code"] == "internal"
+    assert answer.headers["X-Frame-Options"] == "DENY" and answer.headers["Referrer-Policy"] == "no-referrer"
+    assert answer.headers["Content-Security-Policy"] == API_SECURITY_POLICY
 
 
 def test_the_docs_page_loads_nothing_from_elsewhere(client: TestClient) -> None:

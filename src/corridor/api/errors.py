@@ -124,5 +124,12 @@ async def on_timeout(_: Request, error: ComputeTimeout) -> JSONResponse:
 
 
 async def on_bug(_: Request, error: Exception) -> JSONResponse:
-    """A server fault: 500 with the exception's class only; the traceback stays in the server log."""
-    return error_response(500, "internal", f"internal error ({error.__class__.__name__}); see the server log")
+    """A server fault: 500 with the exception's class only; the traceback stays in the server log.
+
+    It is answered outside every middleware, so it carries the security headers itself.
+    """
+    from corridor.api.middleware import API_SECURITY_POLICY, SECURITY_HEADERS
+
+    response = error_response(500, "internal", f"internal error ({error.__class__.__name__}); see the server log")
+    response.headers.update({**SECURITY_HEADERS, "Content-Security-Policy": API_SECURITY_POLICY})
+    return response
