@@ -3,31 +3,68 @@
 from __future__ import annotations
 
 import csv
+import math
+import re
 from pathlib import Path
 from typing import Any
 
 from corridor.dataset.network import DEFAULT_DATASET, Network
 from corridor.dataset.validate import TABLES, RawTable, validate_tables
 from corridor.errors import DatasetError, Problem
+from corridor.limits import MAX_CELL_CHARS, MAX_FILE_BYTES, MAX_ROWS
 
 __all__ = ["load_network", "network_from_csv", "read_tables"]
 
 
+#: a cell that reads as a number (digits, a point, an exponent): checked to be finite before pydantic reads it
+_NUMBER = re.compile(r"^\s*[+-]?(\d[\d_]*\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$")
+#: separators a file exported with the wrong settings uses instead of commas
+_OTHER_SEPARATORS = {"\t": "tabs", ";": "semicolons", "|": "vertical bars"}
+
+
 def _read_csv(path: Path, problems: list[Problem]) -> RawTable | None:
+    """The table in ``path``, or None with one problem naming why it cannot be read (too large, not a file, not
+    UTF-8, another separator than commas); problems of single rows are added and the rows left out."""
+    if not path.is_file():
+        problems.append(Problem(path.name, None, None, "is a directory or a special file, not a CSV file"))
+        return None
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        problems.append(
+            Problem(
+                path.name, None, None, f"the file has {size:,} bytes; the most a table may have is {MAX_FILE_BYTES:,}"
+            )
+        )
+        return None
     try:
-        with path.open(newline="", encoding="utf-8") as handle:
+        # utf-8-sig: a byte-order mark (as spreadsheet programs write) is read and dropped
+        with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
             header = tuple(name.strip() for name in (reader.fieldnames or ()))
+            separator = _separator(header)
+            if separator is not None:
+                problems.append(
+                    Problem(path.name, 1, None, f"the columns are separated by {separator}; separate them by commas")
+                )
+                return None
             reader.fieldnames = list(header)
-            rows = []
+            rows: list[tuple[int, dict[str, str]]] = []
             for row in reader:
                 line = reader.line_num
+                if len(rows) >= MAX_ROWS:
+                    problems.append(
+                        Problem(path.name, line, None, f"more than {MAX_ROWS:,} rows; the most a table may have")
+                    )
+                    return None
                 if None in row:
                     problems.append(Problem(path.name, line, None, f"more cells than the {len(header)} columns"))
                     continue
                 if all(value is None or not value.strip() for value in row.values()):
                     continue  # blank line
-                rows.append((line, {k: (v if v is not None else "") for k, v in row.items()}))
+                cells = {k: (v if v is not None else "") for k, v in row.items()}
+                if _bad_cells(path.name, line, cells, problems):
+                    continue
+                rows.append((line, cells))
     except UnicodeDecodeError as error:
         problems.append(Problem(path.name, None, None, f"not UTF-8 text ({error.reason} at byte {error.start})"))
         return None
@@ -38,6 +75,34 @@ def _read_csv(path: Path, problems: list[Problem]) -> RawTable | None:
         problems.append(Problem(path.name, None, None, "the file is empty (no header row)"))
         return None
     return RawTable(path.name, header, tuple(rows))
+
+
+def _separator(header: tuple[str, ...]) -> str | None:
+    """The name of the separator a one-column header is split by, if it is not a comma."""
+    if len(header) != 1:
+        return None
+    found = [name for sep, name in _OTHER_SEPARATORS.items() if sep in header[0]]
+    return found[0] if found else None
+
+
+def _bad_cells(file: str, line: int, cells: dict[str, str], problems: list[Problem]) -> bool:
+    """Report cells too long, and numbers that are not finite (a 5,000-digit number would read as infinity)."""
+    bad = False
+    for column, value in cells.items():
+        if len(value) > MAX_CELL_CHARS:
+            problems.append(
+                Problem(file, line, column, f"{len(value):,} characters; a cell may have {MAX_CELL_CHARS:,}")
+            )
+            bad = True
+        elif _NUMBER.match(value) and not math.isfinite(float(value.replace("_", ""))):
+            shown = (
+                value.strip()
+                if len(value.strip()) <= 30
+                else f"{value.strip()[:12]}... ({len(value.strip())} characters)"
+            )
+            problems.append(Problem(file, line, column, f"{shown} is out of range (not a finite number)"))
+            bad = True
+    return bad
 
 
 def read_tables(folder: Path) -> tuple[dict[str, Any] | None, dict[str, RawTable], list[Problem]]:
@@ -62,7 +127,7 @@ def read_tables(folder: Path) -> tuple[dict[str, Any] | None, dict[str, RawTable
     tables = {}
     for name in TABLES:
         path = folder / name
-        if path.is_file():
+        if path.exists():
             table = _read_csv(path, problems)
             if table is not None:
                 tables[name] = table
@@ -99,6 +164,9 @@ def network_from_csv(folder: str | Path) -> Network:
     if not path.is_dir():
         raise DatasetError([Problem(str(path), None, None, "is a file; give the folder that holds the CSV tables")])
     info, tables, problems = read_tables(path)
+    if any((path / name).exists() and name not in tables for name in TABLES):
+        # a table that cannot be read at all: its problem alone, not every reference to it that then fails
+        raise DatasetError(problems, folder=str(path))
     try:
         validated = validate_tables(info, tables)
     except DatasetError as error:

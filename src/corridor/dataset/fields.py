@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
@@ -88,9 +89,14 @@ Flag = Annotated[bool, BeforeValidator(_bool)]
 
 
 def check_date(value: str) -> str:
-    """``value`` if it is a date (YYYY, YYYY-MM or YYYY-MM-DD), else ValueError."""
+    """``value`` if it is a date that exists (YYYY, YYYY-MM or YYYY-MM-DD), else ValueError."""
     if not _DATE.match(value):
         raise ValueError(f"{value!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
+    year, month, day = (int(p) for p in (value + "-01-01").split("-")[:3])
+    try:
+        date(year, month, day)
+    except ValueError as error:
+        raise ValueError(f"{value!r} is not a date that exists ({error})") from None
     return value
 
 
