@@ -174,7 +174,7 @@ OFFSET = Bound("offset", 0, 10**9, integer=True)
 #: money per unit in a generalized cost (value of time per FEU-hour, carbon price per t CO2e)
 MONEY_RATE = Bound("usd rate", 0.0, 1e7)
 #: an annual volume (TEU or Mt) asked of the fleet and oil models
-VOLUME = Bound("volume", 0.0, 1e9, low_open=True)
+VOLUME = Bound("volume", 0.0, 1e9)
 #: a share of a volume (0 to 1)
 SHARE = Bound("share", 0.0, 1.0)
 #: TEU per wagon slot or per block train

@@ -57,8 +57,8 @@ def _parse_sweep(text: str) -> list[Any]:
         step = float(parts[2])
     except ValueError:
         raise InvalidOptionError(f"--sweep-depart step {parts[2]!r} is not a number of days.") from None
-    if not step > 0 or last < first:
-        raise InvalidOptionError(f"--sweep-depart {text!r}: need STOP >= START and a positive step.")
+    if not 0 < step <= 36_600 or last < first:  # NaN and infinity fail too
+        raise InvalidOptionError(f"--sweep-depart {text!r}: need STOP >= START and a step of days > 0 and <= 36600.")
     out: list[Any] = []
     when = first
     while when <= last and len(out) <= 1000:
