@@ -151,7 +151,7 @@ def test_a_server_killed_mid_run_loses_nothing_committed(tmp_path: Path) -> None
     url = f"sqlite:///{tmp_path / 'killed.sqlite'}"
     with Store(url) as store:
         key = store.create_api_key("tests")[1]
-    server = Server(url)
+    server = Server(url, "--job-lease", "2")
     yaml = "title: More demand\nbase: base-2024\ndemand:\n  scale: 1.2\n"
     assert server.call("POST", "/v1/scenarios", {"name": "more-demand", "yaml": yaml}, key)[0] == 201
     quick = server.call("POST", "/v1/jobs", {"kind": "scenario", "scenario": "more-demand", "samples": 120}, key)[1]
@@ -163,8 +163,8 @@ def test_a_server_killed_mid_run_loses_nothing_committed(tmp_path: Path) -> None
     server.kill()
     with Store(url) as store:
         assert store.get_job(long["id"])["status"] == "running"  # nobody was left to say otherwise
-    time.sleep(1.5)  # the orphaned worker notices its server is gone and stops
-    server = Server(url)
+    time.sleep(2.5)  # the orphaned worker notices its server is gone and stops; the job's lease expires
+    server = Server(url, "--job-lease", "2")
     try:
         interrupted = server.call("GET", f"/v1/jobs/{long['id']}")[1]
         assert interrupted["status"] == "failed" and "interrupted" in interrupted["error"]

@@ -118,8 +118,8 @@ def test_jobs_move_only_forward(store: Store, result: ScenarioResult) -> None:
     assert done["status"] == "succeeded" and done["result"]["run_ids"] == done["run_ids"]
     assert store.get(done["run_ids"][0])["scenario"] == result.scenario
     third = store.create_job("simulate", {"kind": "simulate"}, created_by=None)
-    store.update_job(third["id"], status="running")
-    assert store.fail_interrupted_jobs() == 1
+    store.update_job(third["id"], status="running")  # no owner, no lease: as a job left by an older server
+    assert store.fail_expired_jobs() == 1
     failed = store.get_job(third["id"])
     assert failed["status"] == "failed" and "interrupted" in failed["error"]
     rows, total = store.list_jobs(limit=2)

@@ -26,7 +26,7 @@ from corridor.api.routers import ROUTERS, service
 from corridor.api.settings import ServiceSettings
 from corridor.errors import CorridorError
 
-__all__ = ["create_app"]
+__all__ = ["SETTINGS_VARIABLE", "app_from_environment", "create_app", "settings_to_json"]
 
 SUMMARY = "Routes, costs, transit times, CO2e, flows and scenarios of the Middle Corridor and its competitors."
 
@@ -72,6 +72,37 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     return app
+
+
+#: the environment variable through which ``corridor serve --workers N`` hands its settings to each worker process
+SETTINGS_VARIABLE = "CORRIDOR_SERVICE_SETTINGS"
+
+
+def settings_to_json(settings: ServiceSettings) -> str:
+    """The settings as JSON, for :func:`app_from_environment` in another process."""
+    import dataclasses
+    import json
+
+    values = dataclasses.asdict(settings)
+    values["network"] = None if settings.network is None else str(settings.network)
+    values["cors_origins"] = list(settings.cors_origins)
+    return json.dumps(values)
+
+
+def app_from_environment() -> FastAPI:
+    """The app of the settings in ``CORRIDOR_SERVICE_SETTINGS`` (JSON of :func:`settings_to_json`): the factory
+    each uvicorn worker process imports by name (``corridor.api.app:app_from_environment``) under ``--workers``."""
+    import json
+    import os
+    from pathlib import Path
+
+    from corridor.api.settings import Limits
+
+    values = json.loads(os.environ[SETTINGS_VARIABLE])
+    values["limits"] = Limits(**values["limits"])
+    values["network"] = None if values["network"] is None else Path(values["network"])
+    values["cors_origins"] = tuple(values["cors_origins"])
+    return create_app(ServiceSettings(**values))
 
 
 def _add_middleware(app: FastAPI, settings: ServiceSettings) -> None:

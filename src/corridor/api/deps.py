@@ -70,6 +70,7 @@ class ServiceState:
             network=settings.network,
             workers=settings.job_workers,
             timeout_seconds=settings.limits.job_timeout_seconds,
+            lease_seconds=settings.job_lease_seconds,
         )
         self.cache: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
         self.cache_lock = threading.Lock()

@@ -1,10 +1,10 @@
 """Background jobs: checked when submitted, run one per process, progress and results kept in the store.
 
-A job goes queued -> running -> succeeded | failed | cancelled. The :class:`JobRunner` thread of the server starts
-queued jobs (``job_workers`` at once), each in a process of its own (forkserver), stops one on cancel or after
-``job_timeout_seconds``, and on start marks jobs left running by a stopped server as failed. The process writes its
-progress to the store and saves its result (with any scenario runs) in one transaction, only if the job is still
-running: a job cancelled or failed meanwhile keeps nothing.
+A job goes queued -> running -> succeeded | failed | cancelled. The :class:`JobRunner` thread of the server claims
+queued jobs (``job_workers`` at once) under a lease it renews, runs each in a process of its own (forkserver), stops
+one on cancel or after ``job_timeout_seconds``, and marks jobs whose lease expired (their server stopped) as failed.
+The process writes its progress to the store and saves its result (with any scenario runs) in one transaction, only
+if its server still holds the job under a live lease: a job cancelled, failed or recovered meanwhile keeps nothing.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from corridor.services.reliability import TripOptions
     from corridor.store.database import Store
 
-__all__ = ["JobRunner", "execute", "load_named", "prepare", "store_resolver"]
+__all__ = ["JobRunner", "execute", "instance_id", "load_named", "prepare", "store_resolver"]
 
 Progress = Callable[[float, str], object]
 #: imported once by the forkserver, so that a job's process starts with them loaded
@@ -217,58 +217,99 @@ def clean(value: Any) -> Any:
 # --- the process that runs one job ---------------------------------------------------------------------------------
 
 
-def _work(job_id: str, store_url: str, network_path: str | None) -> None:
-    """Entry point of a job's process: run it and store its progress and outcome."""
+class LeaseLost(Exception):
+    """The job is no longer this worker's: cancelled, failed, or recovered by another server after its lease."""
+
+
+def _work(job_id: str, store_url: str, network_path: str | None, owner: str) -> None:
+    """Entry point of a job's process: run it and store its progress and outcome, while its server holds it."""
     from corridor.dataset.csvfolder import load_network
     from corridor.store.database import Store
 
-    _die_with_parent()
     store = Store(store_url)
+    _watch(job_id, store, owner)
     last = [0.0]
 
     def progress(fraction: float, message: str) -> None:
         now = time.monotonic()
         if now - last[0] >= 0.2 or fraction >= 1.0:
             last[0] = now
-            store.update_job(job_id, only_if=("running",), progress=round(float(fraction), 4), message=message[:300])
+            fields = {"progress": round(float(fraction), 4), "message": message[:300]}
+            if not store.update_job(job_id, only_if=("running",), owner=owner, **fields):
+                raise LeaseLost(job_id)
+
+    def fail(error: str) -> None:
+        store.update_job(job_id, only_if=("running",), owner=owner, status="failed", message="failed", error=error)
 
     try:
         job = store.get_job(job_id)
         network = load_network(Path(network_path) if network_path else None)
         result, runs = execute(dict(job["params"]), network, store, progress)
-        store.finish_job(job_id, clean(result), runs)
+        store.finish_job(job_id, clean(result), runs, owner=owner)  # refused unless the lease still holds
+    except LeaseLost:
+        pass
     except CorridorError as error:
-        store.update_job(job_id, only_if=("running",), status="failed", message="failed", error=str(error)[:4000])
+        fail(str(error)[:4000])
     except Exception as error:  # a bug: recorded on the job, not lost
-        store.update_job(
-            job_id, only_if=("running",), status="failed", message="failed", error=f"internal error: {error!r}"[:4000]
-        )
+        fail(f"internal error: {error!r}"[:4000])
     finally:
         store.close()
 
 
-def _die_with_parent() -> None:
-    """Stop this process when the server that started it is gone (its forkserver exits then): the restarted
-    server marks the job failed, and no orphan writes to the store after that."""
+#: seconds between a worker's checks that its server is alive and still holds its job
+WATCH_SECONDS = 0.5
+
+
+def _watch(job_id: str, store: Store, owner: str) -> None:
+    """Stop this process when the server that started it is gone (its forkserver exits then) or when the job is no
+    longer its server's (cancelled, or its lease expired and another server recovered it): no orphan writes to the
+    store after that. The result is also written only under a live lease (:meth:`Store.finish_job`)."""
     parent = os.getppid()
 
     def watch() -> None:
         while True:
-            time.sleep(0.5)
+            time.sleep(WATCH_SECONDS)
             if os.getppid() != parent:
                 os._exit(3)
+            with contextlib.suppress(CorridorError):  # the store unreachable for a moment: the lease decides
+                if not store.holds_lease(job_id, owner):
+                    os._exit(4)
 
     threading.Thread(target=watch, name="corridor-job-watch", daemon=True).start()
 
 
-class JobRunner:
-    """Starts queued jobs in processes, watches them, cancels and times them out (a thread of the server)."""
+def instance_id() -> str:
+    """A name for this server process, unique among the servers sharing a store: host, process id, random part."""
+    import socket
+    import uuid
 
-    def __init__(self, store: Store, *, network: Path | None, workers: int, timeout_seconds: float) -> None:
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+
+
+class JobRunner:
+    """Claims queued jobs and runs each in a process, renews their leases, cancels and times them out (a thread
+    of the server).
+
+    Every server sharing a store runs one (so does every worker of ``corridor serve --workers N``), under an
+    ``owner`` id of its own. A job is claimed by one runner only; the runner renews its lease every third of
+    ``lease_seconds`` and fails jobs whose lease has expired (their server stopped), never another live server's.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        network: Path | None,
+        workers: int,
+        timeout_seconds: float,
+        lease_seconds: float = 30.0,
+    ) -> None:
         self.store = store
         self.network = str(network) if network is not None else None
         self.workers = workers
         self.timeout = timeout_seconds
+        self.lease = lease_seconds
+        self.owner = instance_id()
         self._procs: dict[str, tuple[Any, float]] = {}
         self._lock = threading.Lock()
         self._wake = threading.Event()
@@ -276,16 +317,17 @@ class JobRunner:
         self._thread: threading.Thread | None = None
         self._context = multiprocessing.get_context("forkserver")
         self._context.set_forkserver_preload(PRELOAD)
+        self._renewed = 0.0
         self.interrupted = 0
 
     def start(self) -> None:
-        self.interrupted = self.store.fail_interrupted_jobs()
+        self.interrupted = self.store.fail_expired_jobs()
         if self.workers > 0:
             self._thread = threading.Thread(target=self._loop, name="corridor-jobs", daemon=True)
             self._thread.start()
 
     def stop(self) -> None:
-        """Stop the thread; jobs still running are stopped and marked failed (the server is shutting down)."""
+        """Stop the thread; this server's jobs still running are stopped and marked failed (it is shutting down)."""
         self._stopping.set()
         self._wake.set()
         if self._thread is not None:
@@ -295,7 +337,12 @@ class JobRunner:
                 proc.kill()
                 proc.join(timeout=5)
                 self.store.update_job(
-                    job_id, only_if=("running",), status="failed", message="interrupted", error="the server stopped"
+                    job_id,
+                    only_if=("running",),
+                    owner=self.owner,
+                    status="failed",
+                    message="interrupted",
+                    error="the server stopped",
                 )
             self._procs.clear()
 
@@ -307,7 +354,8 @@ class JobRunner:
         return len(self._procs)
 
     def cancel(self, job_id: str) -> bool:
-        """Cancel a queued or running job; ``False`` if it had finished already."""
+        """Cancel a queued or running job (of this server or another: its worker sees it and stops); ``False`` if
+        it had finished already."""
         done = self.store.update_job(job_id, status="cancelled", message="cancelled")
         with self._lock:
             entry = self._procs.pop(job_id, None)
@@ -323,8 +371,19 @@ class JobRunner:
             self._wake.wait(0.25)
             self._wake.clear()
 
+    def _stop_proc(self, job_id: str) -> None:
+        proc, _ = self._procs.pop(job_id)
+        proc.kill()
+        proc.join(timeout=5)
+
     def _tick(self) -> None:
         with self._lock:
+            if time.monotonic() - self._renewed >= self.lease / 3:
+                held = set(self.store.renew_leases(self.owner, list(self._procs), lease_seconds=self.lease))
+                self._renewed = time.monotonic()
+                for job_id in [j for j in self._procs if j not in held]:
+                    self._stop_proc(job_id)  # cancelled elsewhere, or its lease lapsed and another server took it
+                self.store.fail_expired_jobs()
             for job_id, (proc, started) in list(self._procs.items()):
                 if not proc.is_alive():
                     proc.join()
@@ -332,17 +391,17 @@ class JobRunner:
                     self.store.update_job(
                         job_id,
                         only_if=("running",),
+                        owner=self.owner,
                         status="failed",
                         message="failed",
                         error=f"the job's process stopped unexpectedly (exit code {proc.exitcode})",
                     )
                 elif time.monotonic() - started > self.timeout:
-                    proc.kill()
-                    proc.join(timeout=5)
-                    del self._procs[job_id]
+                    self._stop_proc(job_id)
                     self.store.update_job(
                         job_id,
                         only_if=("running",),
+                        owner=self.owner,
                         status="failed",
                         message="timed out",
                         error=f"stopped after {self.timeout:g} s (limit job_timeout_seconds={self.timeout:g})",
@@ -350,11 +409,11 @@ class JobRunner:
             free = self.workers - len(self._procs)
             if free <= 0 or self._stopping.is_set():
                 return
-            for job_id in self.store.queued_jobs()[:free]:
-                if not self.store.update_job(job_id, only_if=("queued",), status="running", message="starting"):
-                    continue
+            for job_id in self.store.claim_jobs(self.owner, free, lease_seconds=self.lease):
                 proc = self._context.Process(
-                    target=_work, args=(job_id, self.store.url, self.network), name=f"corridor-job-{job_id[:8]}"
+                    target=_work,
+                    args=(job_id, self.store.url, self.network, self.owner),
+                    name=f"corridor-job-{job_id[:8]}",
                 )
                 proc.start()
                 self._procs[job_id] = (proc, time.monotonic())

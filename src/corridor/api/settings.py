@@ -51,4 +51,7 @@ class ServiceSettings:
     cors_origins: tuple[str, ...] = ()
     #: jobs run at once, each in its own process; 0 queues jobs without running them
     job_workers: int = 1
+    #: seconds a server's claim on a running job holds unless renewed (every third of it); a job whose server
+    #: stopped is failed by another server sharing the store once its lease has expired
+    job_lease_seconds: float = 30.0
     limits: Limits = field(default_factory=Limits)

@@ -36,6 +36,15 @@ def serve(
         int, typer.Option("--max-iterations", help="Most iterations of an assignment job.", min=1)
     ] = 2_000,
     job_timeout: Annotated[float, typer.Option("--job-timeout", help="Seconds a job may run.", min=1)] = 900.0,
+    workers: Annotated[
+        int, typer.Option("--workers", help="Server processes (uvicorn workers), each runs jobs.", min=1, max=64)
+    ] = 1,
+    job_lease: Annotated[
+        float,
+        typer.Option(
+            "--job-lease", help="Seconds a server's claim on a running job holds unless renewed.", min=1, max=3600
+        ),
+    ] = 30.0,
 ) -> None:
     """Serve the REST API (/v1, OpenAPI at /docs) and the web map (/) with background jobs."""
     import uvicorn
@@ -56,16 +65,40 @@ def serve(
         anonymous_read=anonymous_read,
         cors_origins=tuple(cors_origin or ()),
         job_workers=job_workers,
+        job_lease_seconds=job_lease,
         limits=limits,
     )
-    service = create_app(settings)
-    held = service.state.corridor
-    interrupted = held.store.fail_interrupted_jobs()
     console = get_console(stderr=True)
-    console.print(f"corridor {service.version}: http://{host}:{port}/ (API /v1, docs /docs), store {held.store.shown}")
+    if workers == 1:
+        service = create_app(settings)
+        held = service.state.corridor
+        shown, version, interrupted = held.store.shown, service.version, held.store.fail_expired_jobs()
+    else:
+        import os
+
+        from corridor._version import __version__
+        from corridor.api.app import SETTINGS_VARIABLE, settings_to_json
+        from corridor.store.database import Store
+
+        with Store(settings.store) as opened:  # migrated once here, before the workers open it
+            shown, version, interrupted = opened.shown, __version__, opened.fail_expired_jobs()
+        os.environ[SETTINGS_VARIABLE] = settings_to_json(settings)
+    each = f", {workers} workers" if workers > 1 else ""
+    console.print(f"corridor {version}: http://{host}:{port}/ (API /v1, docs /docs), store {shown}{each}")
     if interrupted:
-        console.print(f"{interrupted} job(s) left running by a stopped server marked failed")
-    uvicorn.run(service, host=host, port=port, log_level="warning", timeout_keep_alive=5)
+        console.print(f"{interrupted} job(s) whose server stopped (lease expired) marked failed")
+    if workers == 1:
+        uvicorn.run(service, host=host, port=port, log_level="warning", timeout_keep_alive=5)
+    else:
+        uvicorn.run(
+            "corridor.api.app:app_from_environment",
+            factory=True,
+            workers=workers,
+            host=host,
+            port=port,
+            log_level="warning",
+            timeout_keep_alive=5,
+        )
 
 
 apikey_app = typer.Typer(name="apikey", help="API keys of the service (stored hashed).", no_args_is_help=True)

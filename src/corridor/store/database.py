@@ -15,7 +15,7 @@ import threading
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 __all__ = ["Store", "default_store_url", "store_url_from_file"]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+#: the key of PostgreSQL's advisory lock that serialises counting and adding or claiming jobs
+_JOBS_LOCK = 0x636F7272
 _MIGRATING = threading.Lock()
 
 
@@ -102,6 +104,8 @@ def _service_tables(meta: Any) -> tuple[Any, Any, Any]:
         sa.Column("started_at", sa.DateTime(timezone=True)),
         sa.Column("finished_at", sa.DateTime(timezone=True)),
         sa.Column("created_by", sa.String(16)),
+        sa.Column("owner", sa.String(80)),
+        sa.Column("lease_until", sa.DateTime(timezone=True)),
     )
     keys = sa.Table(
         "api_keys",
@@ -414,9 +418,38 @@ class Store:
 
     # --- background jobs -------------------------------------------------------------------------------------------
 
-    def create_job(self, kind: str, params: dict[str, Any], *, created_by: str | None) -> dict[str, Any]:
-        job_id = str(uuid.uuid4())
+    @contextmanager
+    def _locked(self) -> Iterator[Connection]:
+        """A transaction that holds the store's job lock from its start: ``BEGIN IMMEDIATE`` on SQLite (the write
+        lock, so no other transaction writes between this one's reads and writes), a transaction-scoped advisory
+        lock on PostgreSQL. Transactions that count jobs and then add or claim them take it."""
         with self._transaction() as conn:
+            if self.engine.dialect.name == "sqlite":
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            else:
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_JOBS_LOCK})")
+            yield conn
+
+    def create_job(
+        self, kind: str, params: dict[str, Any], *, created_by: str | None, max_active: int | None = None
+    ) -> dict[str, Any]:
+        """Queue a job. With ``max_active``, the jobs queued or running are counted and the job added in one locked
+        transaction, so concurrent submissions (from any number of servers) never pass the limit: over it, a
+        :class:`~corridor.errors.LimitError` naming ``max_active_jobs``."""
+        import sqlalchemy as sa
+
+        from corridor.errors import LimitError
+
+        job_id = str(uuid.uuid4())
+        with self._locked() if max_active is not None else self._transaction() as conn:
+            if max_active is not None:
+                active = conn.execute(
+                    sa.select(sa.func.count())
+                    .select_from(self._jobs)
+                    .where(self._jobs.c.status.in_(("queued", "running")))
+                ).scalar_one()
+                if active >= max_active:
+                    raise LimitError("max_active_jobs", int(active) + 1, max_active, "active jobs")
             conn.execute(
                 self._jobs.insert().values(
                     id=job_id,
@@ -466,54 +499,132 @@ class Store:
         with self._transaction() as conn:
             return [r[0] for r in conn.execute(query).all()]
 
-    def update_job(self, job_id: str, *, only_if: tuple[str, ...] = ("queued", "running"), **values: Any) -> bool:
-        """Set fields of a job that is still in one of ``only_if``; ``False`` if it was not (cancelled, failed)."""
-        if values.get("status") in FINISHED or values.get("status") == "running":
-            key = "finished_at" if values["status"] in FINISHED else "started_at"
-            values.setdefault(key, datetime.now(UTC))
-        with self._transaction() as conn:
-            done = conn.execute(
-                self._jobs.update().where(self._jobs.c.id == job_id, self._jobs.c.status.in_(only_if)).values(**values)
-            ).rowcount
-        return bool(done)
+    def claim_jobs(self, owner: str, count: int, *, lease_seconds: float) -> Names:
+        """Claim up to ``count`` queued jobs, oldest first, for the server instance ``owner``: each becomes
+        ``running`` with ``owner`` and a lease of ``lease_seconds``. Two servers never claim the same job
+        (``SELECT ... FOR UPDATE SKIP LOCKED`` on PostgreSQL; the write lock and a conditional update on SQLite)."""
+        import sqlalchemy as sa
 
-    def finish_job(self, job_id: str, result: dict[str, Any], runs: Sequence[ScenarioResult] = ()) -> bool:
-        """Save a job's runs and result and mark it succeeded, all in one transaction, if it is still running."""
+        if count <= 0:
+            return []
+        now = datetime.now(UTC)
+        query = (
+            sa.select(self._jobs.c.id)
+            .where(self._jobs.c.status == "queued")
+            .order_by(self._jobs.c.created_at, self._jobs.c.id)
+            .limit(count)
+        )
+        claimed: Names = []
+        sqlite = self.engine.dialect.name == "sqlite"
+        with self._locked() if sqlite else self._transaction() as conn:
+            if not sqlite:
+                query = query.with_for_update(skip_locked=True)
+            for job_id in [r[0] for r in conn.execute(query).all()]:
+                done = conn.execute(
+                    self._jobs.update()
+                    .where(self._jobs.c.id == job_id, self._jobs.c.status == "queued")
+                    .values(
+                        status="running",
+                        message="starting",
+                        started_at=now,
+                        owner=owner,
+                        lease_until=now + timedelta(seconds=lease_seconds),
+                    )
+                ).rowcount
+                if done:
+                    claimed.append(job_id)
+        return claimed
+
+    def renew_leases(self, owner: str, job_ids: Sequence[str], *, lease_seconds: float) -> Names:
+        """Extend the leases of ``owner``'s running jobs; returns those it still holds (a job cancelled, failed or
+        recovered by another server meanwhile is not among them, and its worker must stop)."""
+        import sqlalchemy as sa
+
+        if not job_ids:
+            return []
+        now = datetime.now(UTC)
+        held = sa.and_(
+            self._jobs.c.id.in_(list(job_ids)),
+            self._jobs.c.status == "running",
+            self._jobs.c.owner == owner,
+            self._jobs.c.lease_until > now,
+        )
+        with self._transaction() as conn:
+            conn.execute(self._jobs.update().where(held).values(lease_until=now + timedelta(seconds=lease_seconds)))
+            rows = conn.execute(
+                sa.select(self._jobs.c.id).where(
+                    self._jobs.c.id.in_(list(job_ids)), self._jobs.c.status == "running", self._jobs.c.owner == owner
+                )
+            ).all()
+        return [r[0] for r in rows]
+
+    def holds_lease(self, job_id: str, owner: str) -> bool:
+        """Whether ``owner`` still runs ``job_id`` under a lease that has not expired."""
         import sqlalchemy as sa
 
         with self._transaction() as conn:
-            status = conn.execute(sa.select(self._jobs.c.status).where(self._jobs.c.id == job_id)).scalar_one_or_none()
-            if status != "running":
+            row = conn.execute(sa.select(self._jobs.c.id).where(*self._held(job_id, owner, datetime.now(UTC)))).first()
+        return row is not None
+
+    def _held(self, job_id: str, owner: str | None, now: datetime) -> Any:
+        conditions = [self._jobs.c.id == job_id, self._jobs.c.status == "running"]
+        if owner is not None:
+            conditions += [self._jobs.c.owner == owner, self._jobs.c.lease_until > now]
+        return conditions
+
+    def update_job(
+        self, job_id: str, *, only_if: tuple[str, ...] = ("queued", "running"), owner: str | None = None, **values: Any
+    ) -> bool:
+        """Set fields of a job that is still in one of ``only_if`` (and, with ``owner``, still held by that server
+        under a live lease); ``False`` if it was not (cancelled, failed, recovered by another server)."""
+        if values.get("status") in FINISHED or values.get("status") == "running":
+            key = "finished_at" if values["status"] in FINISHED else "started_at"
+            values.setdefault(key, datetime.now(UTC))
+        conditions = [self._jobs.c.id == job_id, self._jobs.c.status.in_(only_if)]
+        if owner is not None:
+            conditions += [self._jobs.c.owner == owner, self._jobs.c.lease_until > datetime.now(UTC)]
+        with self._transaction() as conn:
+            done = conn.execute(self._jobs.update().where(*conditions).values(**values)).rowcount
+        return bool(done)
+
+    def finish_job(
+        self, job_id: str, result: dict[str, Any], runs: Sequence[ScenarioResult] = (), *, owner: str | None = None
+    ) -> bool:
+        """Save a job's runs and result and mark it succeeded, all in one transaction, if it is still running (and,
+        with ``owner``, still held by that server under a live lease). The job's row is updated first, so the
+        transaction holds it (PostgreSQL) or the write lock (SQLite) before any run is written."""
+        now = datetime.now(UTC)
+        with self._transaction() as conn:
+            done = conn.execute(
+                self._jobs.update()
+                .where(*self._held(job_id, owner, now))
+                .values(status="succeeded", progress=1.0, message="done", finished_at=now)
+            ).rowcount
+            if not done:
                 return False
             run_ids = [self._insert_run(conn, r) for r in runs]
             if run_ids:
                 result = {**result, "run_ids": run_ids}
-            conn.execute(
-                self._jobs.update()
-                .where(self._jobs.c.id == job_id)
-                .values(
-                    status="succeeded",
-                    progress=1.0,
-                    message="done",
-                    result=result,
-                    run_ids=run_ids,
-                    finished_at=datetime.now(UTC),
-                )
-            )
+            conn.execute(self._jobs.update().where(self._jobs.c.id == job_id).values(result=result, run_ids=run_ids))
         return True
 
-    def fail_interrupted_jobs(self) -> int:
-        """Mark jobs left running by a server that stopped as failed; returns how many."""
+    def fail_expired_jobs(self) -> int:
+        """Mark running jobs whose lease has expired (their server stopped, or lost the store) as failed; a job
+        whose server still renews its lease is never touched. Returns how many."""
+        import sqlalchemy as sa
+
+        now = datetime.now(UTC)
+        expired = sa.or_(self._jobs.c.lease_until.is_(None), self._jobs.c.lease_until <= now)
         with self._transaction() as conn:
             return int(
                 conn.execute(
                     self._jobs.update()
-                    .where(self._jobs.c.status == "running")
+                    .where(self._jobs.c.status == "running", expired)
                     .values(
                         status="failed",
-                        error="interrupted: the server stopped while the job ran",
+                        error="interrupted: the server running the job stopped (its lease expired)",
                         message="interrupted",
-                        finished_at=datetime.now(UTC),
+                        finished_at=now,
                     )
                 ).rowcount
             )

@@ -33,10 +33,10 @@ def _submit(state: ServiceState, params: dict[str, Any], key: str, response: Res
     limits = state.settings.limits
     _, active = state.store.list_jobs(status="queued", limit=1)
     _, running = state.store.list_jobs(status="running", limit=1)
-    if active + running >= limits.max_active_jobs:
+    if active + running >= limits.max_active_jobs:  # early, before the checks; the limit holds in create_job
         raise LimitError("max_active_jobs", active + running + 1, limits.max_active_jobs, "active jobs")
     prepare(params, state.network, state.store, limits)
-    job = state.store.create_job(params["kind"], params, created_by=key)
+    job = state.store.create_job(params["kind"], params, created_by=key, max_active=limits.max_active_jobs)
     state.runner.wake()
     response.headers["Location"] = f"/v1/jobs/{job['id']}"
     return _job_view(job)
