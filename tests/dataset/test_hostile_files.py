@@ -99,3 +99,40 @@ def test_too_large_a_file_is_refused_unread(make_dataset: Callable[..., Path], m
     monkeypatch.setattr(csvfolder, "MAX_FILE_BYTES", 100)
     problems = _problems(folder)
     assert len(problems) >= 1 and all("the most a table may have is 100" in p for p in problems)
+
+
+BOMB = 'a: &a ["x","x","x","x","x","x","x","x","x"]\n' + "".join(
+    f"{c}: &{c} [*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p}]\n" for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (BOMB, "more than 50,000 values with aliases expanded"),
+        ("name: !!python/object:os.system x\n", "the tag !!python/object:os.system is not allowed"),
+        ("? [a]\n: 1\n", "a key must be a plain value"),
+    ],
+    ids=["alias bomb", "python tag", "complex key"],
+)
+def test_hostile_dataset_yaml_is_named(make_dataset: Callable[..., Path], text: str, message: str) -> None:
+    folder = make_dataset()
+    (folder / "dataset.yaml").write_text(text, encoding="utf-8")
+    started = time.perf_counter()
+    problems = _problems(folder)
+    assert time.perf_counter() - started < 10
+    assert any(p.startswith("dataset.yaml:") and message in p for p in problems), problems
+
+
+def test_hostile_choice_yaml_is_refused(make_dataset: Callable[..., Path]) -> None:
+    from corridor.choice.logit import load_choice_model
+    from corridor.errors import InvalidOptionError
+
+    folder = make_dataset()
+    net = corridor.load_network(folder)
+    (folder / "choice.yaml").write_text(BOMB, encoding="utf-8")
+    with pytest.raises(InvalidOptionError, match="more than 50,000 values"):
+        load_choice_model(net)
+    (folder / "choice.yaml").write_text("model: !!binary aGk=\n", encoding="utf-8")
+    with pytest.raises(InvalidOptionError, match="tag !!binary"):
+        load_choice_model(net)
