@@ -322,9 +322,9 @@ class JobRunner:
 
     def start(self) -> None:
         self.interrupted = self.store.fail_expired_jobs()
-        if self.workers > 0:
-            self._thread = threading.Thread(target=self._loop, name="corridor-jobs", daemon=True)
-            self._thread.start()
+        # with no workers too: the thread also recovers the jobs of stopped servers once their leases expire
+        self._thread = threading.Thread(target=self._loop, name="corridor-jobs", daemon=True)
+        self._thread.start()
 
     def stop(self) -> None:
         """Stop the thread; this server's jobs still running are stopped and marked failed (it is shutting down)."""
