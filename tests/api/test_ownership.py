@@ -23,6 +23,7 @@ sources: [trend-kuryk-2023]
 set:
   capacities/kuryk-port:
     capacity_per_year: 8 Mt
+    capacity_high: 8 Mt
 """
 JOB = {"kind": "simulate", "origin": "Xian", "destination": "Baku", "samples": 500}
 
@@ -113,11 +114,20 @@ def test_apikey_create_admin_and_list(tmp_path: Path) -> None:
 
 def test_the_migration_adds_admin_to_existing_keys(tmp_path: Path) -> None:
     """A store made before ownership (schema 0002) upgrades: its keys are not admins."""
+    from alembic import command
+    from alembic.config import Config
+
+    from corridor.store.database import MIGRATIONS
+
     path = tmp_path / "old.sqlite"
     with Store(f"sqlite:///{path}") as store:
         key_id, _ = store.create_api_key("before")
-    with sqlite3.connect(path) as db:  # back to 0002: the column gone, the version noted
-        db.execute("ALTER TABLE api_keys DROP COLUMN admin")
-        db.execute("UPDATE alembic_version SET version_num = '0002'")
+        with store.engine.begin() as conn:  # back to 0002, as a store made before ownership
+            config = Config()
+            config.set_main_option("script_location", str(MIGRATIONS))
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0002")
+    with sqlite3.connect(path) as db:
+        assert "admin" not in [row[1] for row in db.execute("PRAGMA table_info(api_keys)")]
     with Store(f"sqlite:///{path}") as store:
         assert store.list_api_keys()[0]["admin"] is False and not store.is_admin_key(key_id)
