@@ -86,3 +86,35 @@ def test_a_password_on_the_command_line_is_warned_about(tmp_path: Path) -> None:
 def test_store_and_store_file_together_are_refused(tmp_path: Path) -> None:
     result = run("apikey", "list", "--store", "sqlite:///x.sqlite", "--store-file", str(tmp_path / "f"))
     assert result.returncode == 2 and "--store or with --store-file, not both" in result.stderr
+
+
+def test_serve_with_a_store_file_keeps_the_url_out_of_the_process_list(tmp_path: Path) -> None:
+    import socket
+    import time
+    import urllib.request
+
+    url = f"sqlite:///{tmp_path / 'served.sqlite'}"
+    path = tmp_path / "store.url"
+    path.write_text(url + "\n", encoding="utf-8")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("CORRIDOR_STORE")}
+    command = [sys.executable, "-m", "corridor", "serve", "--port", str(port), "--store-file", str(path)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=clean)
+    try:
+        deadline, health = time.monotonic() + 60, None
+        while time.monotonic() < deadline and health is None and process.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as answer:
+                    health = json.loads(answer.read())
+            except OSError:
+                time.sleep(0.2)
+        assert health is not None and health["store"] == url
+        argv = Path(f"/proc/{process.pid}/cmdline").read_bytes().decode().split("\0")
+        assert "--store-file" in argv and not any(url in a for a in argv)
+    finally:
+        process.terminate()
+        process.wait(15)
+        assert process.stderr is not None
+        process.stderr.close()
