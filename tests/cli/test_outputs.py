@@ -147,3 +147,20 @@ def test_route_geojson_to_a_regular_file_still_works(tmp_path: Path) -> None:
     result = run("route", "Almaty", "Poti", "--geojson", str(out))
     assert result.returncode == 0, result.stderr
     assert json.loads(out.read_text(encoding="utf-8"))["type"] == "FeatureCollection"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["compare", "Xian", "Nowhere-at-all", "--geojson"],
+        ["route", "Xian", "Nowhere-at-all", "--geojson"],
+        ["simulate", "Xian", "Nowhere-at-all", "--plot"],
+        ["validate-model", "--kind", "no-such-kind", "--markdown"],
+    ],
+    ids=["compare", "route", "simulate", "validate-model"],
+)
+def test_outputs_are_checked_before_any_work(tmp_path: Path, args: list[str]) -> None:
+    """The output is refused first: the bad place (or kind) after it is never reached."""
+    path = _fifo(tmp_path).rename(tmp_path / ("pipe.png" if "--plot" in args else "pipe.out"))
+    result = run(*args, str(path))
+    assert result.returncode == 2 and f"Cannot write {str(path)!r}: it is a FIFO" in result.stderr, result.stderr

@@ -71,11 +71,14 @@ OUTPUT_SUFFIXES = {
 
 def _check_outputs(outputs: dict[str, Path | None]) -> None:
     from corridor.errors import InvalidOptionError
+    from corridor.io.files import output_path
 
     for name, path in outputs.items():
         kinds = OUTPUT_SUFFIXES[name]
         if path is not None and path.suffix.lower() not in kinds:
             raise InvalidOptionError(f"Cannot write {str(path)!r}: use a {' or '.join(kinds)} file name")
+        if path is not None:
+            output_path(path)  # a regular file or a new name, checked before the assignment runs
 
 
 def _assignment_input(

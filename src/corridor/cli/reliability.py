@@ -159,6 +159,10 @@ def simulate(
         from corridor.errors import InvalidOptionError
 
         raise InvalidOptionError(f"Cannot write {str(plot)!r}: the plot is a .png file")
+    if plot is not None:
+        from corridor.io.files import output_path
+
+        output_path(plot)  # a regular file or a new name, checked before the simulation runs
     trip = plan_trip(net, replace(options, depart=instant))
     with Runner(scheduler, workers, "simulate", sweep=departures is not None, in_process=in_process) as runner:
         if departures is not None:

@@ -22,6 +22,7 @@ from corridor.cli._options import (
     open_network,
 )
 from corridor.cli._output import get_console, money, print_json, write_text_atomic
+from corridor.io.files import output_path
 from corridor.limits import ALTERNATIVES
 
 if TYPE_CHECKING:
@@ -52,6 +53,8 @@ def compare(
     """Compare the best route of each corridor: P50 and P10–P90 days, cost, CO2e, transshipments, borders."""
     from corridor.services.trips import comparison_json
 
+    if geojson is not None:
+        output_path(geojson)  # refused before any work, not after it
     net = open_network(network)
     under = None
     if scenario is not None:
@@ -182,6 +185,8 @@ def route(
     from corridor.reliability.engine import as_datetime
     from corridor.routing import search as routing
 
+    if geojson is not None:
+        output_path(geojson)
     net = open_network(network)
     common: dict[str, Any] = {
         "cargo": cargo,

@@ -32,6 +32,10 @@ def validate_model(
     from corridor.services.validation import validate_model as run
     from corridor.services.validation import validation_json, validation_markdown
 
+    if markdown is not None:
+        from corridor.io.files import output_path
+
+        output_path(markdown)  # refused before the validation runs
     net = open_network(network)
     result = run(net, year=year, kinds=kind)
     if markdown is not None:
