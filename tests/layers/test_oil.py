@@ -255,7 +255,7 @@ def test_cli_json_and_messages() -> None:
     over = _cli("oil", "--volume-mt", "100")
     assert over.returncode == 0 and "cannot be carried" in over.stderr and "SHORTFALL" in over.stdout
     for args, message in (
-        (["--volume-mt", "-5"], "give a volume of 0 or more"),
+        (["--volume-mt", "-5"], "--volume-mt=-5.0 is out of range"),
         (["--volume-mt", "5", "--from", "Tengis"], "Unknown field 'Tengis'. Closest: tengiz"),
         (["--volume-mt", "5", "--avoid", "XX"], "is not a country, system, link or node of the oil layer"),
         (["--volume-mt", "1"], "The contracted minimums of 2024 (BTC (btc) 2.2 Mt, sources turanews-btc-2022"),
