@@ -112,7 +112,8 @@ def test_a_worker_whose_server_stopped_renewing_stops_itself(store_url: str) -> 
     if alive:
         proc.kill()
         proc.join()
-    assert not alive and proc.exitcode == 4, f"exit code {proc.exitcode} after {took:.1f} s"
+    # 4: stopped by its watch; 0: its next progress write was refused and it returned without a result
+    assert not alive and proc.exitcode in (0, 4), f"exit code {proc.exitcode} after {took:.1f} s"
     assert took < 10
     with Store(store_url) as store:
         assert store.count() == 0
