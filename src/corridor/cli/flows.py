@@ -146,7 +146,10 @@ def assign(
         float, typer.Option("--distance-factor", help="Time units per length unit.", **FACTOR.typer())
     ] = 0.0,
     year: Annotated[
-        int | None, typer.Option("--year", help="Year of the dataset's demand table.", **YEAR.typer())
+        int | None,
+        typer.Option(
+            "--year", help="The network and demand of that year (changes.csv; demand from trade).", **YEAR.typer()
+        ),
     ] = None,
     demand_scale: Annotated[
         float, typer.Option("--demand-scale", help="Multiply every demand value.", **DEMAND_SCALE.typer())
@@ -238,7 +241,10 @@ def bottlenecks(
         typer.Option("--demand", help="Demand CSV (origin, destination, commodity, tonnes_per_year[, year, avoid])."),
     ] = None,
     year: Annotated[
-        int | None, typer.Option("--year", help="Year of the dataset's demand table.", **YEAR.typer())
+        int | None,
+        typer.Option(
+            "--year", help="The network and demand of that year (changes.csv; demand from trade).", **YEAR.typer()
+        ),
     ] = None,
     demand_scale: Annotated[
         float, typer.Option("--demand-scale", help="Multiply every demand value.", **DEMAND_SCALE.typer())
