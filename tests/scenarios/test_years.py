@@ -265,3 +265,24 @@ def test_year_options_name_the_years_that_exist(make_dataset: Callable[..., Path
         )
         assert run.returncode == code, run.stderr
         assert (f'"year": {year}' in run.stdout) if code == 0 else ("years with data" in run.stderr)
+
+
+def test_validate_checks_every_years_changes(make_dataset: Callable[..., Path]) -> None:
+    import subprocess
+    import sys
+
+    bad = _change(id="neg", years="2022-2023", change="scale", element="links/b*", field="hours", value="-2")
+    folder = make_dataset(_with_changes([CHANGES[0], bad]))
+    run = subprocess.run(
+        [sys.executable, "-m", "corridor", "validate", str(folder)], capture_output=True, text=True, timeout=300
+    )
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    # the row's problem once, at its line and the value's column, though its pattern names two links in two years
+    assert run.stderr.count("changes.csv:3:value:") == 1, run.stderr
+    good = subprocess.run(
+        [sys.executable, "-m", "corridor", "validate", str(make_dataset(_with_changes(CHANGES)))],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert good.returncode == 0, good.stderr

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from corridor.dataset.observation_records import YearChange
     from corridor.scenarios.sections import Closure
 
-__all__ = ["check_year", "dataset_years", "network_of_year", "with_year", "year_scenario"]
+__all__ = ["check_year", "check_years", "dataset_years", "network_of_year", "with_year", "year_scenario"]
 
 _FILE = "changes.csv"
 
@@ -69,7 +69,8 @@ def year_scenario(network: Network, year: int) -> Scenario:
     sources = sorted({s for _, c in rows for s in c.source})
     found = Problems(_FILE, lines)
     sections = read_sections(doc, network, f"year-{year}", found, has_bases=True)
-    problems.extend(_relabel(p) for p in found.found)
+    # a pattern names several elements: one problem of its row is reported once
+    problems.extend(dict.fromkeys(_relabel(p) for p in found.found))
     if problems:
         raise ScenarioError(problems)
     return Scenario(
@@ -169,11 +170,30 @@ def _relabel(problem: Problem) -> Problem:
     parts = column.split(".")
     if parts[0] in ("set", "scale"):
         column = "field" if len(parts) > 2 else "element"
-        if "unit" in problem.message or "is not" in problem.message:
+        if "unit" in problem.message or "is not" in problem.message or "a scale is" in problem.message:
             column = "value" if len(parts) > 2 else column
     elif parts[0] == "close":
         column = parts[-1] if parts[-1] in ("from", "to") else "element"
     return dataclasses.replace(problem, file=_FILE, column=column or None)
+
+
+def check_years(network: Network) -> None:
+    """Every row of changes.csv applies to the dataset: each year's changes checked as ``year_scenario`` does.
+
+    Raises
+    ------
+    ScenarioError
+        Every problem of every year, once each, with changes.csv, the row's line and its column.
+    """
+    years = sorted({y for change in network.changes for y in change.year_list})
+    problems: list[Problem] = []
+    for year in years:
+        try:
+            year_scenario(network, year)
+        except ScenarioError as error:
+            problems.extend(error.problems)
+    if problems:
+        raise ScenarioError(list(dict.fromkeys(problems)))
 
 
 def with_year(network: Network, scenario: Scenario) -> Scenario:
