@@ -38,6 +38,12 @@ YearOpt = Annotated[
         **YEAR.typer(),
     ),
 ]
+FlowYearOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--year", help="The network and demand of that year (changes.csv; demand from trade).", **YEAR.typer()
+    ),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 VotOpt = Annotated[
     float | None,

@@ -8,9 +8,9 @@ from typing import Annotated, Any
 
 import typer
 
-from corridor.cli._options import JsonOpt, NetworkOpt, open_network
+from corridor.cli._options import FlowYearOpt, JsonOpt, NetworkOpt, open_network
 from corridor.cli._output import get_console, print_json
-from corridor.limits import CAPACITY_SCALE, DEMAND_SCALE, FACTOR, GAP, ITERATIONS, SECONDS, TOP, YEAR
+from corridor.limits import CAPACITY_SCALE, DEMAND_SCALE, FACTOR, GAP, ITERATIONS, SECONDS, TOP
 
 
 def _progress_bar(target_gap: float) -> tuple[Any, Any]:
@@ -145,12 +145,7 @@ def assign(
     distance_factor: Annotated[
         float, typer.Option("--distance-factor", help="Time units per length unit.", **FACTOR.typer())
     ] = 0.0,
-    year: Annotated[
-        int | None,
-        typer.Option(
-            "--year", help="The network and demand of that year (changes.csv; demand from trade).", **YEAR.typer()
-        ),
-    ] = None,
+    year: FlowYearOpt = None,
     demand_scale: Annotated[
         float, typer.Option("--demand-scale", help="Multiply every demand value.", **DEMAND_SCALE.typer())
     ] = 1.0,
@@ -240,12 +235,7 @@ def bottlenecks(
         Path | None,
         typer.Option("--demand", help="Demand CSV (origin, destination, commodity, tonnes_per_year[, year, avoid])."),
     ] = None,
-    year: Annotated[
-        int | None,
-        typer.Option(
-            "--year", help="The network and demand of that year (changes.csv; demand from trade).", **YEAR.typer()
-        ),
-    ] = None,
+    year: FlowYearOpt = None,
     demand_scale: Annotated[
         float, typer.Option("--demand-scale", help="Multiply every demand value.", **DEMAND_SCALE.typer())
     ] = 1.0,
