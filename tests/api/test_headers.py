@@ -3,9 +3,7 @@ from bundled files: they render their operations in Debian's chromium with every
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from corridor.api import Limits, ServiceSettings, create_app
 from corridor.api.middleware import API_SECURITY_POLICY, CONTENT_SECURITY_POLICY
+from fixtures.browser import chromium
 from fixtures.server import Server
 
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
@@ -107,11 +106,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
-    executable = os.environ.get("CORRIDOR_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-    if not executable:
-        if os.environ.get("CORRIDOR_REQUIRE_BROWSER"):
-            pytest.fail("CORRIDOR_REQUIRE_BROWSER is set but no chromium was found (apt-get install chromium)")
-        pytest.skip("no chromium: apt-get install chromium (.ci/run installs it)")
+    executable = chromium()
     with sync_playwright() as p:
         launched = p.chromium.launch(executable_path=executable, headless=True, args=ARGS)
         yield launched

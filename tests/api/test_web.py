@@ -3,27 +3,17 @@ transit-time chart, on a laptop and a tablet screen. A screenshot of each is kep
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from fixtures.browser import chromium
 from fixtures.server import Server
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
-
-
-def _chromium() -> str:
-    found = os.environ.get("CORRIDOR_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-    if not found:
-        if os.environ.get("CORRIDOR_REQUIRE_BROWSER"):
-            pytest.fail("CORRIDOR_REQUIRE_BROWSER is set but no chromium was found (apt-get install chromium)")
-        pytest.skip("no chromium: apt-get install chromium (.ci/run installs it)")
-    return found
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +28,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
-    executable = _chromium()
+    executable = chromium()
     with sync_playwright() as p:
         launched = p.chromium.launch(executable_path=executable, headless=True, args=ARGS)
         yield launched
