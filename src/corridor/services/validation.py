@@ -167,12 +167,11 @@ def _bounds(o: Observation) -> tuple[float, float]:
 class _Model:
     """What the model says for each year, computed once per year and question and then reused."""
 
-    def __init__(self, network: Network, *, samples: int, seed: int) -> None:
+    def __init__(self, network: Network, *, seed: int) -> None:
         from corridor.scenarios.years import dataset_years
 
         self.network = network
         self.years = dataset_years(network)
-        self.samples = samples
         self.seed = seed
         self._networks: dict[int | None, Network] = {}
         self._comparisons: dict[tuple[str, str, int | None, str], Comparison] = {}
@@ -421,7 +420,6 @@ def validate_model(
     *,
     year: int | None = None,
     kinds: Iterable[str] | None = None,
-    samples: int = 2048,
     seed: int = 0,
     progress: Callable[[float, str], object] | None = None,
 ) -> ModelValidation:
@@ -448,7 +446,7 @@ def validate_model(
         )
     everything = (*network.observations, *published_round_trips(network))
     chosen = [o for o in everything if (year is None or o.year == year) and o.kind in wanted]
-    model = _Model(network, samples=samples, seed=seed)
+    model = _Model(network, seed=seed)
     checks = []
     for i, o in enumerate(sorted(chosen, key=lambda x: (x.year, x.kind))):
         if progress is not None:
