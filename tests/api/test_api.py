@@ -294,7 +294,8 @@ def test_jobs_queue_page_cancel_and_limits(tmp_path: Path) -> None:
         _error(c.post(f"/v1/jobs/{ids[0]}/cancel", headers=key), 409, "conflict")
         body = _error(c.get(f"/v1/jobs/{ids[1]}/result"), 409, "conflict")
         assert "queued" in body["message"]
-        _error(c.get("/v1/jobs/nothing"), 404, "not_found")
+        _error(c.get("/v1/jobs/0f8fad5b-d9cb-469f-a165-70867728950e"), 404, "not_found")
+        _error(c.get("/v1/jobs/nothing"), 422, "invalid_request")  # not an id at all
         sweep = {"kind": "sweep", "scenario": "base-2024", "param": "demand.scale=1:2:0.1"}
         error = _error(c.post("/v1/jobs", json=sweep, headers=key), 422, "limit_exceeded")
         assert error["limit"] == "max_sweep_values" and error["value"] == 11
@@ -355,7 +356,8 @@ def test_runs_are_listed_from_the_store(tmp_path: Path, eurasia: Network) -> Non
         page = c.get("/v1/runs").json()
         assert page["total"] == 1 and page["items"][0]["id"] == run_id
         assert c.get(f"/v1/runs/{run_id}").json()["outputs"]["scenario"] == "base-2024"
-        _error(c.get("/v1/runs/nothing"), 404, "not_found")
+        _error(c.get("/v1/runs/0f8fad5b-d9cb-469f-a165-70867728950e"), 404, "not_found")
+        _error(c.get("/v1/runs/nothing"), 422, "invalid_request")
 
 
 def test_postgresql_store(tmp_path: Path) -> None:

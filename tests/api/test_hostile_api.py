@@ -103,14 +103,65 @@ def test_hostile_query_is_422(client: TestClient, path: str, params: dict[str, s
     assert field in body["message"]
 
 
+ODD_IDS = {
+    "nul": "a%00b",
+    "control": "a%01%1Fb",
+    "delete": "a%7F",
+    "newline": "a%0Ab",
+    "long": "x" * 5_000,
+    "dots and spaces": "..%20a.b%20",
+    "upper uuid": "0F8FAD5B-D9CB-469F-A165-70867728950E",
+    "emoji": "%F0%9F%9A%82",
+}
+#: every path or query that takes an id or a name, with the field the refusal names and what it says is allowed
+ID_PLACES = [
+    ("GET", "/v1/jobs/{}", "path.job_id", "is not a job id: a UUID"),
+    ("GET", "/v1/jobs/{}/result", "path.job_id", "is not a job id: a UUID"),
+    ("POST", "/v1/jobs/{}/cancel", "path.job_id", "is not a job id: a UUID"),
+    ("GET", "/v1/runs/{}", "path.run_id", "is not a run id: a UUID"),
+    ("GET", "/v1/scenarios/{}", "path.name", "is not a scenario name: 1 to 64 characters a-z"),
+    ("DELETE", "/v1/scenarios/{}", "path.name", "is not a scenario name: 1 to 64 characters a-z"),
+    ("GET", "/v1/compare?origin=Xian&destination=Duisburg&scenario={}", "query.scenario", "is not a scenario name"),
+    ("GET", "/v1/runs?scenario={}", "query.scenario", "none of them a control character"),
+]
+
+
+@pytest.mark.parametrize("odd", list(ODD_IDS.values()), ids=list(ODD_IDS))
+@pytest.mark.parametrize(("method", "path", "field", "allowed"), ID_PLACES, ids=[f"{m} {p}" for m, p, *_ in ID_PLACES])
+def test_odd_ids_are_422_naming_the_field_without_reaching_the_store(
+    client: TestClient, key: dict[str, str], method: str, path: str, field: str, allowed: str, odd: str
+) -> None:
+    """A NUL byte, a control character or 5,000 characters in an id: 422 naming the field and what it may be, on
+    SQLite and on PostgreSQL (which refuses a NUL byte in text with an error: it was a 503), and the store untouched."""
+    if path.startswith("/v1/runs?") and odd in (ODD_IDS["upper uuid"], ODD_IDS["dots and spaces"], ODD_IDS["emoji"]):
+        response = client.request(method, path.format(odd), headers=key)  # a run's scenario is printable text
+        assert response.status_code == 200 and response.json()["total"] == 0
+        return
+    started = time.perf_counter()
+    response = client.request(method, path.format(odd), headers=key)
+    assert time.perf_counter() - started < 10
+    body = _refused(response, 422, "invalid_request", allowed)
+    assert body["message"].startswith(f"{field}: ") and [d["field"] for d in body["details"]] == [field]
+    assert client.get("/healthz").json()["status"] == "ok"
+
+
 @pytest.mark.parametrize(
-    "path",
-    ["/v1/scenarios/a%00b", "/v1/scenarios/" + "x" * 300, "/v1/scenarios/..%2F..%2Fetc"],
-    ids=["nul", "long", "dots"],
+    ("path", "what"),
+    [
+        ("/v1/jobs/0f8fad5b-d9cb-469f-a165-70867728950e", "No job"),
+        ("/v1/runs/0f8fad5b-d9cb-469f-a165-70867728950e", "No run"),
+        ("/v1/scenarios/never-stored", "No scenario"),
+    ],
 )
-def test_odd_scenario_names_are_404(client: TestClient, key: dict[str, str], path: str) -> None:
-    assert client.get(path).status_code == 404
-    assert client.delete(path, headers=key).status_code in (404, 405)
+def test_well_formed_ids_that_are_not_there_are_404(client: TestClient, path: str, what: str) -> None:
+    _refused(client.get(path), 404, "not_found", what)
+
+
+def test_a_key_whose_id_could_not_exist_is_refused_without_a_lookup(client: TestClient) -> None:
+    for odd in ("cor_" + "f" * 150 + "_secret", "cor_0F8FAD5B_secret", "cor__secret"):
+        _refused(client.get("/v1/jobs", headers={"X-API-Key": odd}), 403, "api_key_invalid", "not valid")
+    store = client.app.state.corridor.store  # type: ignore[attr-defined]
+    assert store.check_api_key("cor_a\x00b_secret") is None and store.check_api_key("cor_\x01_x") is None
 
 
 JOBS = [

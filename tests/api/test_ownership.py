@@ -72,7 +72,7 @@ def test_only_the_owner_or_an_admin_cancels_a_job(client: TestClient) -> None:
     assert client.get(f"/v1/jobs/{first}").json()["status"] == "queued"
     assert client.post(f"/v1/jobs/{first}/cancel", headers=keys["owner"]).json()["status"] == "cancelled"
     assert client.post(f"/v1/jobs/{second}/cancel", headers=keys["admin"]).json()["status"] == "cancelled"
-    assert client.post("/v1/jobs/nothing/cancel", headers=keys["other"]).status_code == 404
+    assert client.post("/v1/jobs/0f8fad5b-d9cb-469f-a165-70867728950e/cancel", headers=keys["other"]).status_code == 404
     # the other key's own job is its own
     own = client.post("/v1/jobs", json=JOB, headers=keys["other"]).json()["id"]
     _forbidden(client.post(f"/v1/jobs/{own}/cancel", headers=keys["owner"]))

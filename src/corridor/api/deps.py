@@ -6,16 +6,20 @@ import asyncio
 import hashlib
 import hmac
 import json
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Header, Query, Request
+from fastapi import Depends, Header, Path, Query, Request
+from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
 from starlette.concurrency import run_in_threadpool
 
 from corridor.api.errors import ComputeTimeout
 from corridor.api.jobs import JobRunner
+from corridor.api.models import SCENARIO_NAME
 from corridor.api.settings import ServiceSettings
 from corridor.errors import AuthError, InvalidOptionError
 from corridor.limits import QUANTITY
@@ -27,18 +31,24 @@ __all__ = [
     "Corridor",
     "Depart",
     "Destination",
+    "JobId",
     "Limit",
     "Offset",
     "Optimize",
     "Origin",
     "Quantity",
     "Reader",
+    "RunId",
+    "RunScenario",
+    "ScenarioName",
+    "ScenarioQuery",
     "ServiceState",
     "State",
     "Writer",
     "check_owner",
     "choice",
     "compute",
+    "identifier",
     "page",
     "reader",
     "service_state",
@@ -154,10 +164,81 @@ def check_owner(state: ServiceState, key_id: str, owner: str | None, what: str) 
     raise AuthError("not_owner", f"{what} belongs to another API key; only that key or an admin key may change it.")
 
 
+# --- ids and names taken from a path or a query -----------------------------------------------------------------------
+
+UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+#: a name to look for among stored runs: printable text (no control character, no NUL, no lone surrogate)
+PRINTABLE = r"^[^\x00-\x1f\x7f-\x9f\ud800-\udfff]{1,200}$"
+
+
+def identifier(what: str, pattern: str, allowed: str) -> AfterValidator:
+    """The check of an id or a name taken from a path or a query, shared by every router, before it reaches the
+    store: a value that does not match ``pattern`` is a 422 ``invalid_request`` naming the field, the value and
+    ``allowed`` (a NUL byte, a control character or 10,000 characters never become a query, which PostgreSQL would
+    refuse with an error rather than find nothing)."""
+    compiled = re.compile(pattern)
+
+    def check(value: str | None) -> str | None:
+        if value is not None and compiled.fullmatch(value) is None:
+            shown = value if len(value) <= 40 else f"{value[:40]}... ({len(value)} characters)"
+            raise PydanticCustomError(
+                "invalid_identifier",
+                "{value} is not {what}: {allowed}",
+                {"value": repr(shown), "what": what, "allowed": allowed},
+            )
+        return value
+
+    return AfterValidator(check)
+
+
+_UUID_ALLOWED = "a UUID as the service gives it (36 characters: lower-case hex digits in groups of 8-4-4-4-12)"
+_NAME_ALLOWED = "1 to 64 characters a-z, 0-9, '_' and '-', starting with a letter or a digit"
+# the pattern is in the OpenAPI document too; the validator gives the message that says what is allowed
+JobId = Annotated[
+    str,
+    Path(description="A job's id (the `id` POST /v1/jobs answers).", json_schema_extra={"pattern": UUID}),
+    identifier("a job id", UUID, _UUID_ALLOWED),
+]
+RunId = Annotated[
+    str,
+    Path(description="A stored run's id (see GET /v1/runs).", json_schema_extra={"pattern": UUID}),
+    identifier("a run id", UUID, _UUID_ALLOWED),
+]
+ScenarioName = Annotated[
+    str,
+    Path(description="A library or stored scenario's name.", json_schema_extra={"pattern": SCENARIO_NAME}),
+    identifier("a scenario name", SCENARIO_NAME, _NAME_ALLOWED),
+]
+ScenarioQuery = Annotated[
+    str | None,
+    Query(
+        description="Times under this scenario's flows (a library or stored scenario).",
+        json_schema_extra={"pattern": SCENARIO_NAME},
+    ),
+    identifier("a scenario name", SCENARIO_NAME, _NAME_ALLOWED),
+]
+RunScenario = Annotated[
+    str | None,
+    Query(
+        description="Only the runs of this scenario (as GET /v1/runs shows it).",
+        json_schema_extra={"pattern": PRINTABLE},
+    ),
+    identifier("a scenario of stored runs", PRINTABLE, "1 to 200 characters, none of them a control character"),
+]
+
+
 # --- query parameters shared by several resources ---------------------------------------------------------------------
 
-Origin = Annotated[str, Query(min_length=1, max_length=120, description="Origin place: name, alias or id.")]
-Destination = Annotated[str, Query(min_length=1, max_length=120, description="Destination place.")]
+Origin = Annotated[
+    str,
+    Query(
+        min_length=1,
+        max_length=120,
+        description="Origin place: a network place (name, alias, id, UN/LOCODE), a city of 15,000 people or more "
+        "anywhere ('Paris, FR'), coordinates ('43.2,76.9') or a UN/LOCODE; off the network, joined by road.",
+    ),
+]
+Destination = Annotated[str, Query(min_length=1, max_length=120, description="Destination place (as the origin).")]
 Cargo = Annotated[str, Query(max_length=10, description="FEU, TEU, t (dry bulk tonnes) or liquid.")]
 Avoid = Annotated[
     str | None,

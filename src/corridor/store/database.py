@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import re
 import secrets
 import threading
 import uuid
@@ -32,6 +33,8 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 #: the key of PostgreSQL's advisory lock that serialises counting and adding or claiming jobs
 _JOBS_LOCK = 0x636F7272
 _MIGRATING = threading.Lock()
+#: what ``secrets.token_hex(4)`` makes: the id part of an API key
+_KEY_ID = re.compile(r"[0-9a-f]{8}")
 
 
 def default_store_url() -> str:
@@ -656,7 +659,8 @@ class Store:
         import sqlalchemy as sa
 
         parts = key.split("_")
-        if len(parts) < 3 or parts[0] != "cor":
+        # the id is looked up: one that could not have been made (a NUL byte, any length) never reaches the store
+        if len(parts) < 3 or parts[0] != "cor" or not _KEY_ID.fullmatch(parts[1]):
             return None
         with self._transaction() as conn:
             row = conn.execute(

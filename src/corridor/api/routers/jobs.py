@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Response
 
-from corridor.api.deps import Limit, Offset, Reader, ServiceState, State, Writer, check_owner, page
+from corridor.api.deps import JobId, Limit, Offset, Reader, ServiceState, State, Writer, check_owner, page
 from corridor.api.jobs import prepare
 from corridor.api.models import JobRequest
 from corridor.errors import ConflictError, LimitError
@@ -54,12 +54,12 @@ def jobs(_: Reader, state: State, status: Status = None, limit: Limit = 50, offs
 
 
 @router.get("/v1/jobs/{job_id}", summary="A job's status and progress")
-def job(_: Reader, state: State, job_id: str) -> dict[str, Any]:
+def job(_: Reader, state: State, job_id: JobId) -> dict[str, Any]:
     return _job_view(state.store.get_job(job_id))
 
 
 @router.get("/v1/jobs/{job_id}/result", summary="A finished job's result")
-def job_result(_: Reader, state: State, job_id: str) -> Response:
+def job_result(_: Reader, state: State, job_id: JobId) -> Response:
     job = state.store.get_job(job_id, with_result=True)
     if job["status"] != "succeeded":
         detail = f": {job['error']}" if job.get("error") else ""
@@ -68,7 +68,7 @@ def job_result(_: Reader, state: State, job_id: str) -> Response:
 
 
 @router.post("/v1/jobs/{job_id}/cancel", summary="Cancel a queued or running job (its key's or by admin)")
-def cancel(key: Writer, state: State, job_id: str) -> dict[str, Any]:
+def cancel(key: Writer, state: State, job_id: JobId) -> dict[str, Any]:
     job = state.store.get_job(job_id)
     check_owner(state, key, job["created_by"], f"Job {job_id}")
     if job["status"] in ("succeeded", "failed", "cancelled"):

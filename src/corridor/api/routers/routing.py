@@ -17,6 +17,7 @@ from corridor.api.deps import (
     Origin,
     Quantity,
     Reader,
+    ScenarioQuery,
     ServiceState,
     State,
     choice,
@@ -40,12 +41,10 @@ async def asked(
     avoid: Avoid = None,
     optimize: Optimize = "generalized",
     depart: Depart = None,
-    scenario: Annotated[
-        str | None,
-        Query(max_length=120, description="Times under this scenario's flows (a library or stored scenario)."),
-    ] = None,
+    scenario: ScenarioQuery = None,
 ) -> tuple[Any, ...]:
     """The query of a comparison, checked, with the places by id and the departure resolved (the cache key)."""
+    from corridor.dataset.anyplace import place_key
     from corridor.reliability.engine import as_datetime
 
     choice(optimize, OPTIMIZE, "optimize")
@@ -55,7 +54,7 @@ async def asked(
         from corridor.api.jobs import load_named
 
         load_named(scenario, net, state.store)  # a bad name is a 4xx before any work
-    return (net.place(origin).id, net.place(destination).id, cargo, quantity, avoid, optimize, instant, scenario)
+    return (place_key(net, origin), place_key(net, destination), cargo, quantity, avoid, optimize, instant, scenario)
 
 
 Asked = Annotated[tuple[Any, ...], Depends(asked)]

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Response
 
-from corridor.api.deps import Limit, Offset, Reader, State, page
+from corridor.api.deps import Limit, Offset, Reader, RunId, RunScenario, State, page
 
 __all__ = ["router"]
 
@@ -18,7 +18,7 @@ router = APIRouter(tags=["runs"])
 def runs(
     _: Reader,
     state: State,
-    scenario: Annotated[str | None, Query(max_length=64)] = None,
+    scenario: RunScenario = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> dict[str, Any]:
@@ -27,5 +27,5 @@ def runs(
 
 
 @router.get("/v1/runs/{run_id}", summary="A stored run: inputs and outputs")
-def run(_: Reader, state: State, run_id: str) -> Response:
+def run(_: Reader, state: State, run_id: RunId) -> Response:
     return Response(json.dumps(state.store.get(run_id), ensure_ascii=False), media_type="application/json")
