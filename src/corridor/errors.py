@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 __all__ = [
+    "AmbiguousPlaceError",
     "AuthError",
     "ConflictError",
     "CorridorError",
@@ -79,6 +80,20 @@ class UnknownPlaceError(KeyError, CorridorError):
 
     def __str__(self) -> str:  # KeyError would repr() the message
         return str(self.args[0])
+
+
+class AmbiguousPlaceError(UnknownPlaceError):
+    """A name that several places bear (two Alexandrias); ``closest`` holds each one's label (``Alexandria, EG``)."""
+
+    def __init__(self, name: str, choices: Sequence[str], *, details: Sequence[str] = ()) -> None:
+        self.name = name
+        self.closest = tuple(choices)
+        listed = "; ".join(details or choices)
+        KeyError.__init__(
+            self,
+            f"Place {name!r} is ambiguous: {listed}. Say which with its country code, e.g. {self.closest[0]!r}, "
+            "or give its coordinates as 'lat,lon'.",
+        )
 
 
 class UnknownElementError(KeyError, CorridorError):

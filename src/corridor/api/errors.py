@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from corridor.errors import (
+    AmbiguousPlaceError,
     AuthError,
     ConflictError,
     CorridorError,
@@ -77,6 +78,8 @@ def corridor_error_response(error: CorridorError) -> JSONResponse:
     if isinstance(error, LimitError):
         extra = {"limit": error.limit, "maximum": error.maximum, "value": error.value}
         return error_response(422, "limit_exceeded", str(error), **extra)
+    if isinstance(error, AmbiguousPlaceError):
+        return error_response(422, "ambiguous_place", str(error), place=error.name, choices=list(error.closest))
     if isinstance(error, UnknownPlaceError):
         return error_response(422, "unknown_place", str(error), place=error.name, closest=list(error.closest))
     if isinstance(error, ScenarioError | DatasetError):

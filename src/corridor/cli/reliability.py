@@ -20,6 +20,7 @@ from corridor.cli._options import (
 )
 from corridor.cli._output import get_console, print_json
 from corridor.cli._runner import Runner
+from corridor.cli.routing import PLACE_HELP
 from corridor.limits import (
     DAYS,
     FERRIES,
@@ -103,8 +104,8 @@ def _plot_reliability(result: Any, path: Path) -> None:
 
 
 def simulate(
-    origin: Annotated[str, typer.Argument(help="Origin place (name, alias or id).")],
-    destination: Annotated[str, typer.Argument(help="Destination place.")],
+    origin: Annotated[str, typer.Argument(help=PLACE_HELP)],
+    destination: Annotated[str, typer.Argument(help="Destination place (as the origin).")],
     corridor: Annotated[str | None, typer.Option("--corridor", help="Keep to one corridor (e.g. middle).")] = None,
     depart: Annotated[
         str | None, typer.Option("--depart", help="Departure date or date-time, UTC (default: today).")

@@ -28,10 +28,15 @@ from corridor.limits import ALTERNATIVES
 if TYPE_CHECKING:
     from corridor.routing.results import Route
 
+PLACE_HELP = (
+    "Origin: a network place (name, alias, id, UN/LOCODE), any city of 15,000 people or more ('Paris, FR'), "
+    "coordinates ('43.2,76.9') or a UN/LOCODE; places off the network are joined by road."
+)
+
 
 def compare(
-    origin: Annotated[str, typer.Argument(help="Origin place (name, alias or id).")],
-    destination: Annotated[str, typer.Argument(help="Destination place.")],
+    origin: Annotated[str, typer.Argument(help=PLACE_HELP)],
+    destination: Annotated[str, typer.Argument(help="Destination place (as the origin).")],
     cargo: CargoOpt = "FEU",
     quantity: QuantityOpt = 1.0,
     avoid: AvoidOpt = None,
@@ -161,8 +166,8 @@ def _legs_table(route: Route, title: str) -> Any:
 
 
 def route(
-    origin: Annotated[str, typer.Argument(help="Origin place (name, alias or id).")],
-    destination: Annotated[str, typer.Argument(help="Destination place.")],
+    origin: Annotated[str, typer.Argument(help=PLACE_HELP)],
+    destination: Annotated[str, typer.Argument(help="Destination place (as the origin).")],
     optimize: OptimizeOpt = "generalized",
     pareto: Annotated[
         bool, typer.Option("--pareto", help="Every route Pareto-optimal in time, cost and CO2e.")

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from corridor.dataset.anyplace import join_places
 from corridor.dataset.avoid import Avoid, parse_avoid
 from corridor.dataset.network import Network
 from corridor.errors import InvalidOptionError, NoRouteError
@@ -161,6 +162,19 @@ def _prepare(
         value_of_time=vot * unit.feu_equivalent * unit.quantity,
         carbon_price=carbon / 1000.0,
     )
+
+
+def _joined(
+    network: Network, origin: str, destination: str, durations: DurationModel | None
+) -> tuple[Network, str, str, DurationModel | None]:
+    """The network with places off it joined by road (see ``corridor.dataset.anyplace``), their ids there, and the
+    duration model (with the same queueing waits) of that network."""
+    joined, start, end = join_places(network, origin, destination)
+    if joined is network or durations is None:
+        return joined, start, end, durations
+    if durations.network is not network:
+        raise InvalidOptionError("The duration model belongs to another network.")
+    return joined, start, end, durations_of(joined).with_congestion(durations.congestion)
 
 
 def _check_objective(optimize: str) -> None:
@@ -408,6 +422,7 @@ def route(
     UnknownPlaceError, InvalidOptionError, NoRouteError
     """
     _check_samples(timing_samples)
+    network, origin, destination, durations = _joined(network, origin, destination, durations)
     q, weights = _weighted(
         network,
         origin,
@@ -470,6 +485,7 @@ def compare(
     wanted = tuple(corridors) if corridors else network.corridor_ids
     for cid in wanted:
         _check_corridor(network, cid)
+    network, origin, destination, durations = _joined(network, origin, destination, durations)
     q = _prepare(
         network,
         origin,
@@ -585,6 +601,7 @@ def pareto(
     The search is exact (multi-objective label setting in compiled code); ``max_labels`` bounds its memory.
     """
     _check_corridor(network, corridor)
+    network, origin, destination, durations = _joined(network, origin, destination, durations)
     q = _prepare(
         network,
         origin,
@@ -673,6 +690,7 @@ def alternatives(
     """The ``k`` best routes that differ in at least one link (Yen's algorithm on the virtual network; not timed)."""
     if k < 1:
         raise InvalidOptionError(f"k must be at least 1, got {k}")
+    network, origin, destination, durations = _joined(network, origin, destination, durations)
     q, weights = _weighted(
         network,
         origin,
@@ -719,6 +737,7 @@ def simulate(
     UnknownPlaceError, NoRouteError, InvalidOptionError
     """
     check_run(samples, seed, deadline_days)
+    network, origin, destination, durations = _joined(network, origin, destination, durations)
     chosen = route(
         network,
         origin,

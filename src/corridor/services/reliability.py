@@ -88,10 +88,14 @@ def plan_trip(network: Network, options: TripOptions) -> PlannedTrip:
     ------
     InvalidOptionError, UnknownPlaceError, NoRouteError
     """
+    from dataclasses import replace
+
+    from corridor.dataset.anyplace import join_places
     from corridor.reliability.engine import plan_route
 
     instant, deadline = trip_times(options)
-    chosen = _best_route(network, options, instant)
+    network, origin, destination = join_places(network, options.origin, options.destination)
+    chosen = _best_route(network, replace(options, origin=origin, destination=destination), instant)
     return PlannedTrip(chosen, plan_route(network, chosen), instant, deadline)
 
 
