@@ -281,10 +281,12 @@ def validate(
     folder: Annotated[Path, typer.Argument(help="Dataset folder to check.")],
 ) -> None:
     """Check a dataset folder and list every problem with file, line and column."""
+    from corridor.appraisal.projects import check_projects
     from corridor.scenarios.years import check_years
 
     net = open_network(folder)
     check_years(net)  # changes.csv: every year's changes apply to the tables
+    check_projects(net)  # projects.csv: every project's changes apply as a scenario's would
     estimated = sum(1 for rec in (*net.places, *net.links, *net.transfers, *net.services) if rec.estimated)
     total = len(net.places) + len(net.links) + len(net.transfers) + len(net.services)
     print(

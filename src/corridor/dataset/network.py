@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from corridor.dataset.layer_records import FiberLink, FiberNode, FiberRtt, OilLink, OilNode
 from corridor.dataset.observation_records import Observation, YearChange
+from corridor.dataset.project_records import Project
 from corridor.dataset.records import (
     Berth,
     Capacity,
@@ -61,6 +62,8 @@ class Network:
     fiber_rtt: tuple[FiberRtt, ...] = ()
     observations: tuple[Observation, ...] = ()
     changes: tuple[YearChange, ...] = ()
+    #: the investments the dataset knows (projects.csv), appraised by ``corridor.appraisal``
+    projects: tuple[Project, ...] = ()
     # the trade model that generates demand by year (corridor.model.trade)
     trade_regions: tuple[TradeRegion, ...] = ()
     trade: tuple[Trade, ...] = ()
@@ -95,6 +98,7 @@ class Network:
             fiber_rtt=tables.fiber_rtt,
             observations=tables.observations,
             changes=tables.changes,
+            projects=tables.projects,
             trade_regions=tables.trade_regions,
             trade=tables.trade,
             trade_mix=tables.trade_mix,

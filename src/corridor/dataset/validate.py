@@ -11,6 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from corridor.dataset.layer_records import FiberLink, FiberNode, FiberRtt, OilLink, OilNode
 from corridor.dataset.observation_records import Observation, YearChange
+from corridor.dataset.project_records import Project
 from corridor.dataset.records import (
     Berth,
     Capacity,
@@ -67,13 +68,14 @@ TABLES: dict[str, type[BaseModel]] = {
     "fiber_rtt.csv": FiberRtt,
     "observations.csv": Observation,
     "changes.csv": YearChange,
+    "projects.csv": Project,
 }
 TABLES.update(TRADE_TABLES)  # the trade model's tables (corridor.dataset.trade_records)
 LAYER_TABLES = frozenset({"oil_nodes.csv", "oil_links.csv", "fiber_nodes.csv", "fiber_links.csv", "fiber_rtt.csv"})
 OPTIONAL_TABLES = (
     frozenset({"services.csv", "capacities.csv", "demand.csv", "weather.csv", "delays.csv", "berths.csv"})
     | LAYER_TABLES
-    | {"observations.csv", "changes.csv"}
+    | {"observations.csv", "changes.csv", "projects.csv"}
     | set(TRADE_TABLES)
 )
 #: What one row of each table is, in messages ("duplicate place 'baku'").
@@ -97,6 +99,7 @@ _ROW_NOUNS = {
     "fiber_rtt.csv": "round-trip record",
     "observations.csv": "observation",
     "changes.csv": "change by year",
+    "projects.csv": "project",
 }
 _ROW_NOUNS.update(TRADE_ROW_NOUNS)
 #: The records of one table, each with its line number (typed by the table, see ``TABLES``).
@@ -136,6 +139,7 @@ class Tables:
     fiber_rtt: tuple[FiberRtt, ...] = ()
     observations: tuple[Observation, ...] = ()
     changes: tuple[YearChange, ...] = ()
+    projects: tuple[Project, ...] = ()
     # the trade model (corridor.dataset.trade_records)
     trade_regions: tuple[TradeRegion, ...] = ()
     trade: tuple[Trade, ...] = ()
