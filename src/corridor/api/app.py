@@ -22,6 +22,7 @@ from corridor._version import __version__
 from corridor.api import errors
 from corridor.api.deps import ServiceState
 from corridor.api.middleware import BodyLimit, security_headers
+from corridor.api.responses import StrictJSONResponse
 from corridor.api.routers import ROUTERS, service
 from corridor.api.settings import ServiceSettings
 from corridor.errors import CorridorError
@@ -55,6 +56,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         docs_url=None,  # served by the service router from bundled files (the CDN one breaks under the CSP)
         redoc_url=None,
         responses=errors.ERRORS,
+        default_response_class=StrictJSONResponse,  # strict JSON: a NaN in a result is null, never a 500
         exception_handlers={
             CorridorError: errors.on_corridor_error,
             RequestValidationError: errors.on_validation,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import json
 import re
 import threading
 from collections import OrderedDict
@@ -20,12 +19,14 @@ from starlette.concurrency import run_in_threadpool
 from corridor.api.errors import ComputeTimeout
 from corridor.api.jobs import JobRunner
 from corridor.api.models import SCENARIO_NAME
+from corridor.api.responses import json_bytes
 from corridor.api.settings import ServiceSettings
 from corridor.errors import AuthError, InvalidOptionError
 from corridor.limits import QUANTITY
 
 __all__ = [
     "OPTIMIZE",
+    "ArriveBy",
     "Avoid",
     "Cargo",
     "Corridor",
@@ -73,7 +74,7 @@ class ServiceState:
         self.network = load_network(settings.network)
         self.store = Store(settings.store)
         self.lanes = link_geometry(self.network)
-        self.geojson = json.dumps(network_geojson(self.network, geometry=self.lanes), ensure_ascii=False).encode()
+        self.geojson = json_bytes(network_geojson(self.network, geometry=self.lanes))
         self.etag = '"' + hashlib.sha256(self.geojson).hexdigest()[:32] + '"'
         self.runner = JobRunner(
             self.store,
@@ -92,7 +93,7 @@ class ServiceState:
             if hit is not None:
                 self.cache.move_to_end(key)
                 return hit
-        body = json.dumps(make(), ensure_ascii=False).encode()
+        body = json_bytes(make())
         with self.cache_lock:  # requests are answered in threads too
             self.cache[key] = body
             while len(self.cache) > CACHE_SIZE:
@@ -253,6 +254,14 @@ Depart = Annotated[
     Query(max_length=40, description="Departure date or date-time (ISO, e.g. 2026-03-01); default: today (UTC)."),
 ]
 Corridor = Annotated[str | None, Query(max_length=40, description="Keep to one corridor.")]
+ArriveBy = Annotated[
+    str | None,
+    Query(
+        max_length=40,
+        description="A deadline (ISO date or date-time, UTC) instead of `depart`: the trip is timed from the latest "
+        "departure that arrives by then at the 90th percentile.",
+    ),
+]
 Limit = Annotated[int, Query(ge=1, le=1000, description="Items per page.")]
 Offset = Annotated[int, Query(ge=0, le=10**9, description="Items skipped.")]
 

@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from corridor.api.responses import StrictJSONResponse
 from corridor.errors import (
     AmbiguousPlaceError,
     AuthError,
@@ -64,7 +65,7 @@ class ComputeTimeout(Exception):
 
 def error_response(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
     """The JSON error answer: ``{"error": {"code": code, "message": message, **extra}}``."""
-    return JSONResponse({"error": {"code": code, "message": message, **extra}}, status_code=status)
+    return StrictJSONResponse({"error": {"code": code, "message": message, **extra}}, status_code=status)
 
 
 def corridor_error_response(error: CorridorError) -> JSONResponse:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import os
 import re
 import secrets
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from corridor.errors import ConflictError, InvalidOptionError, NotFoundError, StoreError
+from corridor.io.jsontext import to_json
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
@@ -187,7 +189,11 @@ class Store:
         self._identity: tuple[int, int] | None = None
         try:
             postgres = parsed.get_backend_name() == "postgresql"
-            self.engine: Engine = sa.create_engine(self.url, future=True, pool_pre_ping=postgres)
+            # JSON columns (job parameters and results, a run's inputs and outputs) are written by the project's
+            # one JSON writer: never NaN or Infinity, which PostgreSQL's json refuses and other readers cannot read
+            self.engine: Engine = sa.create_engine(
+                self.url, future=True, pool_pre_ping=postgres, json_serializer=to_json
+            )
             if parsed.get_backend_name() == "sqlite":
                 sa.event.listen(self.engine, "connect", _sqlite_pragmas)
             with self.engine.begin() as conn:
@@ -275,7 +281,7 @@ class Store:
     def _insert_run(self, conn: Connection, result: ScenarioResult, *, _fail_after_run_row: bool = False) -> str:
         run_id = str(uuid.uuid4())
         outputs = result.to_dict()
-        rows = [
+        rows: list[dict[str, Any]] = [
             {"run_id": run_id, "kind": kind, "key": key, "value": float(value)}
             for kind, mapping in (
                 ("volumes_mt", result.volumes_mt),
@@ -291,6 +297,9 @@ class Store:
             {"run_id": run_id, "kind": "utilization", "key": b["element"], "value": float(b["utilization"])}
             for b in result.bottlenecks
         )
+        # a value that is not finite has no headline value (SQLite would store NaN as NULL and refuse the run);
+        # the outputs keep it, as null
+        rows = [r for r in rows if math.isfinite(r["value"])]
         conn.execute(
             self._runs.insert().values(
                 id=run_id,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Response
@@ -10,6 +9,7 @@ from fastapi import APIRouter, Body, Query, Response
 from corridor.api.deps import JobId, Limit, Offset, Reader, ServiceState, State, Writer, check_owner, page
 from corridor.api.jobs import prepare
 from corridor.api.models import JobRequest
+from corridor.api.responses import json_bytes
 from corridor.errors import ConflictError, LimitError
 
 __all__ = ["router"]
@@ -64,7 +64,7 @@ def job_result(_: Reader, state: State, job_id: JobId) -> Response:
     if job["status"] != "succeeded":
         detail = f": {job['error']}" if job.get("error") else ""
         raise ConflictError(f"Job {job_id} has no result: it is {job['status']}{detail}.")
-    return Response(json.dumps(job["result"], ensure_ascii=False), media_type="application/json")
+    return Response(json_bytes(job["result"]), media_type="application/json")
 
 
 @router.post("/v1/jobs/{job_id}/cancel", summary="Cancel a queued or running job (its key's or by admin)")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi import APIRouter, Response
 
 from corridor.api.deps import Limit, Offset, Reader, RunId, RunScenario, State, page
+from corridor.api.responses import json_bytes
 
 __all__ = ["router"]
 
@@ -28,4 +28,4 @@ def runs(
 
 @router.get("/v1/runs/{run_id}", summary="A stored run: inputs and outputs")
 def run(_: Reader, state: State, run_id: RunId) -> Response:
-    return Response(json.dumps(state.store.get(run_id), ensure_ascii=False), media_type="application/json")
+    return Response(json_bytes(state.store.get(run_id)), media_type="application/json")
