@@ -30,6 +30,14 @@ DepartOpt = Annotated[
     str | None,
     typer.Option("--depart", help="Departure date or date-time, UTC (default: today): waits and weather depend on it."),
 ]
+ArriveByOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--arrive-by",
+        help="A deadline (date or date-time, UTC) instead of --depart: times the trip from the latest departure "
+        "that arrives by then at the 90th percentile.",
+    ),
+]
 YearOpt = Annotated[
     int | None,
     typer.Option(

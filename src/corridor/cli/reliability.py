@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from corridor.cli._options import (
+    ArriveByOpt,
     AvoidOpt,
     CargoOpt,
     InProcessOpt,
@@ -115,6 +116,7 @@ def simulate(
     deadline: Annotated[
         str | None, typer.Option("--deadline", help="Days after departure, or a date: the on-time probability.")
     ] = None,
+    arrive_by: ArriveByOpt = None,
     cargo: CargoOpt = "FEU",
     avoid: AvoidOpt = None,
     optimize: OptimizeOpt = "generalized",
@@ -153,8 +155,13 @@ def simulate(
         samples=samples,
         seed=seed,
         deadline=deadline,
+        arrive_by=arrive_by,
     )
     instant, _ = trip_times(options)
+    if arrive_by is not None and sweep_depart:
+        from corridor.errors import InvalidOptionError
+
+        raise InvalidOptionError("--arrive-by sets one departure: give it without --sweep-depart.")
     departures = _parse_sweep(sweep_depart) if sweep_depart else None
     if plot is not None and plot.suffix.lower() != ".png":
         from corridor.errors import InvalidOptionError
@@ -164,7 +171,7 @@ def simulate(
         from corridor.io.files import output_path
 
         output_path(plot)  # a regular file or a new name, checked before the simulation runs
-    trip = plan_trip(net, replace(options, depart=instant))
+    trip = plan_trip(net, options if arrive_by is not None else replace(options, depart=instant))
     with Runner(scheduler, workers, "simulate", sweep=departures is not None, in_process=in_process) as runner:
         if departures is not None:
             rows = simulate_departures(trip, departures, samples=samples, seed=seed, map_tasks=runner.map_tasks)

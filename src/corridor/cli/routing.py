@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from corridor.cli._options import (
+    ArriveByOpt,
     AvoidOpt,
     CarbonOpt,
     CargoOpt,
@@ -44,6 +45,7 @@ def compare(
     value_of_time: VotOpt = None,
     carbon_price: CarbonOpt = None,
     depart: DepartOpt = None,
+    arrive_by: ArriveByOpt = None,
     scenario: Annotated[
         str | None,
         typer.Option(
@@ -73,6 +75,7 @@ def compare(
         scenario=under,
         year=year,
         depart=depart,
+        arrive_by=arrive_by,
         cargo=cargo,
         quantity=quantity,
         avoid=avoid,
@@ -88,15 +91,22 @@ def compare(
     from rich.table import Table
 
     qty = f"{result.quantity:g} {result.cargo}"
-    when = (result.depart or "")[:10]
+    when = (
+        f"arriving by {_when(result.arrive_by)} at P90, latest departure first"
+        if result.arrive_by
+        else f"departing {(result.depart or '')[:10]}"
+    )
     under_text = f", under {data['scenario']['name']} ({data['scenario']['year']})" if data["scenario"] else ""
     table = Table(
-        title=f"{result.origin} → {result.destination}, {qty}, departing {when}{under_text}, "
+        title=f"{result.origin} → {result.destination}, {qty}, {when}{under_text}, "
         f"best route per corridor by {optimize}"
     )
+    columns = [("corridor", "left"), ("via", "left")]
+    if result.arrive_by:
+        columns.append(("leave by", "left"))
+    columns.append(("arrive P50", "left"))
     for name, justify in (
-        ("corridor", "left"),
-        ("via", "left"),
+        *columns,
         ("days P50", "right"),
         ("P10–P90", "right"),
         ("mean", "right"),
@@ -107,9 +117,12 @@ def compare(
     ):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     for r in result.options:
+        leave = [_when(r.timing.depart)] if result.arrive_by and r.timing else []
         table.add_row(
             r.corridor,
             ", ".join(r.via),
+            *leave,
+            _when(r.arrive_p50),
             f"{r.days:.1f}",
             f"{r.days_low:.1f}–{r.days_high:.1f}",
             f"{r.mean_days:.1f}",
@@ -135,18 +148,26 @@ def compare(
         console.print(f"{cid}: {why}")
 
 
+def _when(iso: str | None) -> str:
+    """An ISO instant as the tables show it: ``2026-03-01 08:00`` (UTC)."""
+    return "" if not iso else iso[:16].replace("T", " ")
+
+
 def _legs_table(route: Route, title: str) -> Any:
     from rich.table import Table
 
     table = Table(title=title)
-    for name in ("from", "to", "mode", "km", "hours", "cost USD", "CO2e kg"):
-        table.add_column(name, justify="left" if name in ("from", "to", "mode") else "right")
-    for leg in route.legs:
+    for name in ("from", "to", "mode", "departs", "arrives", "km", "hours", "cost USD", "CO2e kg"):
+        table.add_column(name, justify="left" if name in ("from", "to", "mode", "departs", "arrives") else "right")
+    times: list[Any] = list(route.leg_times()) or [None] * len(route.legs)
+    for leg, span in zip(route.legs, times, strict=True):
         mode = f"{leg.mode} {leg.gauge}" if leg.gauge else leg.mode
         table.add_row(
             leg.from_place,
             leg.to_place if leg.kind == "move" else "",
             mode,
+            span[0].strftime("%Y-%m-%d %H:%M") if span else "",
+            span[1].strftime("%Y-%m-%d %H:%M") if span else "",
             f"{leg.distance_km:,.0f}" if leg.kind == "move" else "",
             f"{leg.hours:.1f}",
             money(leg.cost_usd),
@@ -156,6 +177,8 @@ def _legs_table(route: Route, title: str) -> Any:
         "total",
         "",
         "",
+        _when(route.depart),
+        _when(route.leg_times()[-1][1].isoformat()) if route.depart and route.legs else "",
         f"{route.distance_km:,.0f}",
         f"{route.hours:.1f}",
         money(route.cost_usd),
@@ -182,6 +205,7 @@ def route(
     value_of_time: VotOpt = None,
     carbon_price: CarbonOpt = None,
     depart: DepartOpt = None,
+    arrive_by: ArriveByOpt = None,
     as_json: JsonOpt = False,
     geojson: Annotated[Path | None, typer.Option("--geojson", help="Also write the route(s) as GeoJSON.")] = None,
     network: NetworkOpt = None,
@@ -204,7 +228,21 @@ def route(
         "value_of_time_usd_per_hour": value_of_time,
         "carbon_price_usd_per_t": carbon_price,
     }
-    if pareto:
+    if arrive_by is not None:
+        if depart is not None or pareto or alternatives > 1:
+            from corridor.errors import InvalidOptionError
+
+            raise InvalidOptionError(
+                "--arrive-by times one route: give it without --depart, --pareto or --alternatives."
+            )
+        common.pop("depart")
+        routes = [
+            routing.latest_departure(
+                net, origin, destination, arrive_by=arrive_by, optimize=optimize, **common, **weights
+            )
+        ]
+        label = optimize
+    elif pareto:
         routes = routing.pareto(net, origin, destination, **common)
         label = "pareto"
     elif alternatives > 1:
@@ -243,10 +281,13 @@ def route(
     for i, r in enumerate(routes, 1):
         head = f"#{i} " if len(routes) > 1 else ""
         spread = (
-            f"P50 {r.days:.1f} days (P10–P90 {r.days_low:.1f}–{r.days_high:.1f}, mean {r.mean_days:.1f})"
+            f"P50 {r.days:.1f} days (P10–P90 {r.days_low:.1f}–{r.days_high:.1f}, mean {r.mean_days:.1f}); "
+            f"arrives {_when(r.arrive_p50)} at P50, {_when(r.arrive_p90)} at P90"
             if r.timing
             else f"{r.days:.1f} days expected"
         )
+        if arrive_by is not None and r.timing:
+            spread = f"latest departure {_when(r.timing.depart)} to arrive by {_when(arrive_by)} at P90; " + spread
         title = (
             f"{head}{r.origin} → {r.destination} ({r.corridor}), by {label}: {spread}, "
             f"{r.transshipments} transshipments, {r.border_crossings} borders"

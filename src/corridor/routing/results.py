@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["Comparison", "Leg", "Route", "TransitTime"]
+
+
+def _iso(when: datetime) -> str:
+    """An instant as ISO 8601 to the minute (``2026-03-01T08:00:00+00:00``)."""
+    return when.replace(second=0, microsecond=0).isoformat()
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +104,39 @@ class Route:
     countries: tuple[str, ...] = ()
     commodity: str = "container"
     timing: TransitTime | None = None  # the simulated distribution, when the route was timed
+    depart: str = ""  # ISO date-time the itinerary's clock starts at (the departure it was chosen for)
+
+    def leg_times(self) -> list[tuple[datetime, datetime]]:
+        """When each leg starts and ends: the departure plus the expected hours of the legs before it and of it.
+
+        Expected times (each element's mean, waits for sailings included), the clock the leg table sums; the
+        percentiles of arrival are in :attr:`arrive_p50` and :attr:`arrive_p90`. Empty without a departure.
+        """
+        if not self.depart:
+            return []
+        clock = datetime.fromisoformat(self.depart)
+        times = []
+        for leg in self.legs:
+            end = clock + timedelta(hours=leg.hours)
+            times.append((clock, end))
+            clock = end
+        return times
+
+    def _arrival(self, days: float) -> str | None:
+        start = self.timing.depart if self.timing else self.depart
+        if not start:
+            return None
+        return _iso(datetime.fromisoformat(start) + timedelta(days=days))
+
+    @property
+    def arrive_p50(self) -> str | None:
+        """The median arrival (ISO, to the minute): the departure plus the median days."""
+        return self._arrival(self.days)
+
+    @property
+    def arrive_p90(self) -> str | None:
+        """The arrival met by nine shipments in ten (ISO, to the minute): the departure plus the P90 days."""
+        return self._arrival(self.p90_days)
 
     @property
     def hours(self) -> float:
@@ -188,6 +227,8 @@ class Route:
             "p90_days": round(self.p90_days, 2),
             "typical_days": round(self.typical_days, 2),
             "depart": self.timing.depart if self.timing else None,
+            "arrive_p50": self.arrive_p50 if self.timing else None,
+            "arrive_p90": self.arrive_p90 if self.timing else None,
             "cost_usd": round(self.cost_usd, 2),
             "co2e_kg": round(self.co2e_kg, 2),
             "co2e_ttw_kg": round(self.co2e_ttw_kg, 2),
@@ -198,20 +239,30 @@ class Route:
             "modes": list(self.modes),
         }
 
+    def legs_dicts(self) -> list[dict[str, Any]]:
+        """Each leg's :meth:`Leg.to_dict` with its expected start and end (``depart_at``, ``arrive_at``, ISO)."""
+        times = self.leg_times()
+        rows = []
+        for i, leg in enumerate(self.legs):
+            row = leg.to_dict()
+            row["depart_at"], row["arrive_at"] = (_iso(times[i][0]), _iso(times[i][1])) if times else (None, None)
+            rows.append(row)
+        return rows
+
     def to_dict(self) -> dict[str, Any]:
-        return {**self.summary(), "legs": [leg.to_dict() for leg in self.legs]}
+        return {**self.summary(), "legs": self.legs_dicts()}
 
     def to_frame(self) -> pd.DataFrame:
         """The legs as a DataFrame, one row per leg."""
         import pandas as pd
 
-        return pd.DataFrame([leg.to_dict() for leg in self.legs])
+        return pd.DataFrame(self.legs_dicts())
 
     def to_geojson(self) -> dict[str, Any]:
         """A GeoJSON FeatureCollection: a LineString per movement, a Point per stop."""
         features = []
-        for i, leg in enumerate(self.legs):
-            props = {"corridor": self.corridor, "sequence": i, **leg.to_dict()}
+        for i, (leg, row) in enumerate(zip(self.legs, self.legs_dicts(), strict=True)):
+            props = {"corridor": self.corridor, "sequence": i, **row}
             if leg.kind == "move":
                 geometry: dict[str, Any] = {
                     "type": "LineString",
@@ -235,10 +286,12 @@ class Comparison:
     options: tuple[Route, ...]
     unavailable: dict[str, str] = field(default_factory=dict)  # corridor -> why there is no route
     depart: str | None = None  # ISO date-time the routes were timed from
+    arrive_by: str | None = None  # ISO deadline: each route was timed from its latest departure that makes it at P90
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "depart": self.depart,
+            **({"arrive_by": self.arrive_by} if self.arrive_by else {}),
             "origin": self.origin,
             "destination": self.destination,
             "cargo": self.cargo,

@@ -9,7 +9,7 @@ import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -45,6 +45,8 @@ __all__ = [
     "blocked_arcs",
     "compare",
     "corridor_paths",
+    "latest_departure",
+    "latest_departures",
     "pareto",
     "parse_avoid",
     "route",
@@ -299,6 +301,7 @@ def _build_route(q: _Query, arcs: Sequence[int], corridor: str | None) -> Route:
         via=tuple(via),
         countries=tuple(countries),
         commodity=q.cargo.commodity,
+        depart=q.depart.isoformat(),
     )
 
 
@@ -757,4 +760,145 @@ def simulate(
         seed=seed,
         deadline_days=deadline_days,
         map_tasks=map_tasks,
+    )
+
+
+#: how far before the deadline the latest departure is looked for
+ARRIVE_BY_WINDOW_DAYS = 365
+#: the resolution of the latest departure
+ARRIVE_BY_STEP_HOURS = 1.0
+
+
+def latest_departure(
+    network: Network,
+    origin: str,
+    destination: str,
+    *,
+    arrive_by: Depart,
+    optimize: Objective | str = "generalized",
+    corridor: str | None = None,
+    cargo: str = "FEU",
+    quantity: float = 1.0,
+    avoid: Avoid | Iterable[str] | str | None = None,
+    value_of_time_usd_per_hour: float | None = None,
+    carbon_price_usd_per_t: float | None = None,
+    durations: DurationModel | None = None,
+    timing_samples: int = TIMING_SAMPLES,
+    seed: int = 0,
+) -> Route:
+    """The route from the latest departure (to the hour) whose 90th percentile of arrival is ``arrive_by`` or
+    earlier, timed from that departure (``Route.timing.depart``).
+
+    The route is the one :func:`route` picks from each departure tried. The departure is found by fixed-point
+    steps (``depart = arrive_by - P90(depart)``), then whole days back until the deadline is met, then bisection
+    to :data:`ARRIVE_BY_STEP_HOURS` between the latest departure that makes it and one a day later that does not.
+    Weather, timetables and seasons make P90 depend on the departure, so a later departure than the one found may
+    also make the deadline; none within a day after it does, at the hour's resolution.
+
+    Raises
+    ------
+    UnknownPlaceError, InvalidOptionError, NoRouteError
+        NoRouteError also when no departure in the :data:`ARRIVE_BY_WINDOW_DAYS` days before ``arrive_by`` makes it.
+    """
+    from datetime import timedelta
+
+    deadline = as_datetime(arrive_by)
+    network, origin, destination, durations = _joined(network, origin, destination, durations)
+    cache: dict[datetime, Route] = {}
+
+    def timed(when: datetime) -> Route:
+        if when not in cache:
+            cache[when] = route(
+                network,
+                origin,
+                destination,
+                optimize=optimize,
+                corridor=corridor,
+                cargo=cargo,
+                quantity=quantity,
+                avoid=avoid,
+                value_of_time_usd_per_hour=value_of_time_usd_per_hour,
+                carbon_price_usd_per_t=carbon_price_usd_per_t,
+                depart=when,
+                durations=durations,
+                timing_samples=timing_samples,
+                seed=seed,
+            )
+        return cache[when]
+
+    def makes_it(when: datetime) -> bool:
+        return when + timedelta(days=timed(when).p90_days) <= deadline
+
+    def hour(when: datetime) -> datetime:
+        return when.replace(minute=0, second=0, microsecond=0)
+
+    earliest = deadline - timedelta(days=ARRIVE_BY_WINDOW_DAYS)
+    when = hour(deadline - timedelta(days=timed(hour(deadline)).p90_days))
+    for _ in range(3):  # P90 changes slowly with the departure: a few fixed-point steps come close
+        nearer = hour(deadline - timedelta(days=timed(when).p90_days))
+        if nearer == when:
+            break
+        when = nearer
+    day = timedelta(days=1)
+    while not makes_it(when):
+        when -= day
+        if when < earliest:
+            raise NoRouteError(
+                f"No departure in the {ARRIVE_BY_WINDOW_DAYS} days before {deadline.isoformat()} arrives by then "
+                f"at the 90th percentile from {origin} to {destination}."
+            )
+    low, high = when, when + day
+    while makes_it(high) and high <= deadline:
+        low, high = high, high + day
+    step = timedelta(hours=ARRIVE_BY_STEP_HOURS)
+    while high - low > step:
+        middle = hour(low + (high - low) / 2)
+        if middle in (low, high):
+            break
+        low, high = (middle, high) if makes_it(middle) else (low, middle)
+    return timed(low)
+
+
+def latest_departures(
+    network: Network,
+    origin: str,
+    destination: str,
+    *,
+    arrive_by: Depart,
+    corridors: Sequence[str] | None = None,
+    **options: Any,
+) -> Comparison:
+    """For each corridor, the route from its latest departure that arrives by ``arrive_by`` at the 90th percentile
+    (see :func:`latest_departure`; ``options`` as there), the latest departure first.
+
+    Raises
+    ------
+    UnknownPlaceError, InvalidOptionError
+    NoRouteError
+        If no corridor has a route.
+    """
+    wanted = tuple(corridors) if corridors else network.corridor_ids
+    for cid in wanted:
+        _check_corridor(network, cid)
+    found: list[Route] = []
+    unavailable: dict[str, str] = {}
+    for cid in wanted:
+        try:
+            found.append(latest_departure(network, origin, destination, arrive_by=arrive_by, corridor=cid, **options))
+        except NoRouteError as error:
+            unavailable[cid] = str(error)
+    if not found:
+        raise NoRouteError(f"No route from {origin} to {destination} arrives by {as_datetime(arrive_by).isoformat()}.")
+    found.sort(key=lambda r: (r.timing.depart if r.timing else "", -r.cost_usd), reverse=True)
+    first = found[0]
+    return Comparison(
+        origin=first.origin,
+        destination=first.destination,
+        cargo=first.cargo,
+        quantity=first.quantity,
+        optimize=str(options.get("optimize", "generalized")),
+        options=tuple(found),
+        unavailable=unavailable,
+        depart=None,
+        arrive_by=as_datetime(arrive_by).isoformat(),
     )

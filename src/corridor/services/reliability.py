@@ -44,6 +44,8 @@ class TripOptions:
     seed: int = 0
     #: days after the departure, or a date: the on-time probability is of arriving by then
     deadline: str | None = None
+    #: a deadline instead of a departure: the trip leaves at the latest departure that makes it at P90
+    arrive_by: date | datetime | str | None = None
 
 
 @dataclass(frozen=True)
@@ -64,8 +66,15 @@ def trip_times(options: TripOptions) -> tuple[datetime, float | None]:
     InvalidOptionError
         For a departure or a deadline that cannot be read, or a deadline not after the departure.
     """
+    from corridor.errors import InvalidOptionError
     from corridor.reliability.engine import as_datetime, deadline_days
 
+    if options.arrive_by is not None:
+        if options.depart is not None or options.deadline is not None:
+            raise InvalidOptionError(
+                "Give --arrive-by alone: it sets the departure (the latest that makes it at P90) and the deadline."
+            )
+        as_datetime(options.arrive_by)  # readable, checked before any routing
     instant = as_datetime(options.depart)
     return instant, deadline_days(options.deadline, instant)
 
@@ -91,12 +100,34 @@ def plan_trip(network: Network, options: TripOptions) -> PlannedTrip:
     from dataclasses import replace
 
     from corridor.dataset.anyplace import join_places
-    from corridor.reliability.engine import plan_route
+    from corridor.reliability.engine import as_datetime, plan_route
 
     instant, deadline = trip_times(options)
     network, origin, destination = join_places(network, options.origin, options.destination)
-    chosen = _best_route(network, replace(options, origin=origin, destination=destination), instant)
+    options = replace(options, origin=origin, destination=destination)
+    if options.arrive_by is not None:
+        chosen = _latest_route(network, options)
+        assert chosen.timing is not None
+        instant = datetime.fromisoformat(chosen.timing.depart)
+        deadline = (as_datetime(options.arrive_by) - instant).total_seconds() / 86_400.0
+    else:
+        chosen = _best_route(network, options, instant)
     return PlannedTrip(chosen, plan_route(network, chosen), instant, deadline)
+
+
+def _latest_route(network: Network, options: TripOptions) -> Route:
+    from corridor.routing.search import latest_departure
+
+    return latest_departure(
+        network,
+        options.origin,
+        options.destination,
+        arrive_by=options.arrive_by,
+        corridor=options.corridor,
+        cargo=options.cargo,
+        avoid=options.avoid,
+        optimize=options.optimize,
+    )
 
 
 def _best_route(network: Network, options: TripOptions, depart: datetime) -> Route:

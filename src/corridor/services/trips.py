@@ -71,6 +71,7 @@ def compare_trip(
     under: ScenarioTimes | None = None,
     year: int | None = None,
     depart: date | datetime | str | None = None,
+    arrive_by: date | datetime | str | None = None,
     cargo: str = "FEU",
     quantity: float = 1.0,
     avoid: Iterable[str] | str | None = None,
@@ -83,8 +84,9 @@ def compare_trip(
 
     With ``year``, the network as it stood that year (changes.csv) and, without ``depart``, a departure on 15 June
     of it; a scenario then runs on that year's demand. ``under`` gives a scenario's times already found (for many
-    trips under one scenario). Returns the comparison and, for a scenario, what it was
-    computed under (network, year, over-capacity elements).
+    trips under one scenario). With ``arrive_by`` instead of ``depart``, each corridor's route is timed from its
+    latest departure that arrives by then at the 90th percentile (``corridor.routing.search.latest_departures``).
+    Returns the comparison and, for a scenario, what it was computed under (network, year, over-capacity elements).
 
     Raises
     ------
@@ -93,15 +95,18 @@ def compare_trip(
     """
     import dataclasses
 
+    from corridor.errors import InvalidOptionError
     from corridor.reliability.engine import as_datetime
-    from corridor.routing.search import compare
+    from corridor.routing.search import compare, latest_departures
     from corridor.scenarios.years import check_year, network_of_year
 
+    if arrive_by is not None and depart is not None:
+        raise InvalidOptionError("Give a departure or a deadline to arrive by, not both.")
     if year is not None:
         check_year(network, year)
-        if depart is None:
+        if depart is None and arrive_by is None:
             depart = date(year, 6, 15)
-    instant = as_datetime(depart)
+    instant = as_datetime(depart if arrive_by is None else arrive_by)
     if scenario is not None and year is not None:
         scenario = dataclasses.replace(scenario, year=year)
     if under is None and scenario is not None:
@@ -112,21 +117,19 @@ def compare_trip(
         net = network_of_year(network, year, on=instant.date())
     else:
         net = network
-    comparison = compare(
-        net,
-        origin,
-        destination,
-        cargo=cargo,
-        quantity=quantity,
-        avoid=avoid,
-        optimize=optimize,
-        corridors=tuple(corridors) if corridors else None,
-        value_of_time_usd_per_hour=value_of_time_usd_per_hour,
-        carbon_price_usd_per_t=carbon_price_usd_per_t,
-        depart=instant,
-        durations=None if under is None else under.durations,
-    )
-    return comparison, under
+    options: dict[str, Any] = {
+        "cargo": cargo,
+        "quantity": quantity,
+        "avoid": avoid,
+        "optimize": optimize,
+        "corridors": tuple(corridors) if corridors else None,
+        "value_of_time_usd_per_hour": value_of_time_usd_per_hour,
+        "carbon_price_usd_per_t": carbon_price_usd_per_t,
+        "durations": None if under is None else under.durations,
+    }
+    if arrive_by is not None:
+        return latest_departures(net, origin, destination, arrive_by=instant, **options), under
+    return compare(net, origin, destination, depart=instant, **options), under
 
 
 def comparison_json(

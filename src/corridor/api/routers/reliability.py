@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from corridor.api.deps import (
     OPTIMIZE,
+    ArriveBy,
     Avoid,
     Cargo,
     Corridor,
@@ -43,6 +44,7 @@ async def simulate(
     seed: Annotated[int, Query(**SEED.query())] = 0,
     depart: Annotated[str | None, Query(max_length=40, description="Departure date, UTC.")] = None,
     deadline: Annotated[str | None, Query(max_length=40, description="Days after departure, or a date.")] = None,
+    arrive_by: ArriveBy = None,
 ) -> dict[str, Any]:
     from corridor.api.jobs import clean
     from corridor.services.reliability import TripOptions, simulate_trip, simulation_json
@@ -62,6 +64,7 @@ async def simulate(
         samples=samples,
         seed=seed,
         deadline=deadline,
+        arrive_by=arrive_by,
     )
     result: dict[str, Any] = await compute(state, lambda: clean(simulation_json(simulate_trip(state.network, options))))
     return result

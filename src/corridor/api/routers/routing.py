@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from corridor.api.deps import (
     OPTIMIZE,
+    ArriveBy,
     Avoid,
     Cargo,
     Corridor,
@@ -23,7 +24,7 @@ from corridor.api.deps import (
     choice,
     compute,
 )
-from corridor.errors import LimitError
+from corridor.errors import InvalidOptionError, LimitError
 from corridor.limits import ALTERNATIVES
 from corridor.services.mapdata import with_link_geometry
 
@@ -42,6 +43,7 @@ async def asked(
     optimize: Optimize = "generalized",
     depart: Depart = None,
     scenario: ScenarioQuery = None,
+    arrive_by: ArriveBy = None,
 ) -> tuple[Any, ...]:
     """The query of a comparison, checked, with the places by id and the departure resolved (the cache key)."""
     from corridor.dataset.anyplace import place_key
@@ -49,12 +51,25 @@ async def asked(
 
     choice(optimize, OPTIMIZE, "optimize")
     net = state.network
-    instant = as_datetime(depart).isoformat()
+    if arrive_by is not None and depart is not None:
+        raise InvalidOptionError("Give depart or arrive_by, not both.")
+    instant = as_datetime(depart).isoformat() if arrive_by is None else None
+    deadline = None if arrive_by is None else as_datetime(arrive_by).isoformat()
     if scenario is not None:
         from corridor.api.jobs import load_named
 
         load_named(scenario, net, state.store)  # a bad name is a 4xx before any work
-    return (place_key(net, origin), place_key(net, destination), cargo, quantity, avoid, optimize, instant, scenario)
+    return (
+        place_key(net, origin),
+        place_key(net, destination),
+        cargo,
+        quantity,
+        avoid,
+        optimize,
+        instant,
+        scenario,
+        deadline,
+    )
 
 
 Asked = Annotated[tuple[Any, ...], Depends(asked)]
@@ -63,7 +78,7 @@ Asked = Annotated[tuple[Any, ...], Depends(asked)]
 def _comparison(state: ServiceState, args: tuple[Any, ...]) -> Any:
     from corridor.services.trips import comparison_json
 
-    origin, destination, cargo, quantity, avoid, optimize, depart, scenario = args
+    origin, destination, cargo, quantity, avoid, optimize, depart, scenario, arrive_by = args
     under = None
     if scenario is not None:
         from corridor.api.jobs import load_named
@@ -75,6 +90,7 @@ def _comparison(state: ServiceState, args: tuple[Any, ...]) -> Any:
         destination,
         scenario=under,
         depart=depart,
+        arrive_by=arrive_by,
         cargo=cargo,
         quantity=quantity,
         avoid=avoid,
@@ -110,6 +126,7 @@ async def route(
     optimize: Optimize = "generalized",
     corridor: Corridor = None,
     depart: Depart = None,
+    arrive_by: ArriveBy = None,
     alternatives: Annotated[int, Query(**ALTERNATIVES.query(), description="The K best distinct routes.")] = 1,
     pareto: Annotated[bool, Query(description="Every Pareto-optimal route in time, cost and CO2e.")] = False,
 ) -> dict[str, Any]:
@@ -119,6 +136,8 @@ async def route(
     choice(optimize, OPTIMIZE, "optimize")
     from corridor.reliability.engine import as_datetime
 
+    if arrive_by is not None and (depart is not None or pareto or alternatives > 1):
+        raise InvalidOptionError("arrive_by times one route: give it without depart, pareto or alternatives.")
     common: dict[str, Any] = {
         "cargo": cargo,
         "quantity": quantity,
@@ -126,9 +145,31 @@ async def route(
         "corridor": corridor,
         "depart": as_datetime(depart),
     }
+    if arrive_by is not None:
+        deadline = as_datetime(arrive_by)
+        return await compute(state, lambda: _latest(state, origin, destination, optimize, deadline, **common))
     return await compute(
         state, lambda: _routes(state, origin, destination, optimize, alternatives=alternatives, pareto=pareto, **common)
     )
+
+
+def _latest(
+    state: ServiceState, origin: str, destination: str, optimize: str, arrive_by: Any, **common: Any
+) -> dict[str, Any]:
+    """The answer of ``GET /v1/route?arrive_by=``: the route from the latest departure that makes it at P90."""
+    from corridor.routing.search import latest_departure
+
+    common.pop("depart")
+    found = latest_departure(state.network, origin, destination, arrive_by=arrive_by, optimize=optimize, **common)
+    return {
+        "origin": found.origin,
+        "destination": found.destination,
+        "cargo": found.cargo,
+        "quantity": found.quantity,
+        "optimize": optimize,
+        "arrive_by": arrive_by.isoformat(),
+        "routes": [found.to_dict()],
+    }
 
 
 def _routes(
