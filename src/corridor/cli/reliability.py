@@ -210,6 +210,11 @@ def _print_sweep(route: Any, rows: list[dict[str, Any]]) -> None:
     get_console().print(table)
 
 
+def _departure(when: Any) -> str:
+    """A departure as the header shows it: the date, and the hour when it is not midnight (UTC)."""
+    return f"{when:%Y-%m-%d %H:%M} UTC" if (when.hour, when.minute) != (0, 0) else when.date().isoformat()
+
+
 def _print_reliability(result: Any, top: int) -> None:
     from rich.table import Table
 
@@ -217,7 +222,7 @@ def _print_reliability(result: Any, top: int) -> None:
     console = get_console()
     console.print(
         f"{route.origin} → {route.destination} ({result.corridor}) via {', '.join(route.via)}; departing "
-        f"{result.depart.date().isoformat()}; {result.samples:,} samples, seed {result.seed}"
+        f"{_departure(result.depart)}; {result.samples:,} samples, seed {result.seed}"
     )
     summary = Table(show_header=True)
     for name in ("mean days", "P50", "P90", "P95", "min–max", "expected (routing)", "on time"):
@@ -230,7 +235,7 @@ def _print_reliability(result: Any, top: int) -> None:
         f"{result.p95_days:.1f}",
         f"{result.days.min():.1f}–{result.days.max():.1f}",
         f"{route.days:.1f}",
-        "-" if on_time is None else f"{on_time:.1%} within {result.deadline_days:g} d",
+        "-" if on_time is None else f"{on_time:.1%} within {result.deadline_days:.4g} d",
     )
     console.print(summary)
     drivers = Table(title="What drives the spread (share of the variance of door-to-door time)")
