@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from corridor.cli import demand, flows, layers, reliability, routing, scenarios, service, validation
+from corridor.cli import appraisal, demand, flows, layers, reliability, routing, scenarios, service, validation
 
 __all__ = ["app", "main"]
 
@@ -35,6 +35,7 @@ app.command()(reliability.simulate)
 app.command()(reliability.fleet)
 app.command()(scenarios.calibrate)
 app.command(name="validate-model")(validation.validate_model)
+app.command()(appraisal.appraise)
 app.command()(layers.oil)
 app.command()(layers.latency)
 app.command()(layers.resilience)

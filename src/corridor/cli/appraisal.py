@@ -1,0 +1,106 @@
+"""Commands ``appraise``, ``portfolio`` and ``centres``: which investments pay, what a budget buys, where centres go."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from corridor.cli._options import JsonOpt, NetworkOpt, open_network
+from corridor.cli._output import get_console, print_json
+from corridor.limits import SEED, YEAR
+
+__all__ = ["appraise"]
+
+
+def _years(text: str | None) -> tuple[int, ...] | None:
+    """The anchor years of ``--years 2030,2035``."""
+    if text is None:
+        return None
+    from corridor.errors import InvalidOptionError
+
+    try:
+        return tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise InvalidOptionError(f"--years {text!r} is not a list of years such as 2030,2035.") from None
+
+
+def appraise(
+    target: Annotated[str, typer.Argument(help="A project of projects.csv, a library scenario or a scenario file.")],
+    horizon: Annotated[
+        int, typer.Option("--horizon", help="Last year of the reference period.", **YEAR.typer())
+    ] = 2050,
+    discount: Annotated[
+        str, typer.Option("--discount", help="Social discount rate a year: 6% or 0.06 (DG REGIO: 3% or 5%).")
+    ] = "6%",
+    years: Annotated[
+        str | None,
+        typer.Option("--years", help="Years whose equilibria are run and interpolated (default 2030,2035)."),
+    ] = None,
+    samples: Annotated[
+        int, typer.Option("--samples", help="Monte Carlo draws of the uncertain inputs (0: none).", min=0, max=100_000)
+    ] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the Monte Carlo draws.", **SEED.typer())] = 0,
+    as_json: JsonOpt = False,
+    network: NetworkOpt = None,
+) -> None:
+    """Cost-benefit analysis of a project or scenario against the case without it (EU DG REGIO CBA guide, 2014):
+    benefits by year, NPV, BCR, EIRR, payback, Monte Carlo ranges and a tornado of what drives the NPV."""
+    from corridor.appraisal.options import parse_rate
+    from corridor.services.appraisal import ANCHOR_YEARS, appraise_target
+
+    rate = parse_rate(discount)
+    anchors = _years(years) or ANCHOR_YEARS
+    net = open_network(network)
+    result = appraise_target(
+        net, target, horizon=horizon, discount_rate=rate, years=anchors, samples=samples, seed=seed
+    )
+    data = result.to_dict()
+    if as_json:
+        print_json(data)
+        return
+    _print_appraisal(data)
+
+
+def _musd(value: float | None) -> str:
+    return "-" if value is None else f"{value / 1e6:,.1f}"
+
+
+def _print_appraisal(data: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    console = get_console()
+    table = Table(title=f"{data['name']}: cash flows, USD million (discounted to {data['discounted_to']})")
+    columns = ("year", "capex", "opex", "cost_savings", "time_savings", "reliability", "induced", "operators", "co2e")
+    for column in (*columns, "residual_value", "net"):
+        table.add_column(column.replace("_", " "), justify="right")
+    for row in data["years"]:
+        table.add_row(str(row["year"]), *(_musd(row[c]) for c in (*columns[1:], "residual_value", "net")))
+    console.print(table)
+    eirr = data["eirr"]
+    console.print(
+        f"NPV USD {_musd(data['npv_usd'])} million at {100 * data['discount_rate']:g}% to {data['horizon']}; "
+        f"BCR {data['bcr'] if data['bcr'] is not None else '-'}; "
+        f"EIRR {'-' if eirr is None else f'{100 * eirr:.1f}%'}; payback {data['payback_year'] or 'none'}"
+    )
+    ranges = data["ranges"]
+    if ranges:
+        npv = ranges["npv_usd"]
+        console.print(
+            f"Monte Carlo ({ranges['samples']['value']:.0f} draws): NPV P10 {_musd(npv['p10'])}, "
+            f"P50 {_musd(npv['p50'])}, P90 {_musd(npv['p90'])} USD million; "
+            f"P(NPV < 0) {ranges['probability_npv_negative']['value']:.0%}"
+        )
+    tornado = Table(title="Tornado: NPV (USD million) at each input's low and high, the others central")
+    for column in ("input", "low", "high", "NPV at low", "NPV at high", "swing"):
+        tornado.add_column(column, justify="left" if column == "input" else "right")
+    for t in data["tornado"]:
+        tornado.add_row(
+            str(t["input"]),
+            f"{t['low']:g}",
+            f"{t['high']:g}",
+            _musd(t["npv_at_low_usd"]),
+            _musd(t["npv_at_high_usd"]),
+            _musd(t["swing_usd"]),
+        )
+    console.print(tornado)

@@ -1,0 +1,59 @@
+"""``corridor appraise`` on the toy dataset: the project's effects from two equilibria, JSON, and bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import corridor
+from corridor.services.appraisal import appraise_target
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "corridor", *args], capture_output=True, text=True, timeout=120)
+
+
+def test_appraise_a_toy_project(toy_projects: Path) -> None:
+    result = run("appraise", "port-upgrade", "--network", str(toy_projects), "--years", "2024", "--samples", "50",
+                 "--horizon", "2040", "--discount", "5%", "--json")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["name"] == "port-upgrade" and data["discount_rate"] == 0.05 and data["horizon"] == 2040
+    years = data["years"]
+    assert [y["year"] for y in years] == list(range(2022, 2041))
+    assert years[0]["capex"] == pytest.approx(5e6) and years[1]["capex"] == pytest.approx(5e6)  # 10 over 2 years
+    assert all(y["benefits"] == 0 for y in years[:2])  # opens in 2024
+    assert data["pv_costs_usd"] > 0 and data["ranges"]["samples"]["value"] == 50
+    pv = sum(y["net"] * y["discount_factor"] for y in years)
+    assert data["npv_usd"] == pytest.approx(pv, rel=1e-4, abs=1.0)
+    assert {t["input"] for t in data["tornado"]} >= {"capex", "opex", "demand"}
+    (effects,) = data["effects"]
+    assert effects["year"] == 2024 and effects["commodities"]["container"]["tonnes"] == 120000
+
+
+def test_a_counterfactual_gives_the_project_its_benefits(toy_net: corridor.Network) -> None:
+    """The ferry at 14 sailings a week against 3.5 without it: shippers on corridor x save hours, x gains tonnes."""
+    result = appraise_target(toy_net, "ferry-back", years=(2024,), samples=0)
+    (effects,) = result.effects
+    assert effects["commodities"]["container"]["tonne_hours"] > 0
+    assert effects["volumes_with_mt"]["x"] > effects["volumes_without_mt"]["x"]
+    assert result.pv_benefits_usd != 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["nope"], "Unknown project or scenario 'nope'; projects: port-upgrade, ferry-back"),
+        (["port-upgrade", "--discount", "-3%"], "discount rate '-3%' is not a rate from 0"),
+        (["port-upgrade", "--years", "2019"], "No data for year 2019"),
+        (["port-upgrade", "--years", "twenty"], "--years 'twenty' is not a list of years"),
+    ],
+)
+def test_bad_input_exits_2_with_a_message(toy_projects: Path, args: list[str], message: str) -> None:
+    result = run("appraise", *args, "--network", str(toy_projects), "--samples", "0")
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
