@@ -53,6 +53,14 @@ FlowYearOpt = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--output",
+        help="Also write the result to FILE, in the format of its extension: .csv (the main table), .xlsx (every "
+        "table, one sheet each), .parquet (the main table), .json (as --json) or .geojson.",
+    ),
+]
 VotOpt = Annotated[
     float | None,
     typer.Option(

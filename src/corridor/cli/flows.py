@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from corridor.cli._options import FlowYearOpt, JsonOpt, NetworkOpt, open_network
+from corridor.cli._options import FlowYearOpt, JsonOpt, NetworkOpt, OutputOpt, open_network
 from corridor.cli._output import get_console, print_json
 from corridor.limits import CAPACITY_SCALE, DEMAND_SCALE, FACTOR, GAP, ITERATIONS, SECONDS, TOP
 
@@ -161,6 +161,7 @@ def assign(
     ] = None,
     plot: Annotated[Path | None, typer.Option("--plot", help="Write the convergence plot (.png).")] = None,
     geojson: Annotated[Path | None, typer.Option("--geojson", help="Write a map-ready flow file (GeoJSON).")] = None,
+    output: OutputOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Equilibrium flow assignment on a TNTP network or a corridor network (volume-delay on capacities)."""
@@ -172,8 +173,14 @@ def assign(
         raise InvalidOptionError(f"Unknown algorithm {algorithm!r}; valid: {', '.join(ALGORITHMS)}")
     outputs = {"plot": plot, "flows": flows, "elements": elements, "convergence": convergence, "geojson": geojson}
     _check_outputs(outputs)
+    if output is not None:
+        from corridor.io.export import export_format
+
+        export_format(output)
     flow_net = _assignment_input(tntp, demand, network, year, (demand_scale, capacity_scale))
-    if geojson is not None and flow_net.node_xy is None:
+    if flow_net.node_xy is None and (
+        geojson is not None or (output is not None and output.suffix.lower() == ".geojson")
+    ):
         raise InvalidOptionError(f"Network {flow_net.name!r} has no node coordinates, so no map can be drawn")
     solver = SolverOptions(
         algorithm=algorithm,
@@ -187,6 +194,11 @@ def assign(
     result = _solve_with_bar(flow_net, solver)
     _write_outputs(result, outputs)
     summary = assignment_summary(result, corridor=tntp is None)
+    if output is not None:
+        from corridor.io.export import write_export
+        from corridor.services.exports import assignment_export
+
+        write_export(output, assignment_export(result, summary))
     if as_json:
         print_json(summary)
         return

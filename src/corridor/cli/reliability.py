@@ -15,6 +15,7 @@ from corridor.cli._options import (
     JsonOpt,
     NetworkOpt,
     OptimizeOpt,
+    OutputOpt,
     SchedulerOpt,
     WorkersOpt,
     open_network,
@@ -130,6 +131,7 @@ def simulate(
     workers: WorkersOpt = None,
     in_process: InProcessOpt = False,
     as_json: JsonOpt = False,
+    output: OutputOpt = None,
     network: NetworkOpt = None,
 ) -> None:
     """Door-to-door time distribution of the best route: P50, P90, P95, on-time probability, tail drivers."""
@@ -171,18 +173,33 @@ def simulate(
         from corridor.io.files import output_path
 
         output_path(plot)  # a regular file or a new name, checked before the simulation runs
+    if output is not None:
+        from corridor.io.export import export_format
+
+        export_format(output, geojson=departures is None, what="a sweep of departures")
     trip = plan_trip(net, options if arrive_by is not None else replace(options, depart=instant))
     with Runner(scheduler, workers, "simulate", sweep=departures is not None, in_process=in_process) as runner:
         if departures is not None:
             rows = simulate_departures(trip, departures, samples=samples, seed=seed, map_tasks=runner.map_tasks)
+            swept = {"corridor": trip.route.corridor, "samples": samples, "seed": seed, "runs": rows}
+            if output is not None:
+                from corridor.io.export import write_export
+                from corridor.services.exports import sweep_export
+
+                write_export(output, sweep_export(swept))
             if as_json:
-                print_json({"corridor": trip.route.corridor, "samples": samples, "seed": seed, "runs": rows})
+                print_json(swept)
                 return
             _print_sweep(trip.route, rows)
             return
         result = simulate_planned(trip, samples=samples, seed=seed, map_tasks=runner.map_tasks)
     if plot is not None:
         _plot_reliability(result, plot)
+    if output is not None:
+        from corridor.io.export import write_export
+        from corridor.services.exports import simulation_export
+
+        write_export(output, simulation_export(result, result.to_dict(), top=top))
     if as_json:
         print_json(result.to_dict())
         return

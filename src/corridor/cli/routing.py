@@ -17,6 +17,7 @@ from corridor.cli._options import (
     JsonOpt,
     NetworkOpt,
     OptimizeOpt,
+    OutputOpt,
     QuantityOpt,
     VotOpt,
     YearOpt,
@@ -55,6 +56,7 @@ def compare(
     year: YearOpt = None,
     as_json: JsonOpt = False,
     geojson: Annotated[Path | None, typer.Option("--geojson", help="Also write the routes as GeoJSON.")] = None,
+    output: OutputOpt = None,
     network: NetworkOpt = None,
 ) -> None:
     """Compare the best route of each corridor: P50 and P10–P90 days, cost, CO2e, transshipments, borders."""
@@ -62,6 +64,10 @@ def compare(
 
     if geojson is not None:
         output_path(geojson)  # refused before any work, not after it
+    if output is not None:
+        from corridor.io.export import export_format
+
+        export_format(output)
     net = open_network(network)
     under = None
     if scenario is not None:
@@ -85,6 +91,11 @@ def compare(
     )
     if geojson is not None:
         write_text_atomic(geojson, json.dumps(result.to_geojson(), ensure_ascii=False))
+    if output is not None:
+        from corridor.io.export import write_export
+        from corridor.services.exports import comparison_export
+
+        write_export(output, comparison_export(data, result))
     if as_json:
         print_json(data)
         return
@@ -188,6 +199,35 @@ def _legs_table(route: Route, title: str) -> Any:
     return table
 
 
+def _find_routes(
+    net: Any, origin: str, destination: str, asked: dict[str, Any], *, depart_given: bool, **options: Any
+) -> tuple[list[Any], str]:
+    """The routes ``corridor route`` shows, and how they were chosen: from the latest departure for a deadline,
+    the Pareto set, K alternatives, or the best route."""
+    from corridor.routing import search as routing
+
+    optimize, arrive_by = asked["optimize"], asked["arrive_by"]
+    weights = {k: options.pop(k) for k in ("value_of_time_usd_per_hour", "carbon_price_usd_per_t")}
+    if arrive_by is not None:
+        if depart_given or asked["pareto"] or asked["alternatives"] > 1:
+            from corridor.errors import InvalidOptionError
+
+            raise InvalidOptionError(
+                "--arrive-by times one route: give it without --depart, --pareto or --alternatives."
+            )
+        options.pop("depart")
+        found = routing.latest_departure(
+            net, origin, destination, arrive_by=arrive_by, optimize=optimize, **options, **weights
+        )
+        return [found], optimize
+    if asked["pareto"]:
+        return routing.pareto(net, origin, destination, **options), "pareto"
+    if asked["alternatives"] > 1:
+        k = asked["alternatives"]
+        return routing.alternatives(net, origin, destination, k=k, optimize=optimize, **options, **weights), optimize
+    return [routing.route(net, origin, destination, optimize=optimize, **options, **weights)], optimize
+
+
 def route(
     origin: Annotated[str, typer.Argument(help=PLACE_HELP)],
     destination: Annotated[str, typer.Argument(help="Destination place (as the origin).")],
@@ -208,14 +248,18 @@ def route(
     arrive_by: ArriveByOpt = None,
     as_json: JsonOpt = False,
     geojson: Annotated[Path | None, typer.Option("--geojson", help="Also write the route(s) as GeoJSON.")] = None,
+    output: OutputOpt = None,
     network: NetworkOpt = None,
 ) -> None:
     """The itinerary leg by leg (expected hours): the best route, the Pareto set, or K alternatives."""
     from corridor.reliability.engine import as_datetime
-    from corridor.routing import search as routing
 
     if geojson is not None:
         output_path(geojson)
+    if output is not None:
+        from corridor.io.export import export_format
+
+        export_format(output)
     net = open_network(network)
     common: dict[str, Any] = {
         "cargo": cargo,
@@ -228,44 +272,27 @@ def route(
         "value_of_time_usd_per_hour": value_of_time,
         "carbon_price_usd_per_t": carbon_price,
     }
-    if arrive_by is not None:
-        if depart is not None or pareto or alternatives > 1:
-            from corridor.errors import InvalidOptionError
-
-            raise InvalidOptionError(
-                "--arrive-by times one route: give it without --depart, --pareto or --alternatives."
-            )
-        common.pop("depart")
-        routes = [
-            routing.latest_departure(
-                net, origin, destination, arrive_by=arrive_by, optimize=optimize, **common, **weights
-            )
-        ]
-        label = optimize
-    elif pareto:
-        routes = routing.pareto(net, origin, destination, **common)
-        label = "pareto"
-    elif alternatives > 1:
-        routes = routing.alternatives(net, origin, destination, k=alternatives, optimize=optimize, **common, **weights)
-        label = optimize
-    else:
-        routes = [routing.route(net, origin, destination, optimize=optimize, **common, **weights)]
-        label = optimize
+    asked = {"optimize": optimize, "pareto": pareto, "alternatives": alternatives, "arrive_by": arrive_by}
+    routes, label = _find_routes(net, origin, destination, asked, depart_given=depart is not None, **common, **weights)
     if geojson is not None:
         features = [f for r in routes for f in r.to_geojson()["features"]]
         write_text_atomic(geojson, json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False))
     first = routes[0]
+    data = {
+        "origin": first.origin,
+        "destination": first.destination,
+        "cargo": first.cargo,
+        "quantity": first.quantity,
+        "optimize": label,
+        "routes": [r.to_dict() for r in routes],
+    }
+    if output is not None:
+        from corridor.io.export import write_export
+        from corridor.services.exports import routes_export
+
+        write_export(output, routes_export(data, routes))
     if as_json:
-        print_json(
-            {
-                "origin": first.origin,
-                "destination": first.destination,
-                "cargo": first.cargo,
-                "quantity": first.quantity,
-                "optimize": label,
-                "routes": [r.to_dict() for r in routes],
-            }
-        )
+        print_json(data)
         return
     console = get_console()
     if pareto:

@@ -12,6 +12,7 @@ from corridor.cli._options import (
     InProcessOpt,
     JsonOpt,
     NetworkOpt,
+    OutputOpt,
     SchedulerOpt,
     StoreFileOpt,
     StoreOpt,
@@ -198,6 +199,7 @@ def scenario_run(
     ] = None,
     year: YearOpt = None,
     as_json: JsonOpt = False,
+    output: OutputOpt = None,
     network: NetworkOpt = None,
 ) -> None:
     """Run a scenario: volumes by corridor, P50/P90 days, cost, CO2e and bottlenecks; saved in the store."""
@@ -206,6 +208,10 @@ def scenario_run(
     from corridor.scenarios.run import run_scenario
     from corridor.store.database import Store
 
+    if output is not None:
+        from corridor.io.export import export_format
+
+        export_format(output, geojson=False, what="a scenario run")
     net = open_network(network)
     s = _in_year(load_scenario(scenario, net), year, net)
     if against is not None and report is None:
@@ -236,6 +242,11 @@ def scenario_run(
         )
         written = _write_report(report, built)
         data["report"] = {"markdown": str(written[0]), "html": str(written[1]), "base": built.base}
+    if output is not None:
+        from corridor.io.export import write_export
+        from corridor.services.exports import scenarios_export
+
+        write_export(output, scenarios_export([data] if base_data is None else [base_data, data]))
     if as_json:
         print_json(data)
         return
@@ -294,15 +305,25 @@ def scenario_compare(
     seed: Annotated[int, typer.Option("--seed", help="Random seed.", **SEED.typer())] = 0,
     year: YearOpt = None,
     as_json: JsonOpt = False,
+    output: OutputOpt = None,
     network: NetworkOpt = None,
 ) -> None:
     """Run several scenarios and show them side by side, with the change against the first."""
     from corridor.scenarios.files import load_scenario
     from corridor.scenarios.run import run_scenario
 
+    if output is not None:
+        from corridor.io.export import export_format
+
+        export_format(output, geojson=False, what="a comparison of scenarios")
     net = open_network(network)
     loaded = [_in_year(load_scenario(name, net), year, net) for name in scenarios]  # all checked before any run
     results = [run_scenario(net, s, samples=samples, seed=seed).to_dict() for s in loaded]
+    if output is not None:
+        from corridor.io.export import write_export
+        from corridor.services.exports import scenarios_export
+
+        write_export(output, scenarios_export(results))
     if as_json:
         print_json(results)
         return
