@@ -50,10 +50,39 @@ def test_a_counterfactual_gives_the_project_its_benefits(toy_net: corridor.Netwo
         (["nope"], "Unknown project or scenario 'nope'; projects: port-upgrade, ferry-back"),
         (["port-upgrade", "--discount", "-3%"], "discount rate '-3%' is not a rate from 0"),
         (["port-upgrade", "--years", "2019"], "No data for year 2019"),
-        (["port-upgrade", "--years", "twenty"], "--years 'twenty' is not a list of years"),
+        (["port-upgrade", "--years", "twenty"], "years 'twenty' is not a list of years"),
     ],
 )
 def test_bad_input_exits_2_with_a_message(toy_projects: Path, args: list[str], message: str) -> None:
     result = run("appraise", *args, "--network", str(toy_projects), "--samples", "0")
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_portfolio_on_the_toy(toy_projects: Path) -> None:
+    result = run("portfolio", "--budget", "USD 100 million", "--years", "2022:2023", "--equilibrium-years", "2024",
+                 "--network", str(toy_projects), "--json")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["budget_usd"] == 100e6 and data["years"] == [2022, 2023]
+    assert {p["project"] for p in data["projects"]} == {"port-upgrade", "ferry-back"}
+    assert data["optimum"]["npv_usd"] >= data["greedy"]["npv_usd"] - 1e-6
+    assert data["optimum"]["capex_usd"] <= 100e6
+    paying = [p for p in data["projects"] if p["npv_usd"] > 0]
+    assert len(data["interactions"]) == (1 if len(paying) == 2 else 0)  # both relieve C: run together if both pay
+    assert data["extra_billion"][0]["budget_usd"] == 1e9
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--budget", "3 bn"], "budget '3 bn' is not a currency and an amount; currencies: USD, EUR"),
+        (["--budget", "USD 1 bn", "--projects", "port-upgrade,nope"], "Unknown project 'nope'; projects: port-upgrade"),
+        (["--budget", "USD 1 bn", "--discount", "-1%"], "discount rate '-1%' is not a rate"),
+        (["--budget", "USD 1 bn", "--years", "2030:2025"], "the first year is after the last"),
+    ],
+)
+def test_portfolio_bad_input_exits_2(toy_projects: Path, args: list[str], message: str) -> None:
+    result = run("portfolio", *args, "--network", str(toy_projects), "--equilibrium-years", "2024")
     assert result.returncode == 2
     assert message in result.stderr and "Traceback" not in result.stderr

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from corridor.errors import InvalidOptionError
 
@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from corridor.dataset.project_records import Project
     from corridor.scenarios.files import Scenario
 
-__all__ = ["ANCHOR_YEARS", "appraise_target", "resolve_target"]
+__all__ = ["ANCHOR_YEARS", "appraise_target", "portfolio_of", "resolve_target"]
 
 #: the years whose equilibria the appraisal runs and interpolates between (the trade model's demand runs to 2035)
 ANCHOR_YEARS = (2030, 2035)
@@ -113,3 +113,157 @@ def appraise_target(
     if progress is not None:
         progress(1.0, "done")
     return result
+
+
+class _Equilibria:
+    """Equilibria of scenario fragments in one year, each solved once (the case without projects is shared)."""
+
+    def __init__(self, network: Network, year: int, *, market_samples: int, tol: float, seed: int) -> None:
+        from corridor.choice.logit import load_choice_model
+
+        self.network, self.year = network, year
+        self.model = load_choice_model(network)
+        self.market_samples, self.tol, self.seed = market_samples, tol, seed
+        self.cache: dict[str, Any] = {}
+        self.runs = 0
+
+    def __call__(self, fragment: Mapping[str, Any], sources: Sequence[str]) -> Any:
+        from datetime import date
+
+        from corridor.appraisal.effects import equilibrium_of
+        from corridor.appraisal.projects import scenario_of
+        from corridor.io.jsontext import to_json
+        from corridor.scenarios.apply import apply_scenario
+
+        key = to_json(fragment)
+        if key not in self.cache:
+            scenario = scenario_of(
+                self.network, "case", "Case", fragment, sources=sources or ["estimate"], year=self.year
+            )
+            net = apply_scenario(self.network, scenario, on=date(self.year, 7, 1))
+            self.cache[key] = equilibrium_of(
+                net, self.year, self.model, market_samples=self.market_samples, seed=self.seed, tol=self.tol
+            )
+            self.runs += 1
+        return self.cache[key]
+
+
+def portfolio_of(
+    network: Network,
+    *,
+    budget_usd: float,
+    years: tuple[int, int] = (2025, 2030),
+    project_ids: Sequence[str] | None = None,
+    extra_projects: Sequence[Project] = (),
+    discount_rate: float = 0.06,
+    horizon: int = 2050,
+    anchor_years: Sequence[int] = (2030,),
+    market_samples: int = 300,
+    tol: float | None = None,
+    seed: int = 0,
+    progress: Callable[[float, str], object] | None = None,
+) -> dict[str, Any]:
+    """The portfolio of largest NPV under ``budget_usd`` (``corridor.appraisal.portfolio``), the greedy baseline,
+    and what each extra billion buys. Each project's effects come from the equilibria with and without it in
+    ``anchor_years``; each pair on a shared bottleneck among those that pay alone is run as one scenario.
+
+    Raises
+    ------
+    InvalidOptionError
+        For an unknown project, a budget not above zero, a window not first <= last, a year without demand.
+    """
+    import time
+
+    from corridor.appraisal.cba import CostProfile, cash_flows, default_parameters, npv
+    from corridor.appraisal.effects import APPRAISAL_TOL, compare_equilibria
+    from corridor.appraisal.portfolio import (
+        Candidate,
+        budget_steps,
+        check_window,
+        choose_portfolio,
+        greedy_portfolio,
+        pairs_to_run,
+        shifted_npv,
+    )
+    from corridor.appraisal.projects import merge_fragments, projects_of
+    from corridor.scenarios.years import check_year
+
+    started = time.perf_counter()
+    check_window(budget_usd, years)
+    for year in anchor_years:
+        check_year(network, year)
+    projects = (*projects_of(network, project_ids), *extra_projects)
+    if not projects:
+        raise InvalidOptionError("No projects to choose from: the dataset has no projects.csv.")
+    parameters = default_parameters(network, discount_rate=discount_rate, horizon=horizon, first_year=years[0])
+    solvers = {
+        y: _Equilibria(network, y, market_samples=market_samples, tol=tol or APPRAISAL_TOL, seed=seed)
+        for y in anchor_years
+    }
+
+    def effects_of(group: Sequence[Project]) -> list[Any]:
+        without = merge_fragments(*(p.counterfactual for p in group))
+        with_ = merge_fragments(without, *(p.fragment for p in group))
+        sources = sorted({s for p in group for s in p.source})
+        return [
+            compare_equilibria(solve(without, sources), solve(with_, sources), corridor=group[0].corridor, year=y)
+            for y, solve in solvers.items()
+        ]
+
+    def report(fraction: float, stage: str) -> None:
+        if progress is not None:
+            progress(fraction, stage)
+
+    candidates = []
+    for k, project in enumerate(projects):
+        report(0.6 * k / len(projects), f"equilibria with and without {project.id}")
+        candidates.append(
+            Candidate(project.id, CostProfile.of(project), effects_of([project]), tuple(project.bottleneck))
+        )
+    alone = {c.id: shifted_npv(c, years[0], parameters) for c in candidates}
+    pairs = pairs_to_run(candidates, alone)
+    interactions: dict[tuple[str, str], float] = {}
+    for k, (a, b) in enumerate(pairs):
+        report(0.6 + 0.35 * k / max(len(pairs), 1), f"{a} and {b} together")
+        group = [p for p in projects if p.id in (a, b)]
+        costs = [CostProfile.of(p, start=years[0]) for p in group]
+        together = npv(cash_flows(effects_of(group), costs, parameters))
+        interactions[(a, b)] = together - alone[a] - alone[b]
+    report(0.95, "mixed-integer program and greedy baseline")
+    best = choose_portfolio(
+        candidates, budget_usd=budget_usd, years=years, parameters=parameters, interactions=interactions
+    )
+    greedy = greedy_portfolio(
+        candidates, budget_usd=budget_usd, years=years, parameters=parameters, interactions=interactions
+    )
+    steps = budget_steps(
+        lambda b: choose_portfolio(
+            candidates, budget_usd=b, years=years, parameters=parameters, interactions=interactions
+        ),
+        budget_usd,
+    )
+    report(1.0, "done")
+    return {
+        "budget_usd": budget_usd,
+        "years": list(years),
+        "discount_rate": discount_rate,
+        "horizon": horizon,
+        "anchor_years": list(anchor_years),
+        "projects": [
+            {
+                "project": c.id,
+                "capex_usd": c.capex_usd,
+                "npv_usd": round(alone[c.id], 2),
+                "bottleneck": list(c.bottleneck),
+            }
+            for c in candidates
+        ],
+        "interactions": [
+            {"projects": [a, b], "npv_together_minus_alone_usd": round(d, 2)} for (a, b), d in interactions.items()
+        ],
+        "optimum": best.to_dict(),
+        "greedy": greedy.to_dict(),
+        "extra_billion": steps,
+        "equilibria_run": sum(s.runs for s in solvers.values()),
+        "seconds": round(time.perf_counter() - started, 3),
+    }
