@@ -20,6 +20,7 @@ from corridor.api.deps import (
     choice,
     compute,
 )
+from corridor.api.formats import Accept, Format, file_response, requested
 from corridor.errors import LimitError
 from corridor.limits import SAMPLES, SEED
 
@@ -45,7 +46,9 @@ async def simulate(
     depart: Annotated[str | None, Query(max_length=40, description="Departure date, UTC.")] = None,
     deadline: Annotated[str | None, Query(max_length=40, description="Days after departure, or a date.")] = None,
     arrive_by: ArriveBy = None,
-) -> dict[str, Any]:
+    fmt: Format = None,
+    accept: Accept = None,
+) -> Any:
     from corridor.api.jobs import clean
     from corridor.services.reliability import TripOptions, simulate_trip, simulation_json
 
@@ -53,6 +56,7 @@ async def simulate(
     if samples > limits.max_sync_samples:
         raise LimitError("max_sync_samples", samples, limits.max_sync_samples, "samples")
     choice(optimize, OPTIMIZE, "optimize")
+    wanted = requested(fmt, accept)
     options = TripOptions(
         origin=origin,
         destination=destination,
@@ -66,5 +70,13 @@ async def simulate(
         deadline=deadline,
         arrive_by=arrive_by,
     )
-    result: dict[str, Any] = await compute(state, lambda: clean(simulation_json(simulate_trip(state.network, options))))
-    return result
+    def run() -> tuple[Any, dict[str, Any]]:
+        simulated = simulate_trip(state.network, options)
+        return simulated, clean(simulation_json(simulated))
+
+    simulated, data = await compute(state, run)
+    if wanted == "json":
+        return data
+    from corridor.services.exports import simulation_export
+
+    return file_response(simulation_export(simulated, data), wanted, "simulate")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -24,6 +25,7 @@ from corridor.api.deps import (
     choice,
     compute,
 )
+from corridor.api.formats import Accept, Format, file_response, requested
 from corridor.errors import InvalidOptionError, LimitError
 from corridor.limits import ALTERNATIVES
 from corridor.services.mapdata import with_link_geometry
@@ -99,10 +101,23 @@ def _comparison(state: ServiceState, args: tuple[Any, ...]) -> Any:
 
 
 # the routes are timed by the Monte Carlo engine (compiled, releasing the GIL): answered in a thread
-@router.get("/v1/compare", summary="The best route of each corridor (as `corridor compare --json`)")
-async def compare(_: Reader, state: State, args: Asked) -> Response:
-    body = await compute(state, lambda: state.cached(("compare", *args), lambda: _comparison(state, args)[0]))
-    return Response(body, media_type="application/json")
+@router.get("/v1/compare", summary="The best route of each corridor (as `corridor compare --json`, or as a file)")
+async def compare(_: Reader, state: State, args: Asked, fmt: Format = None, accept: Accept = None) -> Response:
+    wanted = requested(fmt, accept)
+    if wanted == "json":
+        body = await compute(state, lambda: state.cached(("compare", *args), lambda: _comparison(state, args)[0]))
+        return Response(body, media_type="application/json")
+
+    def make() -> Response:
+        from corridor.services.exports import comparison_export
+
+        data, comparison = _comparison(state, args)
+        export = comparison_export(data, comparison)
+        if wanted == "geojson":
+            export = replace(export, geojson=with_link_geometry(comparison.to_geojson(), state.lanes))
+        return file_response(export, wanted, "compare")
+
+    return await compute(state, make)
 
 
 @router.get("/v1/compare/geojson", summary="The routes of a comparison as GeoJSON")
@@ -129,7 +144,9 @@ async def route(
     arrive_by: ArriveBy = None,
     alternatives: Annotated[int, Query(**ALTERNATIVES.query(), description="The K best distinct routes.")] = 1,
     pareto: Annotated[bool, Query(description="Every Pareto-optimal route in time, cost and CO2e.")] = False,
-) -> dict[str, Any]:
+    fmt: Format = None,
+    accept: Accept = None,
+) -> Any:
     limits = state.settings.limits
     if alternatives > limits.max_alternatives:
         raise LimitError("max_alternatives", alternatives, limits.max_alternatives, "alternatives")
@@ -145,23 +162,32 @@ async def route(
         "corridor": corridor,
         "depart": as_datetime(depart),
     }
+    wanted = requested(fmt, accept)
     if arrive_by is not None:
         deadline = as_datetime(arrive_by)
-        return await compute(state, lambda: _latest(state, origin, destination, optimize, deadline, **common))
-    return await compute(
-        state, lambda: _routes(state, origin, destination, optimize, alternatives=alternatives, pareto=pareto, **common)
-    )
+        found = await compute(state, lambda: _latest(state, origin, destination, optimize, deadline, **common))
+    else:
+        found = await compute(
+            state,
+            lambda: _routes(state, origin, destination, optimize, alternatives=alternatives, pareto=pareto, **common),
+        )
+    data, routes = found
+    if wanted == "json":
+        return data
+    from corridor.services.exports import routes_export
+
+    return file_response(routes_export(data, routes), wanted, "route")
 
 
 def _latest(
     state: ServiceState, origin: str, destination: str, optimize: str, arrive_by: Any, **common: Any
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], list[Any]]:
     """The answer of ``GET /v1/route?arrive_by=``: the route from the latest departure that makes it at P90."""
     from corridor.routing.search import latest_departure
 
     common.pop("depart")
     found = latest_departure(state.network, origin, destination, arrive_by=arrive_by, optimize=optimize, **common)
-    return {
+    data = {
         "origin": found.origin,
         "destination": found.destination,
         "cargo": found.cargo,
@@ -170,11 +196,12 @@ def _latest(
         "arrive_by": arrive_by.isoformat(),
         "routes": [found.to_dict()],
     }
+    return data, [found]
 
 
 def _routes(
     state: ServiceState, origin: str, destination: str, optimize: str, *, alternatives: int, pareto: bool, **common: Any
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], list[Any]]:
     """The answer of ``GET /v1/route``: the Pareto set, the K best, or the best route."""
     from corridor.routing import search as routing
 
@@ -187,7 +214,7 @@ def _routes(
     else:
         routes, label = [routing.route(net, origin, destination, optimize=optimize, **common)], optimize
     first = routes[0]
-    return {
+    data = {
         "origin": first.origin,
         "destination": first.destination,
         "cargo": first.cargo,
@@ -195,3 +222,4 @@ def _routes(
         "optimize": label,
         "routes": [r.to_dict() for r in routes],
     }
+    return data, routes
