@@ -112,4 +112,5 @@ def test_stored_model_reproduces_its_calibration(eurasia: Network) -> None:
             assert abs(row["error_pct"]) <= 0.5, row
     as_2024 = network_of_year(eurasia, 2024)
     result = equilibrium(as_2024, build_markets(as_2024, 2024), model, year=2024)
-    assert max(b["utilization"] for b in result.bottlenecks()) < 1.0
+    # 2024 as calibrated runs at capacity, not beyond it: the busiest element (the Lake Van ferries) within 5%
+    assert 0.95 < max(b["utilization"] for b in result.bottlenecks()) < 1.05

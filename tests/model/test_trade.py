@@ -18,6 +18,7 @@ from corridor.model.trade import (
     fit_gravity,
     flow_value,
     ppml,
+    reference_year,
     region_of_place,
     region_pair_totals,
     trade_years,
@@ -103,12 +104,26 @@ def test_2024_demand_is_the_base_table(network: Network) -> None:
 
 
 def test_published_years_follow_the_published_trade(network: Network) -> None:
-    # China to the EU in containers: tonnes move with the published value (the weight per USD is constant)
+    # China to the EU in containers: a year the table lacks (2021) is the nearest table year's rows (2022) moved with
+    # the published value (the weight per USD is constant)
     value = {t.year: t.value_musd for t in network.trade if (t.exporter, t.importer) == ("cn", "eu")}
     key = ("cn", "eu", "container")
-    t2022 = _by_pair(network, demand_of_year(network, 2022))[key]
-    t2024 = _by_pair(network, demand_of_year(network, 2024))[key]
-    assert t2022 / t2024 == pytest.approx(value[2022] / value[2024], rel=1e-6)
+    t2021 = _by_pair(network, demand_of_year(network, 2021))[key]
+    t2022 = _by_pair(network, network.demand_of_year(2022))[key]
+    assert reference_year(network, 2021) == 2022
+    assert t2021 / t2022 == pytest.approx(value[2021] / value[2022], rel=1e-6)
+
+
+def test_a_year_of_the_table_is_the_tables_rows(network: Network) -> None:
+    # each year the demand table has is sourced for that year: generating it gives those rows back
+    for year in network.demand_years:
+        assert reference_year(network, year) == year
+        generated = demand_of_year(network, year)
+        table = network.demand_of_year(year)
+        assert [g.tonnes_per_year for g in generated] == pytest.approx([t.tonnes_per_year for t in table], rel=1e-9)
+    # later years carry the last table year, earlier ones the first
+    assert reference_year(network, 2030) == max(network.demand_years)
+    assert reference_year(network, 2015) == min(network.demand_years)
 
 
 def test_years_without_published_trade_follow_the_fitted_gdp_elasticity(network: Network) -> None:
@@ -181,10 +196,10 @@ def test_a_dataset_without_trade_tables_says_so(network: Network) -> None:
         demand_of_year(bare, 2030)
 
 
-def test_the_base_year_rows_are_needed(network: Network) -> None:
-    no_base = dataclasses.replace(network, demand=tuple(r for r in network.demand if r.year != 2024))
-    with pytest.raises(InvalidOptionError, match=r"demand rows of the base year 2024"):
-        demand_of_year(no_base, 2030)
+def test_some_demand_rows_are_needed(network: Network) -> None:
+    no_rows = dataclasses.replace(network, demand=())
+    with pytest.raises(InvalidOptionError, match=r"needs demand rows of some year; the demand table has none"):
+        demand_of_year(no_rows, 2030)
 
 
 def test_markets_of_generated_demand(network: Network) -> None:

@@ -555,6 +555,8 @@ def _fit_constants(
     tonnes at equilibrium in ``year``."""
     asc = dict.fromkeys(goals, 0.0)
     asc.update({k: v for k, v in start.asc.items() if k in goals})
+    before: dict[str, tuple[float, float]] = {}  # each constant's last value and log error: a secant's slope
+    errors: dict[str, float] = {}
     for _ in range(80):
         model = replace(start, asc=dict(asc))
         result = equilibrium(network, markets, model, year=year, tol=1e-4)
@@ -565,7 +567,15 @@ def _fit_constants(
         if max(abs(e) for e in errors.values()) < 5e-3:  # 0.5%: about the averaging noise of the equilibrium
             return model
         for key, e in errors.items():
-            asc[key] -= max(-2.0, min(2.0, 0.8 * e))
+            # the log volume moves with its constant by the share of the corridor's markets that can still switch
+            # (captive markets cannot): a secant step once that slope is measured, else 0.8 x the log error
+            slope = 1.0 / 0.8
+            if key in before and asc[key] != before[key][0]:
+                measured = (e - before[key][1]) / (asc[key] - before[key][0])
+                if measured > 0.02:
+                    slope = min(measured, slope)
+            before[key] = (asc[key], e)
+            asc[key] -= max(-2.0, min(2.0, e / slope))
     worst = max(errors, key=lambda k: abs(errors[k]))
     raise SolverError(
         f"The constants did not reproduce the calibration volumes in {year}: {worst} is still off by "

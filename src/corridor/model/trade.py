@@ -43,6 +43,7 @@ __all__ = [
     "demand_of_year",
     "fit_gravity",
     "gravity_design",
+    "reference_year",
     "region_of_place",
     "trade_years",
 ]
@@ -317,13 +318,31 @@ def _check_year(network: Network, year: int, case: str) -> None:
         raise InvalidOptionError(f"No trade-driven demand for {year!r}: the years {first}-{last} exist.")
 
 
+def reference_year(network: Network, year: int) -> int:
+    """The demand table's year whose OD rows carry ``year``: the year itself when the table has rows for it, else
+    the latest earlier year with rows, else the first (going back).
+
+    Raises
+    ------
+    InvalidOptionError
+        When the demand table has no rows at all.
+    """
+    years = sorted(network.demand_years)
+    if not years:
+        raise InvalidOptionError("Generating demand needs demand rows of some year; the demand table has none.")
+    earlier = [y for y in years if y <= year]
+    return earlier[-1] if earlier else years[0]
+
+
 def demand_of_year(network: Network, year: int, *, case: str = "central") -> tuple[DemandRecord, ...]:
-    """Demand records of ``year`` generated from trade (see the module docstring), one per base-year OD row.
+    """Demand records of ``year`` generated from trade (see the module docstring), one per OD row of the reference
+    year (:func:`reference_year`): each row times the trade-driven tonnes of its region pair and commodity in
+    ``year`` over those of the reference year. A year the table has gives the table's rows.
 
     Parameters
     ----------
     network
-        A network with trade tables and demand rows in the base year (the last year of trade.csv).
+        A network with trade tables and demand rows.
     year
         Any year from the first GDP year to the last year of the growth assumptions.
     case
@@ -336,13 +355,8 @@ def demand_of_year(network: Network, year: int, *, case: str = "central") -> tup
         Naming the years that exist, the valid cases, or what the trade tables lack.
     """
     _check_year(network, year, case)
-    base = base_year(network)
-    rows = network.demand_of_year(base)
-    if not rows:
-        raise InvalidOptionError(
-            f"Generating demand needs the demand rows of the base year {base} (the last year of trade.csv); "
-            f"the demand table has {list(network.demand_years)}."
-        )
+    ref = reference_year(network, year)
+    rows = network.demand_of_year(ref)
     fit = fit_gravity(network)
     region = region_of_place(network)
     share_of: dict[tuple[str, str, str], TradeShare] = {
@@ -351,25 +365,27 @@ def demand_of_year(network: Network, year: int, *, case: str = "central") -> tup
     mix_of: dict[tuple[str, str, str], float] = {
         (m.exporter, m.importer, m.commodity): m.share for m in network.trade_mix
     }
-    base_total: dict[tuple[str, str, str], float] = {}
-    for row in rows:
-        row_key: tuple[str, str, str] = (region.get(row.origin, ""), region.get(row.destination, ""), row.commodity)
-        base_total[row_key] = base_total.get(row_key, 0.0) + row.tonnes_per_year
-    totals: dict[tuple[str, str, str], tuple[float, float, float, str]] = {}
-    for key in base_total:
+    keys = {(region.get(row.origin, ""), region.get(row.destination, ""), row.commodity) for row in rows}
+    ratios: dict[tuple[str, str, str], tuple[float, float, float, str]] = {}
+    for key in sorted(keys):
         share = share_of.get(key)
         if share is None:
             continue
+        # tonnes per USD million of the driving flow: share x mix x weight (the weight of the year's prices)
+        per_usd = share.share * mix_of.get((share.exporter, share.importer, key[2]), 0.0)
+        at_year = per_usd * _kg_per_usd(network, key[2], year)
+        at_ref = per_usd * _kg_per_usd(network, key[2], ref)
+        then = flow_value(network, share.exporter, share.importer, ref, "central", fit=fit).value * at_ref
+        if then <= 0:
+            continue
         flow = flow_value(network, share.exporter, share.importer, year, case_of(case), fit=fit)  # USD million
-        per_usd_t = share.share * mix_of.get((share.exporter, share.importer, key[2]), 0.0)
-        per_usd_t *= _kg_per_usd(network, key[2], year) / 1000.0 * 1e6
         how = (
             f"{share.exporter}->{share.importer} published for {year}"
             if flow.reference_year == year
             else f"{share.exporter}->{share.importer} of {flow.reference_year} scaled by the gravity model's GDP terms"
         )
-        totals[key] = (flow.value * per_usd_t, flow.low * per_usd_t, flow.high * per_usd_t, how)
-    return tuple(_generated(row, year, case, region, base, base_total, totals) for row in rows)
+        ratios[key] = (flow.value * at_year / then, flow.low * at_year / then, flow.high * at_year / then, how)
+    return tuple(_generated(row, year, case, region, ref, ratios) for row in rows)
 
 
 def case_of(case: str) -> Case:
@@ -385,24 +401,22 @@ def _generated(
     year: int,
     case: str,
     region: Mapping[str, str],
-    base: int,
-    base_total: Mapping[tuple[str, str, str], float],
-    totals: Mapping[tuple[str, str, str], tuple[float, float, float, str]],
+    ref: int,
+    ratios: Mapping[tuple[str, str, str], tuple[float, float, float, str]],
 ) -> DemandRecord:
-    """One base-year row carried to ``year``: its part of the region pair's generated tonnes."""
+    """One row of the reference year ``ref`` carried to ``year`` by its region pair's trade ratios."""
     key = (region.get(row.origin, ""), region.get(row.destination, ""), row.commodity)
-    prefix = f"{base}-"
+    prefix = f"{ref}-"
     rest = row.id[len(prefix) :] if row.id.startswith(prefix) else row.id
     typical = row.tonnes_per_year
     low_ratio = (row.tonnes_low / typical) if row.tonnes_low is not None and typical > 0 else 1.0
     high_ratio = (row.tonnes_high / typical) if row.tonnes_high is not None and typical > 0 else 1.0
-    if key in totals and base_total[key] > 0:
-        central, low, high, how = totals[key]
-        weight = typical / base_total[key]
-        tonnes, tonnes_low, tonnes_high = central * weight, low * weight * low_ratio, high * weight * high_ratio
+    if key in ratios:
+        central, low, high, how = ratios[key]
+        tonnes, tonnes_low, tonnes_high = typical * central, typical * low * low_ratio, typical * high * high_ratio
         note = (
-            f"Generated from trade ({case} GDP case): {weight:.1%} of the {key[0]}->{key[1]} {key[2]} tonnes, "
-            f"from the trade of {how}; OD pattern of row {row.id}."
+            f"Generated from trade ({case} GDP case): row {row.id} times {central:.3f}, the {key[0]}->{key[1]} "
+            f"{key[2]} tonnes of {year} over those of {ref}, from the trade of {how}."
         )
     else:
         tonnes, tonnes_low, tonnes_high = typical, typical * low_ratio, typical * high_ratio

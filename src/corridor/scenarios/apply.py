@@ -104,19 +104,16 @@ def apply_scenario(network: Network, scenario: Scenario, *, on: date | None = No
 
 
 def _year_demand(network: Network, demand: dict[str, dict[str, Any]], year: int) -> None:
-    """The demand rows of ``year`` generated from trade, in place of the table's, where the dataset has a trade
-    model that covers the year (``corridor.model.trade``); the table's rows otherwise."""
-    if not network.trade:
+    """The demand rows of ``year``: the table's where it has that year (each sourced for it), else generated from
+    trade where the dataset has a trade model that covers the year (``corridor.model.trade``)."""
+    if not network.trade or network.demand_of_year(year):
         return
-    from corridor.model.trade import base_year, demand_of_year, trade_years
+    from corridor.model.trade import demand_of_year, trade_years
 
     first, last = trade_years(network)
-    if not first <= year <= last or year == base_year(network):
-        return  # the base year's generated demand is the table's rows (the trade shares are fitted to them)
-    generated = demand_of_year(network, year)
-    for rid in [rid for rid, row in demand.items() if str(row.get("year")) == str(year)]:
-        del demand[rid]
-    demand.update({rec.id: _raw(rec) for rec in generated})
+    if not first <= year <= last:
+        return
+    demand.update({rec.id: _raw(rec) for rec in demand_of_year(network, year)})
 
 
 def _edit(rows: Rows, scenario: Scenario) -> Marks:

@@ -50,7 +50,9 @@ TOLERANCE: dict[str, float] = {
     "rtt_ms": RTT_TOLERANCE,
 }
 _WATER = ("ferry", "feeder", "sea")
-_CASPIAN = {"KZ", "TM"}
+#: The Caspian crossing as the published figures count it: the ferries and feeders between the seaports of
+#: Kazakhstan and Azerbaijan (the TITR count; Turkmenbashi's sailings are not in it).
+_CASPIAN = {"KZ"}
 
 
 @dataclass(frozen=True)
