@@ -26,9 +26,11 @@ def test_help_lists_every_command_in_order() -> None:
     listed = [line.split()[0] for line in result.stdout.split("Commands:\n")[1].splitlines() if line.strip()]
     assert listed == [
         "compare", "route", "places", "validate", "assign", "bottlenecks", "demand", "simulate", "fleet", "calibrate",
-        "validate-model", "oil", "latency", "resilience", "serve", "scenario", "apikey",
+        "validate-model", "appraise", "portfolio", "oil", "latency", "resilience", "serve", "scenario", "apikey",
+        "network",
     ]  # fmt: skip
-    for group, commands in (("scenario", "list show run compare sweep runs"), ("apikey", "create list revoke")):
+    groups = (("scenario", "list show run compare sweep runs"), ("apikey", "create list revoke"), ("network", "export"))
+    for group, commands in groups:
         text = run(group, "--help").stdout.split("Commands:\n")[1]
         assert [line.split()[0] for line in text.splitlines() if line.strip()] == commands.split()
 

@@ -11,7 +11,18 @@ import sys
 
 import typer
 
-from corridor.cli import appraisal, demand, flows, layers, reliability, routing, scenarios, service, validation
+from corridor.cli import (
+    appraisal,
+    demand,
+    flows,
+    layers,
+    network,
+    reliability,
+    routing,
+    scenarios,
+    service,
+    validation,
+)
 
 __all__ = ["app", "main"]
 
@@ -43,6 +54,7 @@ app.command()(layers.resilience)
 app.command()(service.serve)
 app.add_typer(scenarios.scenario_app)
 app.add_typer(service.apikey_app)
+app.add_typer(network.network_app)
 
 
 def main() -> None:

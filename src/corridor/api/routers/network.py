@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response
 
-from corridor.api.deps import Limit, Offset, Reader, State, page
+from corridor.api.deps import Limit, Offset, Reader, ServiceState, State, compute, page
 
 __all__ = ["router"]
 
@@ -29,8 +29,49 @@ def places(
 
 
 @router.get("/v1/network", summary="The network as GeoJSON (places, links, capacity elements)")
-def network(_: Reader, state: State, if_none_match: Annotated[str | None, Header(max_length=200)] = None) -> Response:
+async def network(
+    _: Reader,
+    state: State,
+    if_none_match: Annotated[str | None, Header(max_length=200)] = None,
+    fmt: Annotated[
+        str | None,
+        Query(
+            alias="format",
+            max_length=10,
+            description="gpkg, geojson or parquet: every field of places.csv and links.csv as a file for GIS tools "
+            "(as `corridor network export`); without it, the web map's GeoJSON.",
+        ),
+    ] = None,
+) -> Response:
+    if fmt is not None:
+        return await _network_file(state, fmt)
     headers = {"ETag": state.etag, "Cache-Control": "public, max-age=300"}
     if if_none_match and state.etag in [t.strip() for t in if_none_match.split(",")]:
         return Response(status_code=304, headers=headers)
     return Response(state.geojson, media_type="application/geo+json", headers=headers)
+
+
+async def _network_file(state: ServiceState, fmt: str) -> Response:
+    """The network written as ``corridor network export`` writes it, in a worker thread."""
+    from corridor.errors import InvalidOptionError
+    from corridor.services.network_files import MEDIA_TYPES, NETWORK_FORMATS
+
+    name = fmt.strip().lower()
+    if name not in MEDIA_TYPES:
+        raise InvalidOptionError(f"Unknown format {fmt!r}; valid: {', '.join(MEDIA_TYPES)}")
+    extension = next(ext for ext, kind in NETWORK_FORMATS.items() if kind == name)
+
+    def make() -> bytes:
+        import tempfile
+        from pathlib import Path
+
+        from corridor.services.network_files import network_to_file
+
+        with tempfile.TemporaryDirectory(prefix="corridor-network-") as folder:
+            path = Path(folder) / f"network{extension}"
+            network_to_file(state.network, path)
+            return path.read_bytes()
+
+    body = await compute(state, make)
+    headers = {"Content-Disposition": f'attachment; filename="{state.network.info.name}{extension}"'}
+    return Response(body, media_type=MEDIA_TYPES[name], headers=headers)
