@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -10,7 +11,7 @@ from corridor.cli._options import JsonOpt, NetworkOpt, open_network
 from corridor.cli._output import get_console, print_json
 from corridor.limits import SEED, YEAR
 
-__all__ = ["appraise", "portfolio"]
+__all__ = ["appraise", "centres", "portfolio"]
 
 
 def _years(text: str | None) -> tuple[int, ...] | None:
@@ -171,4 +172,79 @@ def portfolio(
             f"  budget USD {step['budget_usd'] / 1e9:g} bn: NPV {_musd(step['npv_usd'])} million "
             f"(+{_musd(step['extra_npv_usd'])}); adds {', '.join(step['added']) or 'nothing'}"
             + (f"; drops {', '.join(step['dropped'])}" if step["dropped"] else "")
+        )
+
+
+def _read_candidates(path: Path) -> list[tuple[str, float | None]]:
+    """The sites of a candidates file: CSV with a ``place`` column (id or name) and an optional ``capacity_t``."""
+    import csv
+    import math
+
+    from corridor.errors import InvalidOptionError
+
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            rows = list(csv.DictReader(handle))
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        raise InvalidOptionError(f"{path}: cannot read the candidates: {error}") from None
+    if not rows or "place" not in rows[0]:
+        raise InvalidOptionError(f"{path}: a candidates file is CSV with a 'place' column (and 'capacity_t').")
+    out: list[tuple[str, float | None]] = []
+    for line, row in enumerate(rows, start=2):
+        text = (row.get("capacity_t") or "").strip()
+        capacity: float | None = None
+        if text:
+            try:
+                capacity = float(text)
+            except ValueError:
+                capacity = math.nan
+            if not (math.isfinite(capacity) and capacity > 0):
+                raise InvalidOptionError(f"{path}:{line}: capacity_t {text!r} is not a number of tonnes above zero.")
+        out.append(((row.get("place") or "").strip(), capacity))
+    return out
+
+
+def centres(
+    count: Annotated[int, typer.Option("--count", help="How many logistics centres to place.", min=1, max=1000)],
+    candidates: Annotated[
+        Path | None,
+        typer.Option("--candidates", help="CSV of candidate sites: place (id or name), capacity_t (optional)."),
+    ] = None,
+    year: Annotated[int, typer.Option("--year", help="Year of the equilibrium flows.", **YEAR.typer())] = 2030,
+    corridor: Annotated[str, typer.Option("--corridor", help="Corridor whose places' tonnes are served.")] = "middle",
+    radius_km: Annotated[
+        float, typer.Option("--radius", help="Service radius of maximum coverage, km.", min=1.0, max=20_000.0)
+    ] = 300.0,
+    as_json: JsonOpt = False,
+    network: NetworkOpt = None,
+) -> None:
+    """Where to place K logistics centres: capacitated p-median and maximum coverage over the tonnes a year's
+    equilibrium flows pass, and the existing centres' (Khorgos, Aktau, Alat, Poti) share of the optimum."""
+    from corridor.services.appraisal import centres_of
+
+    sites = _read_candidates(candidates) if candidates is not None else None
+    net = open_network(network)
+    data = centres_of(net, count=count, year=year, corridor=corridor, candidates=sites, radius_km=radius_km)
+    if as_json:
+        print_json(data)
+        return
+    console = get_console()
+    pm, mc, ex = data["p_median"], data["max_coverage"], data["existing"]
+    console.print(f"{data['corridor']} corridor, {data['year']}: {data['tonnes'] / 1e6:,.1f} Mt pass "
+                  f"{len(data['demand_points'])} places; {len(data['candidates'])} candidate sites")  # fmt: skip
+    console.print(f"capacitated p-median, {data['count']} centres: {', '.join(pm['sites'])} "
+                  f"({pm['mean_km_per_tonne']:,.0f} km a tonne on average)")  # fmt: skip
+    console.print(f"maximum coverage within {data['radius_km']:g} km: {', '.join(mc['sites'])} "
+                  f"({100 * mc['share_covered']:.1f}% of the tonnes)")  # fmt: skip
+    if ex["sites"]:
+        share = ex.get("share_of_optimum")
+        efficiency = (
+            f"{100 * share:.1f}% of the p-median optimum's efficiency ({', '.join(ex['optimum_sites'])})"
+            if share is not None
+            else str(ex.get("p_median_error"))
+        )
+        coverage = ex["coverage_share_of_optimum"] or 0.0
+        console.print(
+            f"existing centres {', '.join(ex['sites'])}: {efficiency}; "
+            f"{100 * coverage:.1f}% of the best coverage with as many centres"
         )

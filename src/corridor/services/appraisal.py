@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from corridor.dataset.project_records import Project
     from corridor.scenarios.files import Scenario
 
-__all__ = ["ANCHOR_YEARS", "appraise_target", "portfolio_of", "resolve_target"]
+__all__ = ["ANCHOR_YEARS", "EXISTING_CENTRES", "appraise_target", "centres_of", "portfolio_of", "resolve_target"]
 
 #: the years whose equilibria the appraisal runs and interpolates between (the trade model's demand runs to 2035)
 ANCHOR_YEARS = (2030, 2035)
@@ -266,4 +266,109 @@ def portfolio_of(
         "extra_billion": steps,
         "equilibria_run": sum(s.runs for s in solvers.values()),
         "seconds": round(time.perf_counter() - started, 3),
+    }
+
+
+#: logistics centres of the Middle Corridor as they stand: Khorgos Gateway (Altynkol), Aktau, Alat and Poti
+EXISTING_CENTRES = ("altynkol", "aktau", "alat", "poti")
+
+
+def centres_of(
+    network: Network,
+    *,
+    count: int,
+    year: int = 2030,
+    corridor: str = "middle",
+    candidates: Sequence[tuple[str, float | None]] | None = None,
+    radius_km: float = 300.0,
+    capacity_factor: float = 1.5,
+    existing: Sequence[str] = EXISTING_CENTRES,
+) -> dict[str, Any]:
+    """Where ``count`` logistics centres serve best the tonnes that pass the places of ``corridor`` at the
+    equilibrium of ``year`` (``corridor.appraisal.centres``), and how the existing centres compare.
+
+    ``candidates`` are (place, capacity in tonnes or None) pairs; by default every place the corridor's flows pass.
+    A site without a capacity takes ``capacity_factor`` times the tonnes over ``count``.
+
+    Raises
+    ------
+    InvalidOptionError
+        For a count out of range (naming the candidates), an unknown place, a year without demand.
+    """
+    import numpy as np
+
+    from corridor.appraisal.centres import CentresInstance, great_circle_km, max_coverage, p_median
+    from corridor.choice.logit import year_equilibrium
+    from corridor.scenarios.run import _link_flows
+    from corridor.scenarios.years import network_of_year
+
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        raise InvalidOptionError(f"count {count!r} is not a whole number of centres from 1.")
+    if corridor not in network.corridor_ids:
+        raise InvalidOptionError(f"Unknown corridor {corridor!r}; corridors: {', '.join(network.corridor_ids)}.")
+    net = network_of_year(network, year)
+    chosen = year_equilibrium(net, year)
+    flows = _link_flows(net, chosen.link_flow)
+    through: dict[str, float] = {}
+    for link in net.links:
+        if corridor in link.corridors and flows.get(link.id, 0.0) > 0:
+            for end in (link.from_, link.to):
+                through[end] = through.get(end, 0.0) + 0.5 * flows[link.id]
+    demand_ids = tuple(sorted(p for p, t in through.items() if t > 0))
+    if candidates is None:
+        sites: list[tuple[str, float | None]] = [(p, None) for p in demand_ids]
+    else:
+        sites = [(network.place(name).id, cap) for name, cap in candidates]
+    if not 1 <= count <= len(sites):
+        names = ", ".join(s for s, _ in sites)
+        raise InvalidOptionError(f"count {count} is more than the {len(sites)} candidate sites: {names}.")
+    weights = np.array([through[p] for p in demand_ids])
+    default_capacity = capacity_factor * float(weights.sum()) / count
+    caps = np.array([default_capacity if cap is None else float(cap) for _, cap in sites])
+    place = {p.id: p for p in network.places}
+    lat_d = np.array([place[p].lat for p in demand_ids])
+    lon_d = np.array([place[p].lon for p in demand_ids])
+    lat_s = np.array([place[s].lat for s, _ in sites])
+    lon_s = np.array([place[s].lon for s, _ in sites])
+    instance = CentresInstance(
+        demand_ids=demand_ids,
+        weights_t=weights,
+        candidate_ids=tuple(s for s, _ in sites),
+        capacities_t=caps,
+        cost_km=great_circle_km(lat_d, lon_d, lat_s, lon_s),
+    )
+    best = p_median(instance, count)
+    cover = max_coverage(instance, count, radius_km=radius_km)
+    present = [s for s in existing if s in instance.candidate_ids]
+    comparison: dict[str, Any] = {"sites": present, "missing": [s for s in existing if s not in present]}
+    if present:
+        k = len(present)
+        try:
+            at_existing = p_median(instance, k, fixed=present)
+            optimum_k = p_median(instance, k)
+            comparison["p_median_tonne_km"] = round(at_existing.objective, 1)
+            comparison["optimum_tonne_km"] = round(optimum_k.objective, 1)
+            comparison["optimum_sites"] = list(optimum_k.sites)
+            comparison["share_of_optimum"] = round(optimum_k.objective / at_existing.objective, 4)
+        except InvalidOptionError as error:
+            comparison["p_median_error"] = str(error)
+        covered = max_coverage(instance, k, radius_km=radius_km, fixed=present)
+        best_cover = max_coverage(instance, k, radius_km=radius_km)
+        comparison["covered_t"] = round(covered.objective, 1)
+        comparison["optimum_covered_t"] = round(best_cover.objective, 1)
+        comparison["coverage_share_of_optimum"] = (
+            round(covered.objective / best_cover.objective, 4) if best_cover.objective > 0 else None
+        )
+    total = float(weights.sum())
+    return {
+        "year": year,
+        "corridor": corridor,
+        "count": count,
+        "radius_km": radius_km,
+        "tonnes": round(total, 1),
+        "demand_points": {p: round(through[p], 1) for p in demand_ids},
+        "candidates": [{"site": s, "capacity_t": round(float(c), 1)} for (s, _), c in zip(sites, caps, strict=True)],
+        "p_median": {**best.to_dict(), "mean_km_per_tonne": round(best.objective / total, 2) if total else None},
+        "max_coverage": {**cover.to_dict(), "share_covered": round(cover.objective / total, 4) if total else None},
+        "existing": comparison,
     }
