@@ -67,3 +67,32 @@ def test_unknown_format_is_a_422_naming_the_valid_ones(client: TestClient, path:
         error["code"] == "invalid_option"
         and error["message"] == "Unknown format 'docx'; valid: csv, xlsx, parquet, json, geojson"
     )
+
+
+def test_a_scenario_jobs_result_as_a_spreadsheet(client: TestClient) -> None:
+    from corridor.scenarios.files import load_scenario
+    from corridor.scenarios.run import run_scenario
+
+    state = client.app.state.corridor  # type: ignore[attr-defined]
+    result = run_scenario(state.network, load_scenario("base-2024", state.network), samples=2000).to_dict()
+    job = state.store.create_job("scenario", {"kind": "scenario", "scenario": "base-2024"}, created_by=None)
+    state.store.update_job(job["id"], status="running")
+    assert state.store.finish_job(job["id"], result)
+    answer = client.get(f"/v1/jobs/{job['id']}/result", params={"format": "xlsx"})
+    assert answer.status_code == 200, answer.text
+    book = openpyxl.load_workbook(io.BytesIO(answer.content))
+    assert book.sheetnames == ["corridors", "summary", "passages", "bottlenecks", "over_capacity", "link_flows"]
+    corridors = pd.read_excel(io.BytesIO(answer.content), sheet_name="corridors")
+    middle = corridors[corridors["corridor"] == "middle"].iloc[0]
+    assert middle["volume_mt"] == pytest.approx(result["volumes_mt"]["middle"])
+    assert middle["p90_days"] == pytest.approx(result["p90_days"]["middle"])
+    refused = client.get(f"/v1/jobs/{job['id']}/result", params={"format": "geojson"})
+    assert refused.status_code == 422 and "valid: csv, xlsx, parquet, json" in refused.json()["error"]["message"]
+
+
+def test_data_export_of_any_result() -> None:
+    from corridor.services.exports import data_export
+
+    export = data_export({"corridor": "middle", "samples": 9, "runs": [{"depart": "2026-01-01", "p90_days": 30.1}]})
+    assert list(export.tables) == ["summary", "runs"]
+    assert export.tables["summary"].to_dict(orient="records") == [{"corridor": "middle", "samples": 9}]

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 __all__ = [
     "assignment_export",
     "comparison_export",
+    "data_export",
+    "job_export",
     "routes_export",
     "scenarios_export",
     "simulation_export",
@@ -170,3 +172,28 @@ def scenarios_export(results: Sequence[dict[str, Any]]) -> Export:
         "link_flows": pd.DataFrame(links),
     }
     return Export(tables=tables, data=results[0] if len(results) == 1 else list(results))
+
+
+def data_export(data: dict[str, Any]) -> Export:
+    """A result known only by its JSON (a stored job's): ``summary`` (its plain values, one row), then a table per
+    member that is a list of records (``runs``, ``bottlenecks``, ...) or a mapping of plain values (``key``,
+    ``value``)."""
+    import pandas as pd
+
+    tables: dict[str, pd.DataFrame] = {"summary": pd.DataFrame([{k: v for k, v in data.items() if _plain(v)}])}
+    for key, value in data.items():
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            tables[key] = pd.DataFrame(value)
+        elif isinstance(value, dict) and value and all(_plain(v) for v in value.values()):
+            tables[key] = pd.DataFrame({"key": list(value), "value": list(value.values())})
+    return Export(tables=tables, data=data)
+
+
+def job_export(kind: str, result: dict[str, Any]) -> Export:
+    """A finished job's result as files: a scenario run as ``corridor scenario run --output`` writes it, any other
+    kind by :func:`data_export`."""
+    return scenarios_export([result]) if kind == "scenario" else data_export(result)
+
+
+def _plain(value: Any) -> bool:
+    return value is None or isinstance(value, str | int | float | bool)

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query, Response
 
 from corridor.api.deps import JobId, Limit, Offset, Reader, ServiceState, State, Writer, check_owner, page
+from corridor.api.formats import Accept, Format, file_response, requested
 from corridor.api.jobs import prepare
 from corridor.api.models import JobRequest
 from corridor.api.responses import json_bytes
@@ -58,13 +59,18 @@ def job(_: Reader, state: State, job_id: JobId) -> dict[str, Any]:
     return _job_view(state.store.get_job(job_id))
 
 
-@router.get("/v1/jobs/{job_id}/result", summary="A finished job's result")
-def job_result(_: Reader, state: State, job_id: JobId) -> Response:
+@router.get("/v1/jobs/{job_id}/result", summary="A finished job's result (JSON, or a file by format= or Accept)")
+def job_result(_: Reader, state: State, job_id: JobId, fmt: Format = None, accept: Accept = None) -> Response:
+    wanted = requested(fmt, accept, geojson=False)
     job = state.store.get_job(job_id, with_result=True)
     if job["status"] != "succeeded":
         detail = f": {job['error']}" if job.get("error") else ""
         raise ConflictError(f"Job {job_id} has no result: it is {job['status']}{detail}.")
-    return Response(json_bytes(job["result"]), media_type="application/json")
+    if wanted == "json":
+        return Response(json_bytes(job["result"]), media_type="application/json")
+    from corridor.services.exports import job_export
+
+    return file_response(job_export(str(job["kind"]), job["result"]), wanted, f"{job['kind']}-{job_id[:8]}")
 
 
 @router.post("/v1/jobs/{job_id}/cancel", summary="Cancel a queued or running job (its key's or by admin)")
