@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from corridor._version import __version__  # noqa: F401 (public)
 
 __all__ = [
+    "AmbiguousPlaceError",
     "AssignmentResult",
     "Avoid",
     "Comparison",
@@ -31,6 +32,8 @@ __all__ = [
     "capacitated_flow",
     "compare",
     "flow_network",
+    "latest_departure",
+    "latest_departures",
     "load_network",
     "network_from_csv",
     "network_from_tntp",
@@ -58,6 +61,8 @@ _WHERE = {
     "network_to_tntp": "corridor.dataset.tntp_write",
     "Avoid": "corridor.dataset.avoid",
     "alternatives": "corridor.routing.search",
+    "latest_departure": "corridor.routing.search",
+    "latest_departures": "corridor.routing.search",
     "compare": "corridor.routing.search",
     "pareto": "corridor.routing.search",
     "route": "corridor.routing.search",
@@ -72,6 +77,7 @@ _WHERE = {
     "InvalidOptionError": "corridor.errors",
     "NoRouteError": "corridor.errors",
     "UnknownPlaceError": "corridor.errors",
+    "AmbiguousPlaceError": "corridor.errors",
 }
 
 if TYPE_CHECKING:
@@ -85,6 +91,7 @@ if TYPE_CHECKING:
     from corridor.dataset.tntp import network_from_tntp
     from corridor.dataset.tntp_write import network_to_tntp
     from corridor.errors import (
+        AmbiguousPlaceError,
         CorridorError,
         DatasetError,
         InvalidOptionError,
@@ -94,7 +101,15 @@ if TYPE_CHECKING:
     from corridor.model.freight import flow_network, passage_volumes
     from corridor.reliability.engine import ReliabilityResult, simulate_route
     from corridor.routing.results import Comparison, Leg, Route
-    from corridor.routing.search import alternatives, compare, pareto, route, simulate
+    from corridor.routing.search import (
+        alternatives,
+        compare,
+        latest_departure,
+        latest_departures,
+        pareto,
+        route,
+        simulate,
+    )
 
 
 def __getattr__(name: str) -> Any:
