@@ -129,8 +129,90 @@ def prepare(params: dict[str, Any], network: Network, store: Store, limits: Limi
                 from corridor.scenarios.apply import check_scenario
 
                 check_scenario(network, load_named(params["scenario"], network, store))
+        elif kind in ("appraise", "portfolio", "centres"):
+            _check_appraisal(params, network)
     except NotFoundError as error:
         raise InvalidOptionError(str(error)) from None
+
+
+def _check_appraisal(params: dict[str, Any], network: Network) -> None:
+    """Refuse an appraisal, portfolio or centres job that could not run: rates, budgets, projects, years, counts."""
+    from corridor.appraisal.options import parse_budget, parse_rate, parse_span
+    from corridor.scenarios.years import check_year
+
+    kind = params["kind"]
+    if kind == "appraise":
+        from corridor.services.appraisal import resolve_target
+
+        parse_rate(params["discount"])
+        resolve_target(network, params["target"], allow_files=False)
+        for year in params["years"]:
+            check_year(network, year)
+    elif kind == "portfolio":
+        from corridor.appraisal.portfolio import check_window
+        from corridor.appraisal.projects import projects_of
+
+        parse_rate(params["discount"])
+        check_window(parse_budget(params["budget"]), parse_span(params["years"]))
+        projects_of(network, params.get("projects"))
+        for year in params["equilibrium_years"]:
+            check_year(network, year)
+    else:
+        check_year(network, params["year"])
+        if params["corridor"] not in network.corridor_ids:
+            raise InvalidOptionError(
+                f"Unknown corridor {params['corridor']!r}; corridors: {', '.join(network.corridor_ids)}."
+            )
+        sites = params.get("candidates") or []
+        for site in sites:
+            network.place(site["place"])
+        if sites and params["count"] > len(sites):
+            names = ", ".join(site["place"] for site in sites)
+            raise InvalidOptionError(f"count {params['count']} is more than the {len(sites)} candidate sites: {names}.")
+
+
+def _appraisal(params: dict[str, Any], network: Network, progress: Progress) -> dict[str, Any]:
+    """Run an appraisal, portfolio or centres job."""
+    from corridor.appraisal.options import parse_budget, parse_rate, parse_span
+    from corridor.services import appraisal
+
+    kind = params["kind"]
+    if kind == "appraise":
+        result = appraisal.appraise_target(
+            network,
+            params["target"],
+            horizon=params["horizon"],
+            discount_rate=parse_rate(params["discount"]),
+            years=tuple(params["years"]),
+            samples=params["samples"],
+            seed=params["seed"],
+            allow_files=False,
+            progress=progress,
+        )
+        return result.to_dict()
+    if kind == "portfolio":
+        return appraisal.portfolio_of(
+            network,
+            budget_usd=parse_budget(params["budget"]),
+            years=parse_span(params["years"]),
+            project_ids=params.get("projects"),
+            discount_rate=parse_rate(params["discount"]),
+            horizon=params["horizon"],
+            anchor_years=tuple(params["equilibrium_years"]),
+            progress=progress,
+        )
+    sites = params.get("candidates")
+    progress(0.0, "equilibrium flows and the siting programs")
+    data = appraisal.centres_of(
+        network,
+        count=params["count"],
+        year=params["year"],
+        corridor=params["corridor"],
+        candidates=[(s["place"], s.get("capacity_t")) for s in sites] if sites else None,
+        radius_km=params["radius_km"],
+    )
+    progress(1.0, "done")
+    return data
 
 
 # --- running a job (no I/O: the caller stores what this returns) ---------------------------------------------------
@@ -176,7 +258,11 @@ def execute(
         return _sweep(params, network, store, progress)
     if kind == "assign":
         return _assign(params, network, store, progress), []
-    raise InvalidOptionError(f"Unknown job kind {kind!r}; valid: assign, scenario, simulate, sweep")
+    if kind in ("appraise", "portfolio", "centres"):
+        return _appraisal(params, network, progress), []
+    raise InvalidOptionError(
+        f"Unknown job kind {kind!r}; valid: appraise, assign, centres, portfolio, scenario, simulate, sweep"
+    )
 
 
 def _sweep(

@@ -9,8 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from corridor.limits import GAP, ITERATIONS, SAMPLES, SCENARIO_SAMPLES, SEED, YEAR
 
 __all__ = [
+    "AppraiseJob",
     "AssignJob",
+    "CentresJob",
     "JobRequest",
+    "PortfolioJob",
     "ScenarioCreate",
     "ScenarioJob",
     "SimulateJob",
@@ -75,7 +78,60 @@ class AssignJob(_Body):
     max_iter: int = Field(1_000, **ITERATIONS.query())
 
 
-JobRequest = Annotated[ScenarioJob | SweepJob | SimulateJob | AssignJob, Field(discriminator="kind")]
+Rate = Annotated[str, Field(max_length=20, description="A rate a year: 6% or 0.06.", examples=["6%"])]
+ProjectId = Annotated[str, Field(min_length=1, max_length=120, description="A project of projects.csv.")]
+Years = Annotated[list[Annotated[int, Field(**YEAR.query())]], Field(min_length=1, max_length=10)]
+
+
+class AppraiseJob(_Body):
+    """Cost-benefit analysis of a project or library scenario: benefits by year, NPV, BCR, EIRR, payback, Monte
+    Carlo ranges and a tornado (docs/model.md, "Appraisal")."""
+
+    kind: Literal["appraise"]
+    target: str = Field(min_length=1, max_length=120, description="A project of projects.csv or a library scenario.")
+    horizon: int = Field(2050, **YEAR.query(), description="Last year of the reference period.")
+    discount: Rate = "6%"
+    years: Years = Field(default_factory=lambda: [2030, 2035], description="Years whose equilibria are run.")
+    samples: int = Field(1000, ge=0, le=100_000, description="Monte Carlo draws of the uncertain inputs.")
+    seed: Seed = 0
+
+
+class PortfolioJob(_Body):
+    """The projects that maximise NPV under a budget (mixed-integer program), the greedy baseline and what each
+    extra billion buys (docs/model.md, "Portfolio")."""
+
+    kind: Literal["portfolio"]
+    budget: str = Field(min_length=1, max_length=40, examples=["USD 3 bn"], description="Amount with its currency.")
+    years: str = Field("2025:2030", max_length=20, description="FIRST:LAST years in which builds may start.")
+    projects: list[ProjectId] | None = Field(None, max_length=200, description="Projects to choose from (all).")
+    discount: Rate = "6%"
+    horizon: int = Field(2050, **YEAR.query())
+    equilibrium_years: Years = Field(default_factory=lambda: [2030], description="Years valuing each project.")
+
+
+class CandidateSite(_Body):
+    """A candidate site of a logistics centre: a place, and its capacity in tonnes a year if it has one."""
+
+    place: Place
+    capacity_t: float | None = Field(None, gt=0, le=1e12)
+
+
+class CentresJob(_Body):
+    """Where to place K logistics centres: capacitated p-median and maximum coverage over a year's equilibrium flows,
+    and the existing centres' share of the optimum (docs/model.md, "Logistics centres")."""
+
+    kind: Literal["centres"]
+    count: int = Field(ge=1, le=1000, description="How many centres.")
+    year: int = Field(2030, **YEAR.query())
+    corridor: str = Field("middle", max_length=40)
+    radius_km: float = Field(300.0, gt=0, le=20_000, description="Service radius of maximum coverage.")
+    candidates: list[CandidateSite] | None = Field(None, max_length=1000, description="Sites (default: the places).")
+
+
+JobRequest = Annotated[
+    ScenarioJob | SweepJob | SimulateJob | AssignJob | AppraiseJob | PortfolioJob | CentresJob,
+    Field(discriminator="kind"),
+]
 
 
 class ScenarioCreate(_Body):

@@ -34,7 +34,7 @@ def resolve_target(
         For a target that is neither, or a scenario that names no project, with the projects and scenarios there are.
     """
     from corridor.appraisal.projects import merge_fragments, project_scenarios, scenario_of
-    from corridor.scenarios.files import library_names, load_scenario, load_scenario_text
+    from corridor.scenarios.files import library_names, load_scenario
 
     by_id = {p.id: p for p in network.projects}
     if target in by_id:
@@ -42,7 +42,7 @@ def resolve_target(
         return with_, without, (by_id[target],)
     names = library_names()
     if target in names or (allow_files and (target.endswith((".yaml", ".yml")) or "/" in target)):
-        scenario = load_scenario(target, network) if allow_files else load_scenario_text("", network, name=target)
+        scenario = load_scenario(target, network)
     else:
         raise InvalidOptionError(
             f"Unknown project or scenario {target!r}; projects: {', '.join(by_id) or 'none'}; "

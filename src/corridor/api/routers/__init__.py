@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
-from corridor.api.routers import demand, jobs, network, reliability, routing, runs, scenarios, service, validation
+from corridor.api.routers import (
+    appraisal,
+    demand,
+    jobs,
+    network,
+    reliability,
+    routing,
+    runs,
+    scenarios,
+    service,
+    validation,
+)
 
 __all__ = [
     "ROUTERS",
+    "appraisal",
     "demand",
     "jobs",
     "network",
@@ -25,6 +37,7 @@ ROUTERS = (
     demand.router,
     validation.router,
     scenarios.router,
+    appraisal.router,
     jobs.router,
     runs.router,
 )
