@@ -111,9 +111,12 @@ def test_a_place_too_far_names_the_nearest_terminals_with_distances(eurasia: Net
         join_places(eurasia, "New York", "Xian")
 
 
-def test_a_network_without_road_links_cannot_join(toy: Network) -> None:
-    with pytest.raises(NoRouteError, match="no road link to price road pre- or on-carriage"):
-        join_places(toy, toy.places[0].name, toy.places[0].lat.__format__(".3f") + ",0.5")
+def test_a_network_without_road_links_joins_nothing(toy: Network) -> None:
+    # the toy network has no road: a world city is an unknown place there, with the network's closest names
+    with pytest.raises(UnknownPlaceError, match=r"Unknown place 'Paris, FR'\. Closest: "):
+        join_places(toy, toy.places[0].name, "Paris, FR")
+    with pytest.raises(UnknownPlaceError, match=r"Unknown place '10,0\.5'"):
+        join_places(toy, "10,0.5", toy.places[0].name)
 
 
 def test_route_factor_is_the_median_of_the_datasets_road_links(eurasia: Network) -> None:

@@ -210,13 +210,18 @@ def join_places(network: Network, origin: str, destination: str) -> tuple[Networ
     ------
     UnknownPlaceError, AmbiguousPlaceError
         As :func:`locate`.
+        On a network without a road link to price the road by, a place off it is unknown (as before any city).
     NoRouteError
         For a place farther than :data:`ACCESS_MAX_KM` from every terminal (naming the nearest with their
-        distances), or a network without a road link to price the road by.
+        distances).
     """
     ends = [locate(network, origin), locate(network, destination)]
     if all(isinstance(end, Place) for end in ends):
         return network, ends[0].id, ends[1].id
+    if not any(link.mode == "road" and link.tariff_usd is not None for link in network.links):
+        # a network without roads joins nothing: a name that is no place of it is unknown here
+        text = origin if isinstance(ends[1], Place) else destination
+        raise UnknownPlaceError(text, network.closest_places(text))
     places, links, transfers = list(network.places), list(network.links), list(network.transfers)
     layers = _layers_at(network)
     for outbound, end in ((True, ends[0]), (False, ends[1])):
