@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+from datetime import date
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -199,3 +200,17 @@ def test_access_distance_bound(eurasia: Network) -> None:
     joined, _, _ = join_places(eurasia, "Tehran", "Mashhad")
     added = joined.links[len(eurasia.links) :]
     assert added and all(link.distance_km <= ACCESS_MAX_KM * route_factor(eurasia) for link in added)
+
+
+def test_a_scenarios_queues_reach_a_trip_from_a_city_off_the_network(eurasia: Network) -> None:
+    from corridor.routing.search import _joined
+    from corridor.scenarios.files import load_scenario
+    from corridor.services.trips import compare_trip, scenario_times
+
+    under = scenario_times(eurasia, load_scenario("base-2024", eurasia), on=date(2026, 3, 1))
+    assert under.durations.congestion is not None
+    joined, origin, _, durations = _joined(under.network, "Paris, FR", "Xian", under.durations)
+    assert durations is not None and durations.network is joined and origin == "geonames-2988507"
+    assert durations.congestion is under.durations.congestion  # the same queueing waits on the joined network
+    loaded, _ = compare_trip(eurasia, "Paris, FR", "Xian", under=under, depart="2026-03-01", corridors=["middle"])
+    assert loaded.options[0].legs[0].from_place == "Paris, FR" and loaded.options[0].legs[0].mode == "road"
