@@ -49,3 +49,13 @@ def test_far_place_is_a_422_naming_the_nearest_terminals(client: TestClient) -> 
     answer = client.get("/v1/route", params={"origin": "New York", "destination": "Xian"})
     assert answer.status_code == 422
     assert answer.json()["error"]["code"] == "no_route" and "Rotterdam" in answer.json()["error"]["message"]
+
+
+def test_places_of_the_world(client: TestClient) -> None:
+    answer = client.get("/v1/places", params={"search": "Alexandria", "world": "true"})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["total"] == 4 and body["items"][1]["label"] == "Alexandria, US-VA"
+    assert body["items"][1]["km"] == 6160
+    refused = client.get("/v1/places", params={"world": "true"})
+    assert refused.status_code == 422 and refused.json()["error"]["code"] == "invalid_option"

@@ -54,3 +54,15 @@ def test_fuzzed_places_exit_0_or_2_without_traceback(text: str) -> None:
     result = run("route", text, "Xian", "--json")
     assert result.returncode in (0, 2), result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_places_world_lists_the_labels_and_nearest_terminals() -> None:
+    result = run("places", "--search", "Alexandria", "--world", "--json")
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert [r["label"] for r in rows] == ["Alexandria, EG", "Alexandria, US-VA", "Alexandria, US-LA", "Alexandria, RO"]
+    assert rows[0]["nearest_terminal"] == "Piraeus" and rows[3]["nearest_terminal"] == "Sofia"
+    table = run("places", "--search", "Alexandria", "--world")
+    assert "6,160 (too far)" in table.stdout  # Alexandria, US-VA: farther than road joins reach
+    empty = run("places", "--world")
+    assert empty.returncode == 2 and "give part of a name with --search" in empty.stderr

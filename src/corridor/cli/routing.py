@@ -324,11 +324,22 @@ def route(
 
 def places(
     search: Annotated[str, typer.Option("--search", help="Part of a name, alias, country code or UN/LOCODE.")] = "",
+    world: Annotated[
+        bool,
+        typer.Option(
+            "--world",
+            help="Search the world's cities of 15,000 people or more instead (with --search): the label that names "
+            "each, and its nearest terminal of the network.",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
     network: NetworkOpt = None,
 ) -> None:
-    """List the places of the network (names match without case or accents)."""
+    """List the places of the network (names match without case or accents), or with --world the world's cities."""
     net = open_network(network)
+    if world:
+        _world_places(net, search, as_json=as_json)
+        return
     found = net.search_places(search)
     if as_json:
         print_json(
@@ -342,6 +353,35 @@ def places(
         table.add_column(name)
     for p in found:
         table.add_row(p.id, p.name, p.country, p.kind, p.locode or "", ", ".join(p.aliases))
+    get_console().print(table)
+
+
+def _world_places(net: Any, search: str, *, as_json: bool) -> None:
+    from corridor.dataset.anyplace import ACCESS_MAX_KM, world_places
+    from corridor.errors import InvalidOptionError
+
+    if not search.strip():
+        raise InvalidOptionError("--world searches the world's cities: give part of a name with --search.")
+    rows = world_places(net, search)
+    if as_json:
+        print_json(rows)
+        return
+    from rich.table import Table
+
+    table = Table(title=f"{len(rows)} cities matching {search!r}, most populous first (at most 20)")
+    for name in ("label", "population", "lat", "lon", "nearest terminal", "km"):
+        table.add_column(name, justify="left" if name in ("label", "nearest terminal") else "right")
+    for row in rows:
+        km = row["km"]
+        far = isinstance(km, int) and km > ACCESS_MAX_KM
+        table.add_row(
+            str(row["label"]),
+            f"{row['population']:,}",
+            f"{row['lat']:.2f}",
+            f"{row['lon']:.2f}",
+            str(row["nearest_terminal"] or ""),
+            "" if km is None else f"{km:,}" + (" (too far)" if far else ""),
+        )
     get_console().print(table)
 
 

@@ -22,6 +22,7 @@ from corridor.dataset.gazetteer import (
     great_circle_km,
     locode_names,
     nearest_city,
+    search_cities,
     similar_city_names,
 )
 from corridor.dataset.network import Network
@@ -37,6 +38,7 @@ __all__ = [
     "join_places",
     "locate",
     "place_key",
+    "world_places",
 ]
 
 #: terminals of the network an off-network place is joined to by road (the nearest ones)
@@ -125,6 +127,35 @@ def place_key(network: Network, text: str) -> str:
     """A text that finds the same place again (a network place's id, ``geonames:ID`` or ``lat,lon``)."""
     found = locate(network, text)
     return found.id if isinstance(found, Place) else found.key
+
+
+def world_places(network: Network, text: str, *, limit: int = 20) -> list[dict[str, object]]:
+    """Cities of the gazetteer whose name contains ``text``, most populous first, each with the label that names it
+    as an origin or destination, and its nearest terminal of the network with the great-circle km (a place is
+    joined by road within :data:`ACCESS_MAX_KM`)."""
+    layers = _layers_at(network)
+    terminals = [p for p in network.places if p.kind != "border" and layers.get(p.id)]
+    rows: list[dict[str, object]] = []
+    for city in search_cities(text, limit=limit):
+        namesakes = [c.country for c in city_named(city.name)]
+        label = f"{city.label}-{city.admin1}" if namesakes.count(city.country) > 1 and city.admin1 else city.label
+        row: dict[str, object] = {
+            "label": label,
+            "name": city.name,
+            "country": city.country,
+            "admin1": city.admin1,
+            "population": city.population,
+            "lat": city.lat,
+            "lon": city.lon,
+            "geonameid": city.geonameid,
+            "nearest_terminal": None,
+            "km": None,
+        }
+        if terminals:
+            km, near = min((great_circle_km(city.lat, city.lon, p.lat, p.lon), p.name) for p in terminals)
+            row["nearest_terminal"], row["km"] = near, round(km)
+        rows.append(row)
+    return rows
 
 
 def _cities_of(text: str) -> tuple[City, ...]:

@@ -23,6 +23,7 @@ __all__ = [
     "great_circle_km",
     "locode_names",
     "nearest_city",
+    "search_cities",
     "similar_city_names",
 ]
 
@@ -137,6 +138,16 @@ def similar_city_names(name: str, *, limit: int = 3) -> list[City]:
     hits = process.extract(key, list(names), scorer=fuzz.ratio, limit=20)
     ranked = sorted(hits, key=lambda hit: (-hit[1], -cities[names[hit[0]][0]].population))
     return [cities[names[label][0]] for label, _, _ in ranked[:limit]]
+
+
+def search_cities(text: str, *, limit: int = 20) -> list[City]:
+    """Cities whose folded name contains the folded ``text``, most populous first (at most ``limit``)."""
+    key = normalize_name(text)
+    if not key:
+        return []
+    cities = _cities()
+    found = [cities[i] for name, ids in _by_name().items() if key in name for i in ids]
+    return sorted(found, key=lambda c: (-c.population, c.geonameid))[:limit]
 
 
 def nearest_city(lat: float, lon: float) -> tuple[City, float]:

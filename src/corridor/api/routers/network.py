@@ -22,7 +22,22 @@ def places(
     search: Annotated[str, Query(max_length=100, description="Part of a name, alias, country or UN/LOCODE.")] = "",
     limit: Limit = 100,
     offset: Offset = 0,
+    world: Annotated[
+        bool,
+        Query(
+            description="The world's cities of 15,000 people or more whose name contains `search` (at most 20, most "
+            "populous first), each with the `label` that names it as an origin and its nearest terminal and km."
+        ),
+    ] = False,
 ) -> dict[str, Any]:
+    if world:
+        from corridor.dataset.anyplace import world_places
+        from corridor.errors import InvalidOptionError
+
+        if not search.strip():
+            raise InvalidOptionError("world=true searches the world's cities: give part of a name in search.")
+        rows = world_places(state.network, search)
+        return page(rows[offset : offset + limit], len(rows), limit, offset)
     found = state.network.search_places(search)
     items = [p.model_dump(include=PLACE_FIELDS) for p in found[offset : offset + limit]]
     return page(items, len(found), limit, offset)
