@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -23,7 +24,7 @@ def test_legs_follow_each_other_from_the_departure(eurasia: Network) -> None:
     times = found.leg_times()
     start = datetime(2026, 3, 1, 8, tzinfo=UTC)
     assert times[0][0] == start and len(times) == len(found.legs)
-    for (_, end), (begin, _) in zip(times, times[1:], strict=False):
+    for (_, end), (begin, _) in itertools.pairwise(times):
         assert begin == end
     assert times[-1][1] == start + timedelta(hours=sum(leg.hours for leg in found.legs))
     for leg, (begin, end) in zip(found.legs, times, strict=True):

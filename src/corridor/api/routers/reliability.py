@@ -70,6 +70,7 @@ async def simulate(
         deadline=deadline,
         arrive_by=arrive_by,
     )
+
     def run() -> tuple[Any, dict[str, Any]]:
         simulated = simulate_trip(state.network, options)
         return simulated, clean(simulation_json(simulated))
