@@ -107,6 +107,7 @@ def network_to_file(network: Network, path: str | Path, *, lanes: bool = True) -
         from corridor.io.jsontext import to_json
 
         text = to_json(network_to_geojson(network, lanes=lanes))
+
         def write(tmp: Path) -> None:
             tmp.write_text(text, encoding="utf-8")
 
