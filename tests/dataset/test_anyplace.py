@@ -95,6 +95,11 @@ def test_bad_places(eurasia: Network, text: str, error: type[Exception], message
         locate(eurasia, text)
 
 
+def test_a_place_is_named_in_200_characters_or_fewer(eurasia: Network) -> None:
+    with pytest.raises(UnknownPlaceError, match="is 100,000 characters long; a place is named in 200 or fewer"):
+        locate(eurasia, "x" * 100_000)  # refused before any matcher reads it
+
+
 def test_suggestions_by_spelling_from_the_network_and_the_world(eurasia: Network) -> None:
     with pytest.raises(UnknownPlaceError) as caught:
         locate(eurasia, "Duisbrug")

@@ -34,6 +34,7 @@ from corridor.names import normalize_name
 __all__ = [
     "ACCESS_MAX_KM",
     "ACCESS_TERMINALS",
+    "MAX_PLACE_CHARS",
     "OffNetwork",
     "join_places",
     "locate",
@@ -45,6 +46,8 @@ __all__ = [
 ACCESS_TERMINALS = 3
 #: the farthest a place may lie from the nearest terminal (great-circle km) to be joined by road
 ACCESS_MAX_KM = 1500.0
+#: the longest text read as a place (a name, coordinates or a code)
+MAX_PLACE_CHARS = 200
 #: a city of the gazetteer this close to a network place of its name is that place (terminals lie out of town)
 _SAME_PLACE_KM = 50.0
 #: candidates listed in the message of an ambiguous name
@@ -81,6 +84,12 @@ def locate(network: Network, text: str) -> Place | OffNetwork:
     AmbiguousPlaceError
         When several cities bear the name; lists them with their country codes.
     """
+    if len(text) > MAX_PLACE_CHARS:
+        raise UnknownPlaceError(
+            f"{text[:40]}...",
+            [],
+            reason=f"is {len(text):,} characters long; a place is named in {MAX_PLACE_CHARS} or fewer",
+        )
     try:
         return network.place(text)
     except UnknownPlaceError as error:
