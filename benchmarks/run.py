@@ -20,6 +20,10 @@ corridor against AequilibraE.
 Reliability (benchmarks/reliability.py): samples per second of the vectorized Monte Carlo engine against the SimPy
 reference model on the Xi'an–Duisburg middle route, and its throughput on a Dask LocalCluster of 1 and 2 workers.
 
+Appraisal (benchmarks/appraisal.py): `corridor portfolio` over 24 projects under a budget on one and two
+processes (goal under 60 s), the mixed-integer program against the greedy baseline; logistics centres (capacitated
+p-median, maximum coverage) against PySAL spopt on the same instance.
+
 Scenarios (benchmarks/scenarios.py): scenario runs per minute on the embedded network; a sweep in this process
 against a Dask LocalCluster of 1 and 2 workers; results-store writes and reads on SQLite and PostgreSQL against
 the raw drivers.
@@ -262,6 +266,7 @@ SECTIONS = {
     "reliability": "## Reliability",
     "scenarios": "## Scenarios",
     "service": "## Service",
+    "appraisal": "## Appraisal",
 }
 
 
@@ -403,6 +408,10 @@ def main() -> None:
         import service
 
         parts["service"] = service.report_section(service.bench(args.quick), command_line(args))
+    if args.only in (None, "appraisal"):
+        import appraisal
+
+        parts["appraisal"] = appraisal.report_section(appraisal.bench(args.quick), command_line(args))
     missing = {key: f"{SECTIONS[key]}\n\nNot measured yet: `benchmarks/run.py --only {key}`.\n" for key in SECTIONS}
     text = header() + "\n" + "\n".join(parts.get(key, missing[key]) for key in SECTIONS)
     args.out.write_text(text, encoding="utf-8")

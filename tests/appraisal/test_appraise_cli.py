@@ -86,3 +86,12 @@ def test_portfolio_bad_input_exits_2(toy_projects: Path, args: list[str], messag
     result = run("portfolio", *args, "--network", str(toy_projects), "--equilibrium-years", "2024")
     assert result.returncode == 2
     assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_portfolio_on_two_processes_is_the_same(toy_net: corridor.Network) -> None:
+    from corridor.services.appraisal import portfolio_of
+
+    one = portfolio_of(toy_net, budget_usd=1e8, years=(2022, 2023), anchor_years=(2024,))
+    two = portfolio_of(toy_net, budget_usd=1e8, years=(2022, 2023), anchor_years=(2024,), workers=2)
+    assert one["projects"] == two["projects"] and one["optimum"]["chosen"] == two["optimum"]["chosen"]
+    assert one["equilibria_run"] == two["equilibria_run"] == 4  # without and with each (ferry-back: its own without)

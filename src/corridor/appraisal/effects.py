@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 __all__ = [
     "APPRAISAL_TOL",
     "CommodityEffects",
+    "EquilibriumSummary",
     "YearEffects",
     "compare_equilibria",
     "equilibrium_of",
@@ -93,6 +94,19 @@ class _Alt:
     co2e_t: float
 
 
+@dataclass(frozen=True)
+class EquilibriumSummary:
+    """What an appraisal reads of an equilibrium: by market, its commodity, tonnes and, by corridor, the tonnes
+    choosing it and its cost components a tonne; the volumes by corridor (small enough to send between processes)."""
+
+    markets: dict[str, tuple[str, float, dict[str, _Alt]]]
+    volumes_t: dict[str, float]
+
+    @classmethod
+    def of(cls, chosen: ChoiceResult) -> EquilibriumSummary:
+        return cls(_alternatives(chosen), dict(chosen.volumes_t))
+
+
 def _alternatives(chosen: ChoiceResult) -> dict[str, tuple[str, float, dict[str, _Alt]]]:
     """Each market's commodity, tonnes and, by corridor, the tonnes choosing it and its cost components a tonne."""
     out = {}
@@ -113,11 +127,20 @@ def _alternatives(chosen: ChoiceResult) -> dict[str, tuple[str, float, dict[str,
 
 
 def compare_equilibria(
-    without: ChoiceResult, with_: ChoiceResult, *, corridor: str, year: int, demand_scale: float = 1.0
+    without: ChoiceResult | EquilibriumSummary,
+    with_: ChoiceResult | EquilibriumSummary,
+    *,
+    corridor: str,
+    year: int,
+    demand_scale: float = 1.0,
 ) -> YearEffects:
     """The effects of going from the equilibrium ``without`` to ``with_`` (the same markets, by id)."""
-    base = _alternatives(without)
-    after = _alternatives(with_)
+    if not isinstance(without, EquilibriumSummary):
+        without = EquilibriumSummary.of(without)
+    if not isinstance(with_, EquilibriumSummary):
+        with_ = EquilibriumSummary.of(with_)
+    base = without.markets
+    after = with_.markets
     sums: dict[str, list[float]] = {}
     revenue = 0.0
     co2e = 0.0

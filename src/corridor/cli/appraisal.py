@@ -122,6 +122,9 @@ def portfolio(
     equilibrium_years: Annotated[
         str, typer.Option("--equilibrium-years", help="Years whose equilibria value each project (default 2030).")
     ] = "2030",
+    workers: Annotated[
+        int, typer.Option("--workers", help="Processes solving the equilibria at once.", min=1, max=64)
+    ] = 1,
     as_json: JsonOpt = False,
     network: NetworkOpt = None,
 ) -> None:
@@ -144,6 +147,7 @@ def portfolio(
         discount_rate=rate,
         horizon=horizon,
         anchor_years=anchors,
+        workers=workers,
     )
     if as_json:
         print_json(data)

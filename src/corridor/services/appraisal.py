@@ -115,36 +115,86 @@ def appraise_target(
     return result
 
 
+_WORKER_NETWORK: list[Network] = []
+
+
+def _worker_init(network: Network) -> None:
+    _WORKER_NETWORK[:] = [network]
+
+
+def _solve_case(
+    network: Network | None,
+    year: int,
+    fragment: Mapping[str, Any],
+    sources: Sequence[str],
+    market_samples: int,
+    tol: float,
+    seed: int,
+) -> Any:
+    """The equilibrium of the network with the scenario sections ``fragment`` in ``year``, summarised."""
+    from datetime import date
+
+    from corridor.appraisal.effects import EquilibriumSummary, equilibrium_of
+    from corridor.appraisal.projects import scenario_of
+    from corridor.choice.logit import load_choice_model
+    from corridor.scenarios.apply import apply_scenario
+
+    net0 = network if network is not None else _WORKER_NETWORK[0]
+    scenario = scenario_of(net0, "case", "Case", fragment, sources=list(sources) or ["estimate"], year=year)
+    net = apply_scenario(net0, scenario, on=date(year, 7, 1))
+    model = load_choice_model(net0)
+    chosen = equilibrium_of(net, year, model, market_samples=market_samples, seed=seed, tol=tol)
+    return EquilibriumSummary.of(chosen)
+
+
+def _solve_task(task: tuple[Any, ...]) -> Any:
+    return _solve_case(None, *task)
+
+
 class _Equilibria:
-    """Equilibria of scenario fragments in one year, each solved once (the case without projects is shared)."""
+    """Equilibria of scenario fragments by year, each solved once (the case without projects is shared), on
+    ``workers`` processes at once when asked for several."""
 
-    def __init__(self, network: Network, year: int, *, market_samples: int, tol: float, seed: int) -> None:
-        from corridor.choice.logit import load_choice_model
-
-        self.network, self.year = network, year
-        self.model = load_choice_model(network)
-        self.market_samples, self.tol, self.seed = market_samples, tol, seed
-        self.cache: dict[str, Any] = {}
+    def __init__(self, network: Network, *, market_samples: int, tol: float, seed: int, workers: int = 1) -> None:
+        self.network = network
+        self.market_samples, self.tol, self.seed, self.workers = market_samples, tol, seed, workers
+        self.cache: dict[tuple[int, str], Any] = {}
         self.runs = 0
 
-    def __call__(self, fragment: Mapping[str, Any], sources: Sequence[str]) -> Any:
-        from datetime import date
-
-        from corridor.appraisal.effects import equilibrium_of
-        from corridor.appraisal.projects import scenario_of
+    @staticmethod
+    def _key(year: int, fragment: Mapping[str, Any]) -> tuple[int, str]:
         from corridor.io.jsontext import to_json
-        from corridor.scenarios.apply import apply_scenario
 
-        key = to_json(fragment)
+        return (year, to_json(fragment))
+
+    def solve_all(self, cases: Sequence[tuple[int, Mapping[str, Any], Sequence[str]]]) -> None:
+        """Solve the cases not solved yet: in parallel on ``workers`` processes (forkserver), else one by one."""
+        todo: dict[tuple[int, str], tuple[Any, ...]] = {}
+        for year, fragment, sources in cases:
+            key = self._key(year, fragment)
+            if key not in self.cache and key not in todo:
+                todo[key] = (year, fragment, tuple(sources), self.market_samples, self.tol, self.seed)
+        if not todo:
+            return
+        if self.workers > 1 and len(todo) > 1:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            context = multiprocessing.get_context("forkserver")  # never fork a process with numba threads
+            with ProcessPoolExecutor(
+                min(self.workers, len(todo)), mp_context=context, initializer=_worker_init, initargs=(self.network,)
+            ) as pool:
+                for key, summary in zip(todo, pool.map(_solve_task, todo.values()), strict=True):
+                    self.cache[key] = summary
+        else:
+            for key, task in todo.items():
+                self.cache[key] = _solve_case(self.network, *task)
+        self.runs += len(todo)
+
+    def __call__(self, year: int, fragment: Mapping[str, Any], sources: Sequence[str]) -> Any:
+        key = self._key(year, fragment)
         if key not in self.cache:
-            scenario = scenario_of(
-                self.network, "case", "Case", fragment, sources=sources or ["estimate"], year=self.year
-            )
-            net = apply_scenario(self.network, scenario, on=date(self.year, 7, 1))
-            self.cache[key] = equilibrium_of(
-                net, self.year, self.model, market_samples=self.market_samples, seed=self.seed, tol=self.tol
-            )
-            self.runs += 1
+            self.solve_all([(year, fragment, sources)])
         return self.cache[key]
 
 
@@ -161,6 +211,7 @@ def portfolio_of(
     market_samples: int = 300,
     tol: float | None = None,
     seed: int = 0,
+    workers: int = 1,
     progress: Callable[[float, str], object] | None = None,
 ) -> dict[str, Any]:
     """The portfolio of largest NPV under ``budget_usd`` (``corridor.appraisal.portfolio``), the greedy baseline,
@@ -196,35 +247,40 @@ def portfolio_of(
     if not projects:
         raise InvalidOptionError("No projects to choose from: the dataset has no projects.csv.")
     parameters = default_parameters(network, discount_rate=discount_rate, horizon=horizon, first_year=years[0])
-    solvers = {
-        y: _Equilibria(network, y, market_samples=market_samples, tol=tol or APPRAISAL_TOL, seed=seed)
-        for y in anchor_years
-    }
+    solve = _Equilibria(network, market_samples=market_samples, tol=tol or APPRAISAL_TOL, seed=seed, workers=workers)
 
-    def effects_of(group: Sequence[Project]) -> list[Any]:
+    def cases_of(group: Sequence[Project]) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
         without = merge_fragments(*(p.counterfactual for p in group))
         with_ = merge_fragments(without, *(p.fragment for p in group))
-        sources = sorted({s for p in group for s in p.source})
+        return without, with_, sorted({s for p in group for s in p.source})
+
+    def effects_of(group: Sequence[Project]) -> list[Any]:
+        without, with_, sources = cases_of(group)
         return [
-            compare_equilibria(solve(without, sources), solve(with_, sources), corridor=group[0].corridor, year=y)
-            for y, solve in solvers.items()
+            compare_equilibria(solve(y, without, sources), solve(y, with_, sources), corridor=group[0].corridor, year=y)
+            for y in anchor_years
         ]
+
+    def solve_groups(groups: Sequence[Sequence[Project]]) -> None:
+        cases = []
+        for group in groups:
+            without, with_, sources = cases_of(group)
+            cases += [(y, f, sources) for y in anchor_years for f in (without, with_)]
+        solve.solve_all(cases)
 
     def report(fraction: float, stage: str) -> None:
         if progress is not None:
             progress(fraction, stage)
 
-    candidates = []
-    for k, project in enumerate(projects):
-        report(0.6 * k / len(projects), f"equilibria with and without {project.id}")
-        candidates.append(
-            Candidate(project.id, CostProfile.of(project), effects_of([project]), tuple(project.bottleneck))
-        )
+    report(0.0, f"equilibria with and without each of {len(projects)} projects")
+    solve_groups([[p] for p in projects])
+    candidates = [Candidate(p.id, CostProfile.of(p), effects_of([p]), tuple(p.bottleneck)) for p in projects]
     alone = {c.id: shifted_npv(c, years[0], parameters) for c in candidates}
     pairs = pairs_to_run(candidates, alone)
+    report(0.6, f"{len(pairs)} pairs on a shared bottleneck, each run together")
+    solve_groups([[p for p in projects if p.id in pair] for pair in pairs])
     interactions: dict[tuple[str, str], float] = {}
-    for k, (a, b) in enumerate(pairs):
-        report(0.6 + 0.35 * k / max(len(pairs), 1), f"{a} and {b} together")
+    for a, b in pairs:
         group = [p for p in projects if p.id in (a, b)]
         costs = [CostProfile.of(p, start=years[0]) for p in group]
         together = npv(cash_flows(effects_of(group), costs, parameters))
@@ -264,7 +320,7 @@ def portfolio_of(
         "optimum": best.to_dict(),
         "greedy": greedy.to_dict(),
         "extra_billion": steps,
-        "equilibria_run": sum(s.runs for s in solvers.values()),
+        "equilibria_run": solve.runs,
         "seconds": round(time.perf_counter() - started, 3),
     }
 
