@@ -47,3 +47,32 @@ def test_arrive_by_with_a_departure_or_a_set_is_422(client: TestClient, path: st
     params = {"origin": "Xian", "destination": "Duisburg", "arrive_by": "2026-04-01", **extra}
     answer = client.get(path, params=params)
     assert answer.status_code == 422 and answer.json()["error"]["code"] == "invalid_option"
+
+
+def test_a_simulation_job_from_the_latest_departure(tmp_path: Path) -> None:
+    from corridor.api.jobs import execute
+    from corridor.dataset.csvfolder import load_network
+    from corridor.store.database import Store
+
+    params = {
+        "kind": "simulate", "origin": "Paris, FR", "destination": "Xian", "corridor": "northern", "cargo": "FEU",
+        "avoid": None, "optimize": "generalized", "samples": 20_000, "seed": 1, "arrive_by": "2026-04-01",
+    }  # fmt: skip
+    result, _ = execute(params, load_network(), Store(f"sqlite:///{tmp_path / 'j.sqlite'}"), lambda *_: None)
+    assert result["origin"] == "Paris, FR" and result["depart"] < "2026-04-01"
+    assert 0.85 <= result["on_time_probability"] <= 0.95
+
+
+def test_a_simulation_job_with_a_departure_and_a_deadline_to_arrive_by_is_refused(client: TestClient) -> None:
+    job = {
+        "kind": "simulate",
+        "origin": "Xian",
+        "destination": "Baku",
+        "depart": "2026-03-01",
+        "arrive_by": "2026-04-01",
+    }
+    answer = client.post("/v1/jobs", json=job)
+    assert answer.status_code in (401, 422)  # anonymous writes need a key; with one, the mix is refused below
+    key = client.app.state.corridor.store.create_api_key("tests")[1]  # type: ignore[attr-defined]
+    answer = client.post("/v1/jobs", json=job, headers={"X-API-Key": key})
+    assert answer.status_code == 422 and "Give --arrive-by alone" in answer.json()["error"]["message"]

@@ -236,6 +236,7 @@ def _trip_options(params: dict[str, Any]) -> TripOptions:
         samples=params["samples"],
         seed=params["seed"],
         deadline=params.get("deadline"),
+        arrive_by=params.get("arrive_by"),
     )
 
 

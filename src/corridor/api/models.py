@@ -65,6 +65,12 @@ class SimulateJob(_Body):
     seed: Seed = 0
     depart: str | None = Field(None, max_length=40, description="Departure date or date-time, UTC.")
     deadline: str | None = Field(None, max_length=40, description="Days after departure, or a date.")
+    arrive_by: str | None = Field(
+        None,
+        max_length=40,
+        description="A deadline instead of depart and deadline: the trip leaves at the latest departure that "
+        "arrives by then at the 90th percentile.",
+    )
 
 
 class AssignJob(_Body):
