@@ -286,3 +286,25 @@ def test_validate_checks_every_years_changes(make_dataset: Callable[..., Path]) 
         timeout=300,
     )
     assert good.returncode == 0, good.stderr
+
+
+def test_a_year_changes_the_oil_layer(eurasia: corridor.Network) -> None:
+    # changes.csv sets the oil layer's fields in Mt ("5.7 Mt" is stored as 5.7): other shippers and field output
+    y25 = network_of_year(eurasia, 2025)
+    nodes = {n.id: n for n in y25.oil_nodes}
+    links = {x.id: x for x in y25.oil_links}
+    assert nodes["tengiz"].production_mt == pytest.approx(36.6)
+    assert nodes["tengiz"].production_high_mt == pytest.approx(36.6)  # raised with it, so the record stays valid
+    assert links["cpc-russia"].other_use_mt == pytest.approx(5.7)
+    base = {x.id: x for x in eurasia.oil_links}
+    assert links["atyrau-samara"].other_use_mt == base["atyrau-samara"].other_use_mt  # untouched rows stay
+    assert {x.id: x for x in network_of_year(eurasia, 2023).oil_links}["beyneu-aktau"].other_use_mt == 1.984
+
+
+def test_an_oil_change_takes_tonnes_in_its_units(eurasia: corridor.Network) -> None:
+    from corridor.scenarios.quantities import parse_quantity
+
+    assert parse_quantity("5.7 Mt", "megatonnes_per_year") == pytest.approx(5.7)
+    assert parse_quantity("250 kt", "megatonnes_per_year") == pytest.approx(0.25)
+    with pytest.raises(ValueError, match=r"has unit 'TEU'; give one of: t, kt, Mt"):
+        parse_quantity("5 TEU", "megatonnes_per_year")

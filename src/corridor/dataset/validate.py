@@ -602,6 +602,7 @@ def _check_observations(rows: Mapping[str, _Lined], known: _Known) -> None:
         "port": (places | {rec.id for _, rec in rows["oil_nodes.csv"]}, "port (a place or oil node id)"),
         "link": ({rec.id for _, rec in rows["links.csv"]}, "link (see links.csv)"),
         "oil_link": ({rec.id for _, rec in rows["oil_links.csv"]}, "oil link (see oil_links.csv)"),
+        "oil_kz": ({rec.id for _, rec in rows["oil_links.csv"]}, "oil link (see oil_links.csv)"),
     }
     corridors = scope_ids["corridor"][0]
     for line, obs in rows["observations.csv"]:

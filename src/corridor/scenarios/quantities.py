@@ -13,6 +13,7 @@ __all__ = ["FIELD_DIMENSION", "UNITS", "dimension_of", "parse_quantity"]
 #: Unit words by dimension, with their factor to the dataset's unit of that dimension.
 UNITS: dict[str, dict[str, float]] = {
     "tonnes_per_year": {"t": 1.0, "kt": 1e3, "mt": 1e6},
+    "megatonnes_per_year": {"t": 1e-6},  # the oil layer's fields are in Mt: "6 Mt" reads as 6e6 t, here 6.0
     "teu_per_year": {"teu": 1.0, "kteu": 1e3},
     "wagons_per_year": {"wagons": 1.0},
     "trains_per_year": {"trains": 1.0},
@@ -59,6 +60,22 @@ FIELD_DIMENSION: dict[str, dict[str, str]] = {
     "delays": {"factor_low": "count", "factor_typical": "count", "factor_high": "count"},
     "berths": {"berths": "count", "hours_low": "hours", "hours_typical": "hours", "hours_high": "hours"},
     "demand": {"tonnes_per_year": "tonnes_per_year", "tonnes_low": "tonnes_per_year", "tonnes_high": "tonnes_per_year"},
+    "oil_nodes": {
+        "production_mt": "megatonnes_per_year",
+        "production_low_mt": "megatonnes_per_year",
+        "production_high_mt": "megatonnes_per_year",
+        "throughput_mt": "megatonnes_per_year",
+        "fee_usd_per_t": "usd",
+    },
+    "oil_links": {
+        "capacity_mt": "megatonnes_per_year",
+        "capacity_low_mt": "megatonnes_per_year",
+        "capacity_high_mt": "megatonnes_per_year",
+        "other_use_mt": "megatonnes_per_year",
+        "tariff_usd_per_t": "usd",
+        "tariff_low_usd_per_t": "usd",
+        "tariff_high_usd_per_t": "usd",
+    },
 }
 _CAPACITY_DIMENSION = {
     "t": "tonnes_per_year",
@@ -126,6 +143,7 @@ def _parse_quantity(text: object, dimension: str) -> float:
 
 _DISPLAY = {
     "tonnes_per_year": "t, kt, Mt",
+    "megatonnes_per_year": "t, kt, Mt",
     "teu_per_year": "TEU, k TEU",
     "hours": "h, d, min",
     "usd": "USD",
@@ -136,6 +154,7 @@ _DISPLAY = {
 def _example(dimension: str) -> str:
     return {
         "tonnes_per_year": "6 Mt",
+        "megatonnes_per_year": "6 Mt",
         "teu_per_year": "500000 TEU",
         "wagons_per_year": "20000 wagons",
         "trains_per_year": "7000 trains",

@@ -351,6 +351,9 @@ def _tonnes_on(
 
 
 def _oil(m: _Model, o: Observation) -> tuple[float | None, str]:
+    """Crude on an oil link in the year: the least-cost allocation of the year's Kazakh exports on the network as it
+    stood (changes.csv: production, other shippers' use), plus, for ``oil_link:``, the other shippers' use of the
+    link (oil_links.csv ``other_use_mt``), as published throughputs count it; ``oil_kz:`` is the Kazakh crude alone."""
     from corridor.layers.oil import allocate_oil
 
     exports = [x for x in m.network.observations if x.kind == "oil_t" and x.scope == "exports:kz" and x.year == o.year]
@@ -360,11 +363,16 @@ def _oil(m: _Model, o: Observation) -> tuple[float | None, str]:
     if not exports:
         return None, f"no Kazakh crude exports observed for {o.year} (scope exports:kz)"
     volume_mt = exports[0].base_value / 1e6
-    allocation = allocate_oil(m.network, volume_mt, year=o.year)
+    year = m.year_of(o.year)
+    net = m.network if year is None else m.net(year)
+    allocation = allocate_oil(net, volume_mt, year=o.year)
     total = 0.0
     for route in allocation.routes:
         if any(ident in p.links for p in route.paths):
             total += route.volume_mt
+    if prefix == "oil_link":
+        link = next(x for x in net.oil_links if x.id == ident)
+        total += link.other_use_mt or 0.0
     return total * 1e6, ""
 
 
