@@ -793,7 +793,7 @@ def latest_departure(
     steps (``depart = arrive_by - P90(depart)``), then whole days back until the deadline is met, then bisection
     to :data:`ARRIVE_BY_STEP_HOURS` between the latest departure that makes it and one a day later that does not.
     Weather, timetables and seasons make P90 depend on the departure, so a later departure than the one found may
-    also make the deadline; none within a day after it does, at the hour's resolution.
+    also make the deadline; the departure an hour after it does not.
 
     Raises
     ------
