@@ -95,3 +95,24 @@ def test_portfolio_on_two_processes_is_the_same(toy_net: corridor.Network) -> No
     two = portfolio_of(toy_net, budget_usd=1e8, years=(2022, 2023), anchor_years=(2024,), workers=2)
     assert one["projects"] == two["projects"] and one["optimum"]["chosen"] == two["optimum"]["chosen"]
     assert one["equilibria_run"] == two["equilibria_run"] == 4  # without and with each (ferry-back: its own without)
+
+
+def test_appraisal_report(toy_projects: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report"
+    result = run("appraise", "port-upgrade", "--network", str(toy_projects), "--years", "2024", "--samples", "30",
+                 "--horizon", "2035", "--report", str(out), "--json")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    markdown = (out / "report.md").read_text(encoding="utf-8")
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert data["report"]["html"] == str(out / "report.html")
+    assert markdown.startswith("# Appraisal of port-upgrade") and "DG REGIO, 2014" in markdown
+    assert f"NPV USD {data['npv_usd'] / 1e6:,.1f} million" in markdown
+    assert "![Cash flows](figures/cash_flows.svg)" in markdown and (out / "figures" / "tornado.svg").is_file()
+    assert page.count("data:image/svg+xml;base64,") == 2 and "<table>" in page
+    cash_flows = markdown.split("## Cash flows")[1].split("## What drives")[0]
+    assert cash_flows.count("\n| 20") == len(data["years"])  # one row a year
+    blocked = tmp_path / "file"
+    blocked.write_text("x", encoding="utf-8")
+    refused = run("appraise", "port-upgrade", "--network", str(toy_projects), "--report", str(blocked))
+    assert refused.returncode == 2 and "exists and is not a folder" in refused.stderr

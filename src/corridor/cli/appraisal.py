@@ -42,6 +42,10 @@ def appraise(
         int, typer.Option("--samples", help="Monte Carlo draws of the uncertain inputs (0: none).", min=0, max=100_000)
     ] = 1000,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the Monte Carlo draws.", **SEED.typer())] = 0,
+    report: Annotated[
+        Path | None,
+        typer.Option("--report", help="Write report.md, report.html (self-contained) and figures/*.svg here."),
+    ] = None,
     as_json: JsonOpt = False,
     network: NetworkOpt = None,
 ) -> None:
@@ -52,15 +56,33 @@ def appraise(
 
     rate = parse_rate(discount)
     anchors = _years(years) or ANCHOR_YEARS
+    if report is not None:
+        from corridor.cli.scenarios import _check_output_dir
+
+        _check_output_dir(report)  # before any work
     net = open_network(network)
     result = appraise_target(
         net, target, horizon=horizon, discount_rate=rate, years=anchors, samples=samples, seed=seed
     )
     data = result.to_dict()
+    if report is not None:
+        from corridor.appraisal.report import build_appraisal_report
+        from corridor.cli.scenarios import _write_report
+        from corridor.services.appraisal import resolve_target
+
+        with_, _, projects = resolve_target(net, target)
+        cited = sorted({s for p in projects for s in p.source})
+        built = build_appraisal_report(
+            data, title=with_.title, sources={s.id: s.title for s in net.sources}, cited=cited
+        )
+        written = _write_report(report, built)
+        data["report"] = {"markdown": str(written[0]), "html": str(written[1])}
     if as_json:
         print_json(data)
         return
     _print_appraisal(data)
+    if report is not None:
+        get_console().print(f"report: {data['report']['html']} and {data['report']['markdown']}")
 
 
 def _musd(value: float | None) -> str:
