@@ -56,7 +56,7 @@ sys.path.insert(0, str(ROOT / "src"))
 import corridor  # noqa: E402
 from baseline import BASELINE_COMMIT, baseline_source, cli_of  # noqa: E402
 from corridor.model.graph import graph_of  # noqa: E402
-from corridor.routing.kernels import pareto_paths, shortest_path_arcs  # noqa: E402
+from corridor.routing.kernels import pareto_paths, point_to_point_arcs  # noqa: E402
 
 
 def timed(fn: Callable[[], Any], *, repeat: int, warmup: int = 1) -> tuple[float, Any]:
@@ -202,7 +202,7 @@ def bench_routing(quick: bool) -> list[dict[str, Any]]:
     n_arcs = int(head.size)
     source, target = 0, side * side - 1
     hours = weights[:, 0].copy()
-    t_ours, arcs = timed(lambda: shortest_path_arcs(indptr, head, hours, source, target), repeat=runs)
+    t_ours, arcs = timed(lambda: point_to_point_arcs(indptr, head, hours, source, target), repeat=runs)
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import dijkstra
 
@@ -258,12 +258,12 @@ def bench_routing(quick: bool) -> list[dict[str, Any]]:
     from corridor.services.calibration import calibrate_dataset
 
     t_ours, ours = timed(lambda: calibrate_dataset(network), repeat=1 if quick else 3)
-    compiled = kernels.shortest_path_arcs
-    kernels.shortest_path_arcs = scipy_path_arcs  # type: ignore[assignment]
+    compiled = kernels.point_to_point_arcs
+    kernels.point_to_point_arcs = kernels.shortest_path_arcs  # scipy's Dijkstra per path, arcs looked up in Python
     try:
         t_peer, theirs = timed(lambda: calibrate_dataset(network), repeat=1, warmup=0)
     finally:
-        kernels.shortest_path_arcs = compiled  # type: ignore[assignment]
+        kernels.point_to_point_arcs = compiled
     assert ours[1]["fit"] == theirs[1]["fit"], "the two path searches calibrate alike"
     rows.append(
         {
@@ -275,28 +275,6 @@ def bench_routing(quick: bool) -> list[dict[str, Any]]:
         }
     )
     return rows
-
-
-def scipy_path_arcs(
-    indptr: NDArray[np.int64], head: NDArray[np.int32], weights: NDArray[np.float64], source: int, target: int
-) -> list[int] | None:
-    """The previous point-to-point search: scipy's compiled Dijkstra on a CSR matrix built per call, then the
-    path's arcs looked up node by node."""
-    from scipy.sparse import csr_matrix
-    from scipy.sparse.csgraph import dijkstra
-
-    from corridor.routing.kernels import path_arcs
-
-    n = indptr.shape[0] - 1
-    matrix = csr_matrix((weights, head, indptr), shape=(n, n), copy=False)
-    dist, pred = dijkstra(matrix, directed=True, indices=source, return_predecessors=True)
-    if not np.isfinite(dist[target]):
-        return None
-    nodes = [target]
-    while nodes[-1] != source:
-        nodes.append(int(pred[nodes[-1]]))
-    nodes.reverse()
-    return path_arcs(indptr, head, nodes)
 
 
 COMMAND = (

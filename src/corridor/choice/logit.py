@@ -153,6 +153,7 @@ def build_markets(
 ) -> tuple[Market, ...]:
     """The markets of one year's demand rows, with every corridor open to each (reliability simulated once)."""
     from corridor.dataset.vocab import COMMODITIES
+    from corridor.model.costs import default_value_of_time_usd_per_t_hour
     from corridor.reliability.engine import plan_route, simulate_plan
     from corridor.routing.search import _prepare, corridor_paths
 
@@ -163,7 +164,6 @@ def build_markets(
     info = network.info
     carbon = info.carbon_price_usd_per_t.value if carbon_price_usd_per_t is None else carbon_price_usd_per_t
     payload = info.payload_t_per_feu.value
-    vot_feu = info.value_of_time_usd_per_feu_hour.value
     cache: dict[tuple[str, str, str, tuple[str, ...]], tuple[tuple[Alternative, ...], Any, Any]] = {}
     rng = np.random.SeedSequence(seed)
     out = []
@@ -181,7 +181,7 @@ def build_markets(
                 cargo=unit,
                 quantity=1.0,
                 avoid=avoid,
-                value_of_time_usd_per_hour=None,
+                value_of_time_usd_per_t_hour=None,
                 carbon_price_usd_per_t=carbon_price_usd_per_t,
                 depart=depart,
             )
@@ -212,7 +212,7 @@ def build_markets(
                 destination=row.destination,
                 commodity=row.commodity,
                 tonnes=float(row.tonnes_per_year),
-                vot_usd_per_t_hour=vot_feu / payload,
+                vot_usd_per_t_hour=default_value_of_time_usd_per_t_hour(info),
                 alternatives=alternatives_,
                 commodity_index=COMMODITIES.index(row.commodity),
                 weights=q.weights("generalized"),
@@ -332,7 +332,7 @@ def equilibrium(
     """
     from corridor.assignment.problem import evaluate, prepare
     from corridor.model.freight import flow_network
-    from corridor.routing.kernels import shortest_path_arcs
+    from corridor.routing.kernels import point_to_point_arcs
 
     fn = flow_network(network, year=year, capacity_scale=capacity_scale)
     if fn.demand is None:
@@ -364,7 +364,7 @@ def equilibrium(
             for j, a in enumerate(m.alternatives):
                 w = weights.copy()
                 w[m.blocked[j]] = np.inf
-                arcs = shortest_path_arcs(g.indptr, g.head, w, m.source, m.target)
+                arcs = point_to_point_arcs(g.indptr, g.head, w, m.source, m.target)
                 path = a.arcs if arcs is None else np.asarray(arcs, dtype=np.int64)
                 routes.append(path)
                 hours_delay = float(delay_arc[offset + path].sum())

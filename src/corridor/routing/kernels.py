@@ -12,17 +12,42 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["pareto_paths", "path_arcs", "shortest_path_arcs"]
+__all__ = ["pareto_paths", "path_arcs", "point_to_point_arcs", "shortest_path_arcs"]
 
 
 def shortest_path_arcs(
     indptr: NDArray[np.int64], head: NDArray[np.int32], weights: NDArray[np.float64], source: int, target: int
 ) -> list[int] | None:
-    """Arcs of a least-weight path from ``source`` to ``target``, or None if unreachable.
+    """Arcs of a least-weight path from ``source`` to ``target`` (Dijkstra in scipy), or None if unreachable.
 
-    Dijkstra with a binary heap compiled with numba, stopping once ``target`` is settled (a corridor-choice
-    equilibrium asks for hundreds of thousands of such paths: scipy's ``csgraph.dijkstra`` spent most of its time
-    building a sparse matrix per call and the path's arcs were then looked up in Python).
+    For one-off searches (a CLI call, a route): nothing to compile. Loops that ask for many paths on one graph (an
+    equilibrium) use :func:`point_to_point_arcs`.
+    """
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    n = indptr.shape[0] - 1
+    matrix = csr_matrix((weights, head, indptr), shape=(n, n), copy=False)
+    dist, pred = dijkstra(matrix, directed=True, indices=source, return_predecessors=True)
+    if not np.isfinite(dist[target]):
+        return None
+    nodes = [target]
+    while nodes[-1] != source:
+        nodes.append(int(pred[nodes[-1]]))
+    nodes.reverse()
+    return path_arcs(indptr, head, nodes)
+
+
+def point_to_point_arcs(
+    indptr: NDArray[np.int64], head: NDArray[np.int32], weights: NDArray[np.float64], source: int, target: int
+) -> list[int] | None:
+    """Arcs of a least-weight path from ``source`` to ``target``, or None if unreachable: the same answer as
+    :func:`shortest_path_arcs`, for loops that ask for many paths.
+
+    Dijkstra with a binary heap compiled with numba, stopping once ``target`` is settled. A corridor-choice
+    equilibrium asks for hundreds of thousands of such paths, where scipy's ``csgraph.dijkstra`` spent most of its
+    time building a sparse matrix per call and the path's arcs were then looked up in Python; loading the compiled
+    kernel costs about half a second once per process, which a one-off search should not pay.
     """
     global _DIJKSTRA
     if _DIJKSTRA is None:
