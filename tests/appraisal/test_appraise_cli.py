@@ -30,7 +30,7 @@ def test_appraise_a_toy_project(toy_projects: Path) -> None:
     assert data["pv_costs_usd"] > 0 and data["ranges"]["samples"]["value"] == 50
     pv = sum(y["net"] * y["discount_factor"] for y in years)
     assert data["npv_usd"] == pytest.approx(pv, rel=1e-4, abs=1.0)
-    assert {t["input"] for t in data["tornado"]} >= {"capex", "opex", "demand"}
+    assert {t["input"] for t in data["tornado"]} >= {"capex_musd", "opex", "demand"}
     (effects,) = data["effects"]
     assert effects["year"] == 2024 and effects["commodities"]["container"]["tonnes"] == 120000
 

@@ -101,7 +101,8 @@ def test_monte_carlo_ranges_and_tornado() -> None:
     npv_range = result.ranges["npv_usd"]
     assert npv_range["p10"] is not None and npv_range["p90"] is not None
     assert npv_range["p10"] < result.npv_usd < npv_range["p90"]
-    (capex,) = [t for t in result.tornado if t["input"] == "capex"]
+    (capex,) = [t for t in result.tornado if t["input"] == "capex_musd"]
+    assert (capex["low"], capex["high"]) == (80.0, 150.0)
     assert capex["npv_at_low_usd"] == pytest.approx(result.npv_usd + 20e6)  # USD 20 million less capex in year 0
     assert capex["npv_at_high_usd"] == pytest.approx(result.npv_usd - 50e6)
     again = appraise([_effects(30e6)], [costs], parameters=_parameters(), samples=200, seed=1)

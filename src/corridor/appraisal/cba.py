@@ -387,9 +387,11 @@ def appraise(
             continue
         at_low = npv(cash_flows(effects, costs, parameters, {**central, name_: low}))
         at_high = npv(cash_flows(effects, costs, parameters, {**central, name_: high}))
+        if name_ == "capex":  # shown as the capex itself, USD million, rather than its position in the range
+            low, high = sum(_capex(c, -1.0) for c in costs), sum(_capex(c, 1.0) for c in costs)
         tornado.append(
             {
-                "input": name_,
+                "input": "capex_musd" if name_ == "capex" else name_,
                 "low": low,
                 "high": high,
                 "npv_at_low_usd": round(at_low, 2),
