@@ -55,8 +55,9 @@ sys.path.insert(0, str(ROOT / "src"))
 
 import corridor  # noqa: E402
 from baseline import BASELINE_COMMIT, baseline_source, cli_of  # noqa: E402
+from corridor.assignment.kernels import point_to_point_arcs  # noqa: E402
 from corridor.model.graph import graph_of  # noqa: E402
-from corridor.routing.kernels import pareto_paths, point_to_point_arcs  # noqa: E402
+from corridor.routing.kernels import pareto_paths, shortest_path_arcs  # noqa: E402
 
 
 def timed(fn: Callable[[], Any], *, repeat: int, warmup: int = 1) -> tuple[float, Any]:
@@ -254,16 +255,16 @@ def bench_routing(quick: bool) -> list[dict[str, Any]]:
         }
     )
     # 4. point-to-point paths as the corridor-choice equilibrium asks for them: a whole calibration
-    from corridor.routing import kernels
+    from corridor.assignment import kernels as compiled_kernels
     from corridor.services.calibration import calibrate_dataset
 
     t_ours, ours = timed(lambda: calibrate_dataset(network), repeat=1 if quick else 3)
-    compiled = kernels.point_to_point_arcs
-    kernels.point_to_point_arcs = kernels.shortest_path_arcs  # scipy's Dijkstra per path, arcs looked up in Python
+    compiled = compiled_kernels.point_to_point_arcs
+    compiled_kernels.point_to_point_arcs = shortest_path_arcs  # scipy's Dijkstra per path, arcs looked up in Python
     try:
         t_peer, theirs = timed(lambda: calibrate_dataset(network), repeat=1, warmup=0)
     finally:
-        kernels.point_to_point_arcs = compiled
+        compiled_kernels.point_to_point_arcs = compiled
     assert ours[1]["fit"] == theirs[1]["fit"], "the two path searches calibrate alike"
     rows.append(
         {

@@ -29,6 +29,8 @@ __all__ = [
     "element_volume",
     "line_search",
     "link_time",
+    "point_to_point_arcs",
+    "price_paths",
     "skim",
 ]
 
@@ -312,6 +314,54 @@ def _tree(  # noqa: C901 (numba kernel: one compiled loop; splitting it costs ca
 
 
 @njit(cache=True)
+def _point_to_point(
+    indptr: NDArray[np.int64], head: NDArray[np.int64], cost: NDArray[np.float64], source: int, target: int
+) -> tuple[bool, NDArray[np.int64]]:
+    """The arcs of a least-cost path from ``source`` to ``target`` by :func:`_tree`, stopping at ``target``."""
+    n = indptr.shape[0] - 1
+    need = np.zeros(n)
+    need[target] = 1.0
+    dist = np.empty(n)
+    pred = np.empty(n, np.int64)
+    done = np.empty(n, np.bool_)
+    order = np.empty(n, np.int64)
+    heap_key = np.empty(head.shape[0] + 1)
+    heap_node = np.empty(head.shape[0] + 1, np.int64)
+    _tree(indptr, head, cost, source, np.zeros(n, np.bool_), need, 1, dist, pred, done, order, heap_key, heap_node)
+    if not dist[target] < np.inf:
+        return False, np.empty(0, np.int64)
+    length = 0
+    node = target
+    while node != source:  # the tail of arc e is the row of indptr that holds it
+        node = np.searchsorted(indptr, pred[node], side="right") - 1
+        length += 1
+    arcs = np.empty(length, np.int64)
+    node = target
+    for k in range(length - 1, -1, -1):
+        arcs[k] = pred[node]
+        node = np.searchsorted(indptr, pred[node], side="right") - 1
+    return True, arcs
+
+
+def point_to_point_arcs(
+    indptr: NDArray[np.int64], head: NDArray[np.int32], weights: NDArray[np.float64], source: int, target: int
+) -> list[int] | None:
+    """Arcs of a least-weight path from ``source`` to ``target``, or None if unreachable: the answer of
+    :func:`corridor.routing.kernels.shortest_path_arcs`, for loops that ask for many paths on one graph.
+
+    The compiled Dijkstra of the assignment's trees (:func:`_tree`, binary heap), stopping once ``target`` is
+    settled. A corridor-choice equilibrium asks for hundreds of thousands of such paths, where scipy's
+    ``csgraph.dijkstra`` spent most of its time building a sparse matrix per call and the path's arcs were then
+    looked up in Python; loading the compiled kernel costs about half a second once per process, which a one-off
+    search should not pay.
+    """
+    found, arcs = _point_to_point(
+        indptr, head.astype(np.int64, copy=False), np.ascontiguousarray(weights, dtype=np.float64), source, target
+    )
+    return [int(a) for a in arcs] if found else None
+
+
+@njit(cache=True)
 def _load_origins(
     indptr: NDArray[np.int64],
     head: NDArray[np.int64],
@@ -500,3 +550,93 @@ def line_search(
         if hi - lo < 1e-15:
             break
     return 0.5 * (lo + hi)
+
+
+@njit(cache=True, parallel=True)
+def _price_trees(
+    indptr: NDArray[np.int64],
+    head: NDArray[np.int64],
+    cost: NDArray[np.float64],
+    no_through: NDArray[np.bool_],
+    sources: NDArray[np.int64],
+    od_ptr: NDArray[np.int64],
+    od_node: NDArray[np.int64],
+    pred: NDArray[np.int64],
+    dist: NDArray[np.float64],
+) -> None:
+    """One tree per source, in parallel: ``pred[i]`` its predecessor arcs, ``dist[j]`` the cost to OD pair ``j``."""
+    n = indptr.shape[0] - 1
+    m = head.shape[0]
+    for i in prange(sources.shape[0]):
+        d = np.empty(n)
+        done = np.empty(n, np.bool_)
+        order = np.empty(n, np.int64)
+        heap_key = np.empty(m + 1)
+        heap_node = np.empty(m + 1, np.int64)
+        need = np.zeros(n)
+        targets = 0
+        for j in range(od_ptr[i], od_ptr[i + 1]):
+            if need[od_node[j]] == 0.0:
+                need[od_node[j]] = 1.0
+                targets += 1
+        _tree(indptr, head, cost, sources[i], no_through, need, targets, d, pred[i], done, order, heap_key, heap_node)
+        for j in range(od_ptr[i], od_ptr[i + 1]):
+            dist[j] = d[od_node[j]]
+
+
+@njit(cache=True)
+def _trace_paths(
+    pred: NDArray[np.int64],
+    tail: NDArray[np.int64],
+    od_tree: NDArray[np.int64],
+    od_node: NDArray[np.int64],
+    chosen: NDArray[np.int64],
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """The arcs of the tree paths to the chosen OD pairs, as CSR (``ptr``, ``arcs``)."""
+    ptr = np.zeros(chosen.shape[0] + 1, np.int64)
+    for c in range(chosen.shape[0]):
+        j = chosen[c]
+        tree = pred[od_tree[j]]
+        count = 0
+        e = tree[od_node[j]]
+        while e >= 0:
+            count += 1
+            e = tree[tail[e]]
+        ptr[c + 1] = ptr[c] + count
+    arcs = np.empty(ptr[-1], np.int64)
+    for c in range(chosen.shape[0]):
+        j = chosen[c]
+        tree = pred[od_tree[j]]
+        k = ptr[c]
+        e = tree[od_node[j]]
+        while e >= 0:
+            arcs[k] = e
+            k += 1
+            e = tree[tail[e]]
+    return ptr, arcs
+
+
+def price_paths(
+    indptr: NDArray[np.int64],
+    head: NDArray[np.int64],
+    tail: NDArray[np.int64],
+    cost: NDArray[np.float64],
+    no_through: NDArray[np.bool_],
+    sources: NDArray[np.int64],
+    od_ptr: NDArray[np.int64],
+    od_node: NDArray[np.int64],
+    threshold: NDArray[np.float64],
+) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]]:
+    """Least-cost paths of OD pairs that cost less than their ``threshold`` (column generation's pricing).
+
+    OD pairs are grouped by source: those of ``sources[i]`` are ``od_ptr[i]:od_ptr[i+1]``, ``od_node`` their
+    destination nodes. One shortest-path tree per source on ``cost`` (``inf`` bars an arc); returns the OD pairs
+    whose least cost is below their threshold, those costs, and their paths' arcs as CSR (``ptr``, ``arcs``).
+    """
+    pred = np.empty((sources.shape[0], indptr.shape[0] - 1), np.int64)
+    dist = np.empty(od_node.shape[0])
+    _price_trees(indptr, head, cost, no_through, sources, od_ptr, od_node, pred, dist)
+    chosen = np.flatnonzero(dist < threshold).astype(np.int64)
+    od_tree = np.repeat(np.arange(sources.shape[0], dtype=np.int64), np.diff(od_ptr))
+    ptr, arcs = _trace_paths(pred, tail, od_tree, od_node, chosen)
+    return chosen, dist[chosen], ptr, arcs

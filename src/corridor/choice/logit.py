@@ -330,9 +330,9 @@ def equilibrium(
     1/k. ``gap`` is the share of tonne-arcs the last loading moves away from the average; the average moves by
     gap / k, and the loop stops when that is below ``tol``.
     """
+    from corridor.assignment.kernels import point_to_point_arcs
     from corridor.assignment.problem import evaluate, prepare
     from corridor.model.freight import flow_network
-    from corridor.routing.kernels import point_to_point_arcs
 
     fn = flow_network(network, year=year, capacity_scale=capacity_scale)
     if fn.demand is None:

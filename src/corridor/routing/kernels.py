@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["pareto_paths", "path_arcs", "point_to_point_arcs", "shortest_path_arcs"]
+__all__ = ["pareto_paths", "path_arcs", "shortest_path_arcs"]
 
 
 def shortest_path_arcs(
@@ -21,7 +21,7 @@ def shortest_path_arcs(
     """Arcs of a least-weight path from ``source`` to ``target`` (Dijkstra in scipy), or None if unreachable.
 
     For one-off searches (a CLI call, a route): nothing to compile. Loops that ask for many paths on one graph (an
-    equilibrium) use :func:`point_to_point_arcs`.
+    equilibrium) use the compiled :func:`corridor.assignment.kernels.point_to_point_arcs`.
     """
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import dijkstra
@@ -36,111 +36,6 @@ def shortest_path_arcs(
         nodes.append(int(pred[nodes[-1]]))
     nodes.reverse()
     return path_arcs(indptr, head, nodes)
-
-
-def point_to_point_arcs(
-    indptr: NDArray[np.int64], head: NDArray[np.int32], weights: NDArray[np.float64], source: int, target: int
-) -> list[int] | None:
-    """Arcs of a least-weight path from ``source`` to ``target``, or None if unreachable: the same answer as
-    :func:`shortest_path_arcs`, for loops that ask for many paths.
-
-    Dijkstra with a binary heap compiled with numba, stopping once ``target`` is settled. A corridor-choice
-    equilibrium asks for hundreds of thousands of such paths, where scipy's ``csgraph.dijkstra`` spent most of its
-    time building a sparse matrix per call and the path's arcs were then looked up in Python; loading the compiled
-    kernel costs about half a second once per process, which a one-off search should not pay.
-    """
-    global _DIJKSTRA
-    if _DIJKSTRA is None:
-        _DIJKSTRA = _numba_dijkstra()
-    found, arcs = _DIJKSTRA(indptr, head, np.ascontiguousarray(weights, dtype=np.float64), int(source), int(target))
-    return [int(a) for a in arcs] if found else None
-
-
-_DIJKSTRA: Any = None
-
-
-def _numba_dijkstra() -> Any:  # noqa: C901 (numba kernel: one compiled loop; splitting it costs calls in the hot path)
-    """Compile on first use, so that importing corridor stays fast."""
-    from numba import njit
-
-    @njit(cache=True)
-    def kernel(indptr, head, w, source, target):  # type: ignore[no-untyped-def]  # noqa: C901 (numba kernel: one compiled loop)
-        n = indptr.shape[0] - 1
-        dist = np.full(n, np.inf)
-        pred = np.full(n, -1, np.int64)  # the arc that reaches each node
-        tail = np.full(n, -1, np.int64)  # and the node it leaves
-        done = np.zeros(n, np.bool_)
-        size_max = head.shape[0] + 1
-        heap_key = np.empty(size_max)
-        heap_node = np.empty(size_max, np.int64)
-        dist[source] = 0.0
-        heap_key[0] = 0.0
-        heap_node[0] = source
-        size = 1
-        while size > 0:
-            key = heap_key[0]
-            u = heap_node[0]
-            size -= 1
-            if size > 0:  # sift the last entry down from the root
-                lk = heap_key[size]
-                ln = heap_node[size]
-                i = 0
-                while True:
-                    c = 2 * i + 1
-                    if c >= size:
-                        break
-                    if c + 1 < size and heap_key[c + 1] < heap_key[c]:
-                        c += 1
-                    if heap_key[c] < lk:
-                        heap_key[i] = heap_key[c]
-                        heap_node[i] = heap_node[c]
-                        i = c
-                    else:
-                        break
-                heap_key[i] = lk
-                heap_node[i] = ln
-            if done[u] or key > dist[u]:
-                continue
-            done[u] = True
-            if u == target:
-                break
-            for e in range(indptr[u], indptr[u + 1]):
-                we = w[e]
-                if not we < np.inf:
-                    continue
-                v = head[e]
-                nd = key + we
-                if nd < dist[v]:
-                    dist[v] = nd
-                    pred[v] = e
-                    tail[v] = u
-                    j = size  # push
-                    size += 1
-                    while j > 0:
-                        p = (j - 1) // 2
-                        if heap_key[p] > nd:
-                            heap_key[j] = heap_key[p]
-                            heap_node[j] = heap_node[p]
-                            j = p
-                        else:
-                            break
-                    heap_key[j] = nd
-                    heap_node[j] = v
-        if not dist[target] < np.inf:
-            return False, np.empty(0, np.int64)
-        length = 0
-        node = target
-        while node != source:
-            length += 1
-            node = tail[node]
-        arcs = np.empty(length, np.int64)
-        node = target
-        for k in range(length - 1, -1, -1):
-            arcs[k] = pred[node]
-            node = tail[node]
-        return True, arcs
-
-    return kernel
 
 
 def path_arcs(indptr: NDArray[np.int64], head: NDArray[np.int32], nodes: list[int]) -> list[int]:
