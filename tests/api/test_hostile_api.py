@@ -119,6 +119,7 @@ ID_PLACES = [
     ("GET", "/v1/jobs/{}/result", "path.job_id", "is not a job id: a UUID"),
     ("POST", "/v1/jobs/{}/cancel", "path.job_id", "is not a job id: a UUID"),
     ("GET", "/v1/runs/{}", "path.run_id", "is not a run id: a UUID"),
+    ("DELETE", "/v1/runs/{}", "path.run_id", "is not a run id: a UUID"),
     ("GET", "/v1/scenarios/{}", "path.name", "is not a scenario name: 1 to 64 characters a-z"),
     ("DELETE", "/v1/scenarios/{}", "path.name", "is not a scenario name: 1 to 64 characters a-z"),
     ("GET", "/v1/compare?origin=Xian&destination=Duisburg&scenario={}", "query.scenario", "is not a scenario name"),

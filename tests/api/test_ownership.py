@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from typer.testing import CliRunner
 
 from corridor.api import ServiceSettings, create_app
 from corridor.cli import app as cli_app
+from corridor.scenarios.run import ScenarioResult
 from corridor.store.database import Store
 
 YAML = """title: Kuryk at 8 Mt
@@ -131,3 +133,107 @@ def test_the_migration_adds_admin_to_existing_keys(tmp_path: Path) -> None:
         assert "admin" not in [row[1] for row in db.execute("PRAGMA table_info(api_keys)")]
     with Store(f"sqlite:///{path}") as store:
         assert store.list_api_keys()[0]["admin"] is False and not store.is_admin_key(key_id)
+
+
+# --- runs: a run stored by a job is the job's key's ------------------------------------------------------------------
+
+
+def _result(scenario: str = "owned") -> ScenarioResult:
+    return ScenarioResult(
+        scenario=scenario,
+        title="a run",
+        year=2024,
+        volumes_mt={"middle": 4.5},
+        p50_days={"middle": 20.0},
+        p90_days={"middle": 26.0},
+        cost_usd_per_feu={"middle": 4200.0},
+        co2e_kt=12.0,
+        bottlenecks=[],
+        passages_mt={},
+        intervals=[],
+        reference=("Xian", "Duisburg"),
+        samples=120,
+        seed=0,
+        seconds=0.1,
+    )
+
+
+def _run_of_job(store: Store, key: dict[str, str]) -> str:
+    """A run stored the way the job runner stores one: with the result of a job submitted by ``key``."""
+    job = store.create_job("scenario", {"kind": "scenario"}, created_by=key["X-API-Key"].split("_")[1])["id"]
+    assert store.claim_jobs("server", 1, lease_seconds=60) == [job]
+    assert store.finish_job(job, {}, [_result()], owner="server")
+    run_ids: list[str] = store.get_job(job)["run_ids"]
+    return run_ids[0]
+
+
+def test_only_the_owner_or_an_admin_deletes_a_run(client: TestClient) -> None:
+    keys = _keys(client)
+    store: Store = client.app.state.corridor.store  # type: ignore[attr-defined]
+    mine, theirs = _run_of_job(store, keys["owner"]), _run_of_job(store, keys["owner"])
+    assert store.get(mine)["created_by"] == keys["owner"]["X-API-Key"].split("_")[1]
+    shown = client.get(f"/v1/runs/{mine}").json()
+    assert shown["id"] == mine and "created_by" not in shown  # no key id in what anyone may read
+    _forbidden(client.delete(f"/v1/runs/{mine}", headers=keys["other"]))
+    assert client.get(f"/v1/runs/{mine}", headers=keys["other"]).status_code == 200  # still there, readable
+    assert client.delete(f"/v1/runs/{mine}").status_code == 401
+    assert client.delete(f"/v1/runs/{mine}", headers=keys["owner"]).status_code == 204
+    assert client.get(f"/v1/runs/{mine}").status_code == 404 and store.run_values(mine) == {}
+    assert client.delete(f"/v1/runs/{theirs}", headers=keys["admin"]).status_code == 204
+    assert client.get("/v1/runs").json()["total"] == 0
+    assert client.delete(f"/v1/runs/{mine}", headers=keys["owner"]).status_code == 404
+
+
+def test_a_run_without_an_owner_is_for_admins_only(client: TestClient) -> None:
+    """A run stored from the command line (no key) or before runs had owners."""
+    keys = _keys(client)
+    store: Store = client.app.state.corridor.store  # type: ignore[attr-defined]
+    run_id = store.save(_result("from-the-cli"))
+    assert store.get(run_id)["created_by"] is None
+    _forbidden(client.delete(f"/v1/runs/{run_id}", headers=keys["owner"]))
+    assert client.delete(f"/v1/runs/{run_id}", headers=keys["admin"]).status_code == 204
+
+
+def test_a_job_run_by_the_server_stores_runs_its_key_owns(tmp_path: Path) -> None:
+    """End to end: a scenario job submitted by a key and run by the server's job runner."""
+    url = f"sqlite:///{tmp_path / 'runner.sqlite'}"
+    with TestClient(create_app(ServiceSettings(store=url, job_workers=1))) as c:
+        keys = _keys(c)
+        job = c.post(
+            "/v1/jobs", json={"kind": "scenario", "scenario": "base-2024", "samples": 120}, headers=keys["owner"]
+        )
+        assert job.status_code == 202, job.text
+        deadline = time.monotonic() + 120
+        while (status := c.get(f"/v1/jobs/{job.json()['id']}").json())["status"] in ("queued", "running"):
+            assert time.monotonic() < deadline, status
+            time.sleep(0.2)
+        assert status["status"] == "succeeded", status
+        (run_id,) = status["run_ids"]
+        _forbidden(c.delete(f"/v1/runs/{run_id}", headers=keys["other"]))
+        assert c.delete(f"/v1/runs/{run_id}", headers=keys["owner"]).status_code == 204
+
+
+def test_the_migration_gives_runs_of_jobs_their_key(store_url: str) -> None:
+    """A store made before runs had owners (schema 0004) upgrades, on SQLite and PostgreSQL: a job's runs become its
+    key's, other runs no key's, and nothing else changes."""
+    import sqlalchemy as sa
+    from alembic import command
+    from alembic.config import Config
+
+    from corridor.store.database import MIGRATIONS
+
+    with Store(store_url) as store:
+        key_id, key = store.create_api_key("before")
+        of_job = _run_of_job(store, {"X-API-Key": key})
+        of_cli = store.save(_result("from-the-cli"))
+        with store.engine.begin() as conn:  # back to 0004, as a store made before runs had owners
+            config = Config()
+            config.set_main_option("script_location", str(MIGRATIONS))
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0004")
+        assert "created_by" not in [c["name"] for c in sa.inspect(store.engine).get_columns("runs")]
+        with store.engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT count(*) FROM run_values").scalar_one() > 0
+    with Store(store_url) as store:
+        assert store.get(of_job)["created_by"] == key_id and store.get(of_cli)["created_by"] is None
+        assert store.run_values(of_job)["volumes_mt"] == {"middle": 4.5}  # the headline values are all there

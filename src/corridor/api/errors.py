@@ -46,7 +46,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     }
     for code, text in (
         (401, "No API key"),
-        (403, "Wrong or revoked API key, or another key's scenario or job (not_owner)"),
+        (403, "Wrong or revoked API key, or another key's scenario, job or run (not_owner)"),
         (404, "Not found"),
         (409, "Conflict with what is stored"),
         (413, "Request body over max_body_bytes"),

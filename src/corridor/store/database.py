@@ -143,6 +143,7 @@ def _tables() -> tuple[Any, Any]:
         sa.Column("seconds", sa.Float()),
         sa.Column("inputs", sa.JSON()),
         sa.Column("outputs", sa.JSON()),
+        sa.Column("created_by", sa.String(16)),
     )
     values = sa.Table(
         "run_values",
@@ -273,12 +274,20 @@ class Store:
         except SQLAlchemyError as error:
             raise StoreError(f"Store {self.shown!r}: {error.__class__.__name__}: {_first_line(error)}") from None
 
-    def save(self, result: ScenarioResult, *, _fail_after_run_row: bool = False) -> str:
-        """Store a run in one transaction and return its id."""
+    def save(self, result: ScenarioResult, *, created_by: str | None = None, _fail_after_run_row: bool = False) -> str:
+        """Store a run in one transaction and return its id; ``created_by`` is the id of the API key that owns it
+        (none from the command line: then admin keys only may delete it through the service)."""
         with self._transaction() as conn:
-            return self._insert_run(conn, result, _fail_after_run_row=_fail_after_run_row)
+            return self._insert_run(conn, result, created_by=created_by, _fail_after_run_row=_fail_after_run_row)
 
-    def _insert_run(self, conn: Connection, result: ScenarioResult, *, _fail_after_run_row: bool = False) -> str:
+    def _insert_run(
+        self,
+        conn: Connection,
+        result: ScenarioResult,
+        *,
+        created_by: str | None = None,
+        _fail_after_run_row: bool = False,
+    ) -> str:
         run_id = str(uuid.uuid4())
         outputs = result.to_dict()
         rows: list[dict[str, Any]] = [
@@ -313,6 +322,7 @@ class Store:
                 seconds=result.seconds,
                 inputs=result.inputs,
                 outputs=outputs,
+                created_by=created_by,
             )
         )
         if _fail_after_run_row:  # for the tests: a crash between the two writes
@@ -605,6 +615,8 @@ class Store:
         """Save a job's runs and result and mark it succeeded, all in one transaction, if it is still running (and,
         with ``owner``, still held by that server under a live lease). The job's row is updated first, so the
         transaction holds it (PostgreSQL) or the write lock (SQLite) before any run is written."""
+        import sqlalchemy as sa
+
         now = datetime.now(UTC)
         with self._transaction() as conn:
             done = conn.execute(
@@ -614,7 +626,9 @@ class Store:
             ).rowcount
             if not done:
                 return False
-            run_ids = [self._insert_run(conn, r) for r in runs]
+            # the runs are the job's key's, as the job is
+            owner_key = conn.execute(sa.select(self._jobs.c.created_by).where(self._jobs.c.id == job_id)).scalar()
+            run_ids = [self._insert_run(conn, r, created_by=owner_key) for r in runs]
             if run_ids:
                 result = {**result, "run_ids": run_ids}
             conn.execute(self._jobs.update().where(self._jobs.c.id == job_id).values(result=result, run_ids=run_ids))
@@ -646,7 +660,7 @@ class Store:
     def create_api_key(self, name: str, *, admin: bool = False) -> tuple[str, str]:
         """A new key: returns (key id, the key itself). Only its SHA-256 hash is stored; the key is shown once.
 
-        A key owns the scenarios and jobs it makes: only it may delete or cancel them, or an ``admin`` key.
+        A key owns the scenarios, jobs and runs it makes: only it may delete or cancel them, or an ``admin`` key.
         """
         key_id = secrets.token_hex(4)
         key = f"cor_{key_id}_{secrets.token_urlsafe(32)}"

@@ -1,4 +1,5 @@
-"""Runs: scenario runs kept in the results store, listed newest first, one with its inputs and outputs."""
+"""Runs: scenario runs kept in the results store, listed newest first, one with its inputs and outputs; deleted by
+the key that made them (through a job) or an admin key."""
 
 from __future__ import annotations
 
@@ -6,12 +7,17 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
-from corridor.api.deps import Limit, Offset, Reader, RunId, RunScenario, State, page
+from corridor.api.deps import Limit, Offset, Reader, RunId, RunScenario, State, Writer, check_owner, page
 from corridor.api.responses import json_bytes
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["runs"])
+
+
+def _run_view(run: dict[str, Any]) -> dict[str, Any]:
+    """A run as clients see it: without the id of the key that owns it (as a job)."""
+    return {k: v for k, v in run.items() if k != "created_by"}
 
 
 @router.get("/v1/runs", summary="Stored scenario runs, newest first")
@@ -28,4 +34,12 @@ def runs(
 
 @router.get("/v1/runs/{run_id}", summary="A stored run: inputs and outputs")
 def run(_: Reader, state: State, run_id: RunId) -> Response:
-    return Response(json_bytes(state.store.get(run_id)), media_type="application/json")
+    return Response(json_bytes(_run_view(state.store.get(run_id))), media_type="application/json")
+
+
+@router.delete("/v1/runs/{run_id}", status_code=204, summary="Delete a stored run (its key's or by admin)")
+def delete_run(key: Writer, state: State, run_id: RunId) -> Response:
+    stored = state.store.get(run_id)
+    check_owner(state, key, stored.get("created_by"), f"Run {run_id}")
+    state.store.delete(run_id)
+    return Response(status_code=204)
