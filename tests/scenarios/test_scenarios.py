@@ -16,6 +16,8 @@ from corridor.scenarios.quantities import parse_quantity
 
 LIBRARY = {
     "base-2024",
+    "no-black-sea-cable",
+    "caspian-cable-2030",
     "red-sea-open",
     "alat-expansion",
     "aktau-container-hub",
@@ -82,11 +84,15 @@ def test_bad_quantities_name_the_units(text: Any, dimension: str, message: str) 
         parse_quantity(text, dimension)
 
 
+#: library scenarios of 2030 (the power layer's cables, and the demand of 2030)
+YEAR_2030 = {"demand-2030", "no-black-sea-cable", "caspian-cable-2030"}
+
+
 def test_library_loads_and_applies(eurasia: Network) -> None:
     assert set(library_names()) == LIBRARY
     for name in library_names():
         scenario = load_scenario(name, eurasia)
-        assert scenario.sources and scenario.year == (2030 if name == "demand-2030" else 2024)
+        assert scenario.sources and scenario.year == (2030 if name in YEAR_2030 else 2024)
         assert all(s in eurasia.source_by_id for s in scenario.sources)
         apply_scenario(eurasia, scenario)
 

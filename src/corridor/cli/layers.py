@@ -1,8 +1,9 @@
-"""Commands ``oil``, ``latency`` and ``resilience``: the oil and data layers."""
+"""Commands ``oil``, ``latency``, ``resilience`` and ``power``: the oil, data and power layers."""
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -13,6 +14,7 @@ from corridor.limits import VOLUME, YEAR
 
 if TYPE_CHECKING:
     from corridor.layers.oil import OilAllocation
+    from corridor.layers.power import PowerResult
 
 
 def _split_list(values: list[str] | None) -> list[str]:
@@ -225,3 +227,114 @@ def resilience(
                 f"{c.paths_before} -> {c.paths_after}",
             )
         console.print(table)
+
+
+def power(
+    year: Annotated[
+        int | None,
+        typer.Option("--year", help="Year dispatched (default: the scenario's, else 2030).", **YEAR.typer()),
+    ] = None,
+    scenario: Annotated[
+        str | None,
+        typer.Option("--scenario", help="A scenario (library name or file) that adds or removes cables and plants."),
+    ] = None,
+    include_proposed: Annotated[
+        bool,
+        typer.Option("--include-proposed", help="Also take proposed lines and plants (the Caspian cable) as built."),
+    ] = False,
+    co2_price: Annotated[
+        float,
+        typer.Option(
+            "--co2-price", help="Price on life-cycle CO2e, USD per tonne, added to plants' costs.", **VOLUME.typer()
+        ),
+    ] = 0.0,
+    resolution: Annotated[
+        str,
+        typer.Option("--resolution", help="typical-days (4 x 24 h, the default) or hourly (8,760 h)."),
+    ] = "typical-days",
+    avoid: Annotated[
+        list[str] | None, typer.Option("--avoid", help="Lines or plants left out (ids or names); comma-separated.")
+    ] = None,
+    export: Annotated[
+        Path | None,
+        typer.Option("--export", help="Write the solved PyPSA network to FILE.nc (netCDF) or FILE.xlsx (Excel)."),
+    ] = None,
+    as_json: JsonOpt = False,
+    network: NetworkOpt = None,
+) -> None:
+    """Dispatch the power layer for a year: flows on each interconnector, curtailment, exports, emissions."""
+    from corridor.errors import InvalidOptionError
+    from corridor.services.power import PowerOptions, check_export_path, export_power, run_power
+
+    if resolution not in ("typical-days", "hourly"):
+        raise InvalidOptionError(f"--resolution {resolution!r}: give typical-days or hourly")
+    if export is not None:
+        check_export_path(export)
+    result = run_power(
+        open_network(network),
+        PowerOptions(
+            year=year,
+            scenario=scenario,
+            include_proposed=include_proposed,
+            co2_price_usd_per_t=co2_price,
+            resolution="hourly" if resolution == "hourly" else "typical-days",
+            avoid=tuple(_split_list(avoid)),
+        ),
+    )
+    for note in result.notes:
+        print(f"corridor: warning: {note}", file=sys.stderr)
+    if export is not None:
+        export_power(result, export)
+        print(f"corridor: wrote the PyPSA network to {export}", file=sys.stderr)
+    if as_json:
+        print_json(result.to_dict())
+        return
+    _print_power(result)
+
+
+def _print_power(result: PowerResult) -> None:
+    from rich.table import Table
+
+    console = get_console()
+    lines = Table(title=f"Interconnectors in {result.year} ({result.resolution})")
+    for column in ("line", "from", "to", "MW", "fwd TWh", "back TWh", "use", "h at limit", "status"):
+        lines.add_column(column, justify="left" if column in ("line", "from", "to", "status") else "right")
+    for f in result.flows:
+        lines.add_row(
+            f.line,
+            f.from_,
+            f.to,
+            f"{f.capacity_mw:,.0f}",
+            f"{f.forward_twh:.2f}",
+            f"{f.backward_twh:.2f}",
+            f"{f.utilisation:.0%}",
+            f"{f.hours_at_limit:,.0f}",
+            f.status,
+        )
+    console.print(lines)
+    nodes = Table(title="Grids")
+    for column in ("node", "demand TWh", "generation TWh", "curtailed", "unserved TWh", "Mt CO2e", "g/kWh", "USD/MWh"):
+        nodes.add_column(column, justify="left" if column == "node" else "right")
+    for node, demand in result.demand_twh.items():
+        nodes.add_row(
+            node,
+            f"{demand:.1f}",
+            f"{sum(result.generation_twh[node].values()):.1f}",
+            f"{result.curtailment_share(node):.1%}",
+            f"{result.unserved_twh[node]:.3f}",
+            f"{result.emissions_t[node] / 1e6:.1f}",
+            f"{result.intensity_g_per_kwh[node]:.0f}",
+            f"{result.price_usd_per_mwh[node]:.1f}",
+        )
+    console.print(nodes)
+    exports = ", ".join(f"{k} {v:.2f} TWh" for k, v in result.exports_twh.items())
+    console.print(f"exports: {exports}; to Europe {result.exports_to_europe_twh:.2f} TWh")
+    console.print(
+        f"emissions {result.total_emissions_mt:.1f} Mt CO2e (life cycle); curtailment "
+        f"{result.curtailment_share():.1%} of wind, solar and water available"
+    )
+    for r in result.rail:
+        console.print(
+            f"electric rail {r.country}: grid {r.grid_g_per_kwh:.0f} g/kWh -> {r.modelled_wtw_g_per_tkm:.1f} g/tkm WTW "
+            f"(dataset {r.wtw_g_per_tkm:g}); {r.electrified_share:.0%} of the country's rail km electric"
+        )

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from corridor.dataset.layer_records import FiberLink, FiberNode, FiberRtt, OilLink, OilNode
 from corridor.dataset.observation_records import Observation, YearChange
+from corridor.dataset.power_records import PowerDemand, PowerLine, PowerNode, PowerPlant, PowerProfile, RailFleet
 from corridor.dataset.project_records import Project
 from corridor.dataset.records import (
     Berth,
@@ -40,7 +41,15 @@ DEFAULT_DATASET = Path(__file__).parents[1] / "data" / "eurasia"
 
 @dataclass(frozen=True)
 class Network:
-    """A validated multimodal network. Build it with :func:`load_network` or ``network_from_csv``."""
+    """A validated multimodal network. Build it with :func:`load_network` or ``network_from_csv``.
+
+    Examples
+    --------
+    >>> import corridor
+    >>> network = corridor.load_network()
+    >>> network.place("Aktau").country, len(network.places) > 50
+    ('KZ', True)
+    """
 
     info: DatasetInfo
     sources: tuple[Source, ...]
@@ -72,6 +81,13 @@ class Network:
     gdp_growth: tuple[GdpGrowth, ...] = ()
     tonnes_per_usd: tuple[TonnesPerUsd, ...] = ()
     trade_shares: tuple[TradeShare, ...] = ()
+    # the power layer (corridor.layers.power) and the rail fleets (corridor.reliability.rolling_stock)
+    power_nodes: tuple[PowerNode, ...] = ()
+    power_profiles: tuple[PowerProfile, ...] = ()
+    power_plants: tuple[PowerPlant, ...] = ()
+    power_lines: tuple[PowerLine, ...] = ()
+    power_demand: tuple[PowerDemand, ...] = ()
+    rail_fleet: tuple[RailFleet, ...] = ()
     path: str | None = field(default=None, compare=False)
 
     @classmethod
@@ -106,6 +122,12 @@ class Network:
             gdp_growth=tables.gdp_growth,
             tonnes_per_usd=tables.tonnes_per_usd,
             trade_shares=tables.trade_shares,
+            power_nodes=tables.power_nodes,
+            power_profiles=tables.power_profiles,
+            power_plants=tables.power_plants,
+            power_lines=tables.power_lines,
+            power_demand=tables.power_demand,
+            rail_fleet=tables.rail_fleet,
             path=path,
         )
 

@@ -11,6 +11,17 @@ from pydantic import BaseModel, ValidationError
 
 from corridor.dataset.layer_records import FiberLink, FiberNode, FiberRtt, OilLink, OilNode
 from corridor.dataset.observation_records import Observation, YearChange
+from corridor.dataset.power_records import (
+    POWER_ROW_NOUNS,
+    POWER_TABLES,
+    PowerDemand,
+    PowerLine,
+    PowerNode,
+    PowerPlant,
+    PowerProfile,
+    RailFleet,
+    check_power_tables,
+)
 from corridor.dataset.project_records import Project
 from corridor.dataset.records import (
     Berth,
@@ -71,12 +82,14 @@ TABLES: dict[str, type[BaseModel]] = {
     "projects.csv": Project,
 }
 TABLES.update(TRADE_TABLES)  # the trade model's tables (corridor.dataset.trade_records)
+TABLES.update(POWER_TABLES)  # the power layer and the rail fleets (corridor.dataset.power_records)
 LAYER_TABLES = frozenset({"oil_nodes.csv", "oil_links.csv", "fiber_nodes.csv", "fiber_links.csv", "fiber_rtt.csv"})
 OPTIONAL_TABLES = (
     frozenset({"services.csv", "capacities.csv", "demand.csv", "weather.csv", "delays.csv", "berths.csv"})
     | LAYER_TABLES
     | {"observations.csv", "changes.csv", "projects.csv"}
     | set(TRADE_TABLES)
+    | set(POWER_TABLES)
 )
 #: What one row of each table is, in messages ("duplicate place 'baku'").
 _ROW_NOUNS = {
@@ -102,6 +115,7 @@ _ROW_NOUNS = {
     "projects.csv": "project",
 }
 _ROW_NOUNS.update(TRADE_ROW_NOUNS)
+_ROW_NOUNS.update(POWER_ROW_NOUNS)
 #: The records of one table, each with its line number (typed by the table, see ``TABLES``).
 _Lined = list[tuple[int, Any]]
 
@@ -148,6 +162,13 @@ class Tables:
     gdp_growth: tuple[GdpGrowth, ...] = ()
     tonnes_per_usd: tuple[TonnesPerUsd, ...] = ()
     trade_shares: tuple[TradeShare, ...] = ()
+    # the power layer and the rail fleets (corridor.dataset.power_records)
+    power_nodes: tuple[PowerNode, ...] = ()
+    power_profiles: tuple[PowerProfile, ...] = ()
+    power_plants: tuple[PowerPlant, ...] = ()
+    power_lines: tuple[PowerLine, ...] = ()
+    power_demand: tuple[PowerDemand, ...] = ()
+    rail_fleet: tuple[RailFleet, ...] = ()
 
 
 def _columns(model: type[BaseModel]) -> tuple[set[str], set[str]]:
@@ -228,6 +249,7 @@ def validate_tables(
         _duplicates(name, ((line, rec.id) for line, rec in recs), _ROW_NOUNS[name], problems)
     _check_references(rows, parsed_info, info_file, _Known(problems))
     check_trade_tables(rows, tables, problems)
+    check_power_tables(rows, {rec.id for _, rec in rows["places.csv"]}, problems)
     if problems or parsed_info is None:
         raise DatasetError(problems)
     # Each field of Tables is named after its file (links.csv -> links).

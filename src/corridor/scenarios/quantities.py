@@ -23,6 +23,8 @@ UNITS: dict[str, dict[str, float]] = {
     "km": {"km": 1.0},
     "per_week": {"/week": 1.0, "/day": 7.0, "/month": 12 / 52.1775},
     "fraction": {"%": 0.01},
+    "mw": {"mw": 1.0, "gw": 1e3},
+    "twh": {"twh": 1.0, "gwh": 1e-3},
     "count": {},
 }
 _NUMBER = r"[-+]?(?:\d[\d_,]*\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
@@ -76,6 +78,11 @@ FIELD_DIMENSION: dict[str, dict[str, str]] = {
         "tariff_low_usd_per_t": "usd",
         "tariff_high_usd_per_t": "usd",
     },
+    "power_plants": {"capacity_mw": "mw", "marginal_cost_usd_per_mwh": "count"},
+    "power_lines": {"capacity_mw": "mw", "loss_fraction": "fraction"},
+    "power_demand": {"energy_twh": "twh"},
+    "power_nodes": {"price_usd_per_mwh": "count"},
+    "rail_fleet": {"units": "count", "on_order": "count", "share_for_transit": "fraction"},
 }
 _CAPACITY_DIMENSION = {
     "t": "tonnes_per_year",
@@ -148,6 +155,8 @@ _DISPLAY = {
     "hours": "h, d, min",
     "usd": "USD",
     "per_week": "/week, /day, /month",
+    "mw": "MW, GW",
+    "twh": "TWh, GWh",
 }
 
 
@@ -165,6 +174,8 @@ def _example(dimension: str) -> str:
         "per_week": "14 /week",
         "fraction": "50 %",
         "count": "1.5",
+        "mw": "1000 MW",
+        "twh": "30 TWh",
     }[dimension]
 
 

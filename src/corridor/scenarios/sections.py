@@ -48,6 +48,12 @@ TABLE_ATTR = {
     "gdp_growth": "gdp_growth",
     "tonnes_per_usd": "tonnes_per_usd",
     "trade_shares": "trade_shares",
+    "power_nodes": "power_nodes",
+    "power_profiles": "power_profiles",
+    "power_plants": "power_plants",
+    "power_lines": "power_lines",
+    "power_demand": "power_demand",
+    "rail_fleet": "rail_fleet",
 }
 
 #: An added record: its table, its fields as written, its line and the scenario that adds it.
