@@ -25,6 +25,10 @@ __all__ = [
     "NoRouteError",
     "ReliabilityResult",
     "Route",
+    "Routes",
+    "Scenario",
+    "ScenarioResult",
+    "SweepResult",
     "TrafficClass",
     "UnknownPlaceError",
     "alternatives",
@@ -35,14 +39,17 @@ __all__ = [
     "latest_departure",
     "latest_departures",
     "load_network",
+    "load_scenario",
     "network_from_csv",
     "network_from_tntp",
     "network_to_tntp",
     "pareto",
     "passage_volumes",
     "route",
+    "run_scenario",
     "simulate",
     "simulate_route",
+    "sweep",
 ]
 
 _WHERE = {
@@ -69,6 +76,13 @@ _WHERE = {
     "Comparison": "corridor.routing.results",
     "Leg": "corridor.routing.results",
     "Route": "corridor.routing.results",
+    "Routes": "corridor.routing.results",
+    "Scenario": "corridor.scenarios.files",
+    "load_scenario": "corridor.scenarios.files",
+    "run_scenario": "corridor.scenarios.run",
+    "ScenarioResult": "corridor.scenarios.run",
+    "sweep": "corridor.scenarios.sweep",
+    "SweepResult": "corridor.scenarios.sweep",
     "Network": "corridor.dataset.network",
     "load_network": "corridor.dataset.csvfolder",
     "network_from_csv": "corridor.dataset.csvfolder",
@@ -100,7 +114,7 @@ if TYPE_CHECKING:
     )
     from corridor.model.freight import flow_network, passage_volumes
     from corridor.reliability.engine import ReliabilityResult, simulate_route
-    from corridor.routing.results import Comparison, Leg, Route
+    from corridor.routing.results import Comparison, Leg, Route, Routes
     from corridor.routing.search import (
         alternatives,
         compare,
@@ -110,6 +124,9 @@ if TYPE_CHECKING:
         route,
         simulate,
     )
+    from corridor.scenarios.files import Scenario, load_scenario
+    from corridor.scenarios.run import ScenarioResult, run_scenario
+    from corridor.scenarios.sweep import SweepResult, sweep
 
 
 def __getattr__(name: str) -> Any:

@@ -29,6 +29,15 @@ class CorridorError(Exception):
     """Base class of every error raised on purpose by corridor.
 
     The CLI turns these into a message and exit code 2; the API into a 4xx answer.
+
+    Examples
+    --------
+    >>> import corridor
+    >>> try:
+    ...     corridor.load_network().place("Narnia")
+    ... except corridor.CorridorError as error:
+    ...     print(type(error).__name__)
+    UnknownPlaceError
     """
 
 
@@ -51,7 +60,17 @@ class Problem:
 
 
 class DatasetError(ValueError, CorridorError):
-    """A dataset folder that cannot be loaded; ``problems`` lists every problem found."""
+    """A dataset folder that cannot be loaded; ``problems`` lists every problem found.
+
+    Examples
+    --------
+    >>> import corridor
+    >>> try:
+    ...     corridor.network_from_csv("no-such-folder")
+    ... except corridor.DatasetError as error:
+    ...     print(len(error.problems) >= 1)
+    True
+    """
 
     def __init__(self, problems: Sequence[Problem], *, folder: str = "") -> None:
         self.problems: tuple[Problem, ...] = tuple(problems)
@@ -69,7 +88,17 @@ class ScenarioError(ValueError, CorridorError):
 
 
 class UnknownPlaceError(KeyError, CorridorError):
-    """A place name that matches no place or alias of the network."""
+    """A place name that matches no place or alias of the network.
+
+    Examples
+    --------
+    >>> import corridor
+    >>> try:
+    ...     corridor.route(corridor.load_network(), "Narnia", "Duisburg")
+    ... except KeyError as error:  # also a built-in KeyError
+    ...     print("Narnia" in str(error))
+    True
+    """
 
     def __init__(self, name: str, closest: Sequence[str], *, reason: str = "") -> None:
         self.name = name
@@ -83,7 +112,17 @@ class UnknownPlaceError(KeyError, CorridorError):
 
 
 class AmbiguousPlaceError(UnknownPlaceError):
-    """A name that several places bear (two Alexandrias); ``closest`` holds each one's label (``Alexandria, EG``)."""
+    """A name that several places bear (two Alexandrias); ``closest`` holds each one's label (``Alexandria, EG``).
+
+    Examples
+    --------
+    >>> import corridor
+    >>> try:
+    ...     corridor.route(corridor.load_network(), "Alexandria", "Duisburg")
+    ... except corridor.AmbiguousPlaceError as error:
+    ...     print(any(label.endswith(", EG") for label in error.closest))
+    True
+    """
 
     def __init__(self, name: str, choices: Sequence[str], *, details: Sequence[str] = ()) -> None:
         self.name = name
@@ -104,11 +143,31 @@ class UnknownElementError(KeyError, CorridorError):
 
 
 class NoRouteError(LookupError, CorridorError):
-    """No route satisfies the request (everything was avoided, or the places are not connected)."""
+    """No route satisfies the request (everything was avoided, or the places are not connected).
+
+    Examples
+    --------
+    >>> import corridor
+    >>> try:
+    ...     corridor.route(corridor.load_network(), "Xian", "Duisburg", avoid="KZ,RU,IR,caspian,suez,cape")
+    ... except LookupError as error:  # also a built-in LookupError
+    ...     print(type(error).__name__)
+    NoRouteError
+    """
 
 
 class InvalidOptionError(ValueError, CorridorError):
-    """An option value outside its valid choices or range."""
+    """An option value outside its valid choices or range.
+
+    Examples
+    --------
+    >>> import corridor
+    >>> try:
+    ...     corridor.route(corridor.load_network(), "Xian", "Duisburg", optimize="fastest")
+    ... except ValueError as error:  # also a built-in ValueError
+    ...     print(type(error).__name__)
+    InvalidOptionError
+    """
 
 
 class SolverError(RuntimeError, CorridorError):

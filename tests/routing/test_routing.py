@@ -51,9 +51,27 @@ def test_emissions_by_hand(toy: Network) -> None:
 
 
 def test_generalized_cost_uses_value_of_time(toy: Network) -> None:
-    # y costs 900 more and saves 26 h: it wins once time is worth more than 900 / 26 = 34.6 USD per hour
-    assert corridor.route(toy, "a", "e", value_of_time_usd_per_hour=30).corridor == "x"
-    assert corridor.route(toy, "a", "e", value_of_time_usd_per_hour=40).corridor == "y"
+    # y costs 900 more and saves 26 h: it wins once an FEU's hour is worth more than 900 / 26 = 34.6 USD,
+    # i.e. once a tonne-hour is worth more than 34.6 / 20 t = 1.73 USD (the value of time is per tonne-hour)
+    assert corridor.route(toy, "a", "e", value_of_time_usd_per_t_hour=1.6).corridor == "x"
+    assert corridor.route(toy, "a", "e", value_of_time_usd_per_t_hour=1.9).corridor == "y"
+    # the same tonnes in TEU (two of 10 t) make the same choice: one unit, whatever the box
+    assert corridor.route(toy, "a", "e", cargo="TEU", quantity=2, value_of_time_usd_per_t_hour=1.9).corridor == "y"
+
+
+def test_value_of_time_has_one_unit_across_the_api(toy: Network) -> None:
+    from corridor.model.costs import default_value_of_time_usd_per_t_hour
+
+    # the toy's 10 USD per FEU-hour over its 20 t payload
+    assert default_value_of_time_usd_per_t_hour(toy.info) == pytest.approx(0.5)
+    eurasia = corridor.load_network()
+    per_t_hour = default_value_of_time_usd_per_t_hour(eurasia.info)
+    demand = corridor.flow_network(eurasia).demand
+    assert demand is not None
+    # the assignment's classes carry it per tonne-hour too, whatever the commodity
+    assert {round(c.value_of_time, 9) for c in demand.classes} == {round(per_t_hour, 9)}
+    with pytest.raises(TypeError):
+        corridor.route(toy, "a", "e", value_of_time_usd_per_hour=30)  # type: ignore[call-arg]"
 
 
 def test_avoid_country_passage_and_mode(toy: Network) -> None:
@@ -124,7 +142,7 @@ def test_alternatives_are_distinct(toy: Network) -> None:
         ),
         (lambda n: corridor.route(n, "a", "e", quantity=0), InvalidOptionError, "positive"),
         (
-            lambda n: corridor.route(n, "a", "e", value_of_time_usd_per_hour=-1),
+            lambda n: corridor.route(n, "a", "e", value_of_time_usd_per_t_hour=-1),
             InvalidOptionError,
             "non-negative",
         ),

@@ -96,6 +96,16 @@ class CapacityResult:
             out: NDArray[np.float64] = np.where(np.isfinite(cap) & (cap > 0), self.element_volume / cap, np.nan)
         return out
 
+    def to_frame(self) -> pd.DataFrame:
+        """The capacity elements with volume, capacity, binding and shadow price (as :meth:`elements_frame`).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per element.
+        """
+        return self.elements_frame()
+
     def elements_frame(self) -> pd.DataFrame:
         """One row per capacity element: volume, (scaled) capacity, utilization, shadow price, binding."""
         import pandas as pd
@@ -291,6 +301,12 @@ def capacitated_flow(
     max_seconds
         Stop the solver after this long (raising :class:`SolverError`); default no limit.
 
+    Returns
+    -------
+    CapacityResult
+        Link and element flows, binding elements and their shadow prices, unserved demand; ``to_frame()`` and
+        ``to_dict()``.
+
     Raises
     ------
     InvalidOptionError
@@ -304,6 +320,15 @@ def capacitated_flow(
     of the objective by the right-hand side, which is <= 0 for a <= row of a minimization (more capacity lowers
     the cost); the price reported is its negation. Where the optimum is degenerate (several dual solutions) the
     price is the solver's vertex, one of several valid values.
+
+    Examples
+    --------
+    >>> import corridor
+    >>> result = corridor.capacitated_flow(corridor.flow_network(corridor.load_network(), year=2024))
+    >>> result.served > 0
+    True
+    >>> list(result.to_frame().columns[:2])
+    ['element', 'label']
     """
     from scipy import sparse
     from scipy.optimize import linprog

@@ -35,7 +35,15 @@ class Unassigned:
 
 @dataclass(frozen=True, eq=False)
 class AssignmentResult:
-    """The outcome of :func:`corridor.assign`. Arrays are in the network's link and element order."""
+    """The outcome of :func:`corridor.assign`. Arrays are in the network's link and element order.
+
+    Examples
+    --------
+    >>> import corridor
+    >>> result = corridor.assign(corridor.load_network(), year=2024, gap=1e-3)
+    >>> result.to_dict()["converged"], len(result.to_frame()) > 0
+    (True, True)
+    """
 
     network: FlowNetwork
     algorithm: str
@@ -123,6 +131,23 @@ class AssignmentResult:
         return out
 
     # --- frames ---------------------------------------------------------------------------------------------
+
+    def to_frame(self) -> pd.DataFrame:
+        """The links with their flows, times, delays and v/c, one row per link (as :meth:`links_frame`).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per link of the network, in its order.
+
+        Examples
+        --------
+        >>> import corridor
+        >>> result = corridor.assign(corridor.flow_network(corridor.load_network()), gap=1e-3)
+        >>> len(result.to_frame()) > 0
+        True
+        """
+        return self.links_frame()
 
     def links_frame(self) -> pd.DataFrame:
         """One row per link: flow (total and per class), free and congested time, delay, v/c."""

@@ -155,13 +155,35 @@ def assign(
         ``ue`` user equilibrium (default) or ``so`` system optimum.
     gap
         Stop at this relative gap: (sum of c x - sum of c y) / sum of c x, with y the all-or-nothing flows.
+    max_iter
+        Stop after this many iterations.
+    max_seconds
+        Stop after this long (default no limit).
     toll_factor, distance_factor
         Generalized cost: time + toll_factor x toll + distance_factor x length, in the network's time unit.
+    year
+        For a corridor Network: the year of the demand table.
+    threads
+        Threads of the compiled kernels (default numba's).
+    progress
+        ``progress(iteration, relative_gap)``, called after each iteration.
+
+    Returns
+    -------
+    AssignmentResult
+        Link and element flows, times, v/c and convergence; ``to_frame()``, ``to_dict()``, ``to_geojson()``.
 
     Raises
     ------
     InvalidOptionError
         For an unknown algorithm or objective, bad numbers, or demand that does not fit the network.
+
+    Examples
+    --------
+    >>> import corridor
+    >>> result = corridor.assign(corridor.load_network(), year=2024, gap=1e-3)
+    >>> result.converged, result.relative_gap <= 1e-3
+    (True, True)
     """
     from corridor.assignment.results import AssignmentResult
 

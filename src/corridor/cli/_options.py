@@ -64,7 +64,10 @@ OutputOpt = Annotated[
 VotOpt = Annotated[
     float | None,
     typer.Option(
-        "--value-of-time", help="USD per FEU-hour in the generalized cost (dataset default).", **MONEY_RATE.typer()
+        "--value-of-time",
+        help="USD per tonne of goods per hour in the generalized cost (dataset default: its USD per FEU-hour over "
+        "an FEU's payload).",
+        **MONEY_RATE.typer(),
     ),
 ]
 CarbonOpt = Annotated[

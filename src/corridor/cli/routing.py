@@ -86,7 +86,7 @@ def compare(
         quantity=quantity,
         avoid=avoid,
         optimize=optimize,
-        value_of_time_usd_per_hour=value_of_time,
+        value_of_time_usd_per_t_hour=value_of_time,
         carbon_price_usd_per_t=carbon_price,
     )
     if geojson is not None:
@@ -207,7 +207,7 @@ def _find_routes(
     from corridor.routing import search as routing
 
     optimize, arrive_by = asked["optimize"], asked["arrive_by"]
-    weights = {k: options.pop(k) for k in ("value_of_time_usd_per_hour", "carbon_price_usd_per_t")}
+    weights = {k: options.pop(k) for k in ("value_of_time_usd_per_t_hour", "carbon_price_usd_per_t")}
     if arrive_by is not None:
         if depart_given or asked["pareto"] or asked["alternatives"] > 1:
             from corridor.errors import InvalidOptionError
@@ -269,7 +269,7 @@ def route(
         "depart": as_datetime(depart),
     }
     weights: dict[str, Any] = {
-        "value_of_time_usd_per_hour": value_of_time,
+        "value_of_time_usd_per_t_hour": value_of_time,
         "carbon_price_usd_per_t": carbon_price,
     }
     asked = {"optimize": optimize, "pareto": pareto, "alternatives": alternatives, "arrive_by": arrive_by}

@@ -13,7 +13,16 @@ __all__ = ["Avoid", "parse_avoid"]
 
 @dataclass(frozen=True, slots=True)
 class Avoid:
-    """What a route must not touch: countries (ISO codes), passages and modes."""
+    """What a route must not touch: countries (ISO codes), passages and modes.
+
+    Examples
+    --------
+    >>> import corridor
+    >>> from corridor.dataset.avoid import parse_avoid
+    >>> rules = parse_avoid("RU,caspian")
+    >>> isinstance(rules, corridor.Avoid), "RU" in rules.countries
+    (True, True)
+    """
 
     countries: frozenset[str] = frozenset()
     passages: frozenset[str] = frozenset()

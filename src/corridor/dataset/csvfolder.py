@@ -142,10 +142,24 @@ def load_network(path: str | Path | None = None) -> Network:
     path
         A folder holding ``dataset.yaml`` and the CSV tables; ``None`` for the embedded dataset.
 
+    Returns
+    -------
+    Network
+        Validated and immutable: places, links, transfers, services, capacities, demand and their sources.
+
     Raises
     ------
     DatasetError
         Listing every problem with file, line and column.
+
+    Examples
+    --------
+    >>> import corridor
+    >>> network = corridor.load_network()
+    >>> network.place("Xian").country
+    'CN'
+    >>> "middle" in network.corridor_ids
+    True
     """
     return network_from_csv(DEFAULT_DATASET if path is None else Path(path))
 
@@ -153,10 +167,27 @@ def load_network(path: str | Path | None = None) -> Network:
 def network_from_csv(folder: str | Path) -> Network:
     """Load and validate a network from a folder of CSV files (see docs/data.md for the format).
 
+    Parameters
+    ----------
+    folder
+        A folder holding ``dataset.yaml`` and the tables (places.csv, links.csv, ...).
+
+    Returns
+    -------
+    Network
+        Validated and immutable.
+
     Raises
     ------
     DatasetError
         Listing every problem found, each with file, line and column.
+
+    Examples
+    --------
+    >>> import corridor
+    >>> from corridor.dataset.network import DEFAULT_DATASET  # the embedded dataset's folder
+    >>> corridor.network_from_csv(DEFAULT_DATASET).info.name
+    'eurasia'
     """
     path = Path(folder)
     if not path.exists():

@@ -36,6 +36,14 @@ class TrafficClass:
 
     ``fixed_cost`` is added to the congested time of every link for this class, in the network's time unit
     (a toll divided by the class's value of time, say); ``allowed`` False bars a link to this class.
+
+    Examples
+    --------
+    >>> import corridor
+    >>> demand = corridor.flow_network(corridor.load_network(), year=2024).demand
+    >>> first = demand.classes[0]
+    >>> isinstance(first, corridor.TrafficClass), first.value_of_time > 0
+    (True, True)
     """
 
     name: str
@@ -52,7 +60,15 @@ class TrafficClass:
 
 @dataclass(frozen=True, eq=False)
 class Demand:
-    """The demand of an assignment: one or more traffic classes over the zones of one FlowNetwork."""
+    """The demand of an assignment: one or more traffic classes over the zones of one FlowNetwork.
+
+    Examples
+    --------
+    >>> import corridor
+    >>> demand = corridor.flow_network(corridor.load_network(), year=2024).demand
+    >>> isinstance(demand, corridor.Demand), len(demand.classes) > 0
+    (True, True)
+    """
 
     classes: tuple[TrafficClass, ...]
     year: int | None = None
@@ -116,6 +132,13 @@ class FlowNetwork:
     ``capacity``, ``alpha`` and ``beta``. In a TNTP network every link is its own element with ``t0`` equal to
     its free-flow time, so ``t_a = fft (1 + B (v/c)^power)``. In a corridor network one element (a port, a
     ferry service, a border crossing) may be shared by several links; links with no element have constant time.
+
+    Examples
+    --------
+    >>> import corridor
+    >>> flows = corridor.flow_network(corridor.load_network(), year=2024)
+    >>> isinstance(flows, corridor.FlowNetwork), len(flows.tail) == len(flows.head)
+    (True, True)
     """
 
     name: str

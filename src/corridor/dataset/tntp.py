@@ -171,7 +171,8 @@ def network_from_tntp(folder: str | Path, *, name: str | None = None) -> FlowNet
     ``node_xy``. Nodes 1..N become indices 0..N-1, zones are nodes 1..Z, nodes below ``<FIRST THRU NODE>`` are
     ``no_through``. Every link is its own BPR element with ``t0`` its free-flow time; a zero capacity is allowed
     where the time is constant (b or power 0) and read as ``inf``. Times are taken to be minutes and flows
-    vehicles per hour, as in most of the collection.
+    vehicles per hour, as in most of the collection. The networks are not shipped with corridor: see the README,
+    "Flows", for where to get them (``CORRIDOR_TNTP_DIR``).
 
     Parameters
     ----------
@@ -180,10 +181,23 @@ def network_from_tntp(folder: str | Path, *, name: str | None = None) -> FlowNet
     name
         The network's name; default the file name's prefix ("SiouxFalls" for ``SiouxFalls_net.tntp``).
 
+    Returns
+    -------
+    FlowNetwork
+        The links, BPR elements and demand, ready for :func:`assign`.
+
     Raises
     ------
     DatasetError
         Listing the problems found, each with file, line and column.
+
+    Examples
+    --------
+    >>> import corridor
+    >>> from corridor.dataset.tntp import tntp_case_folder
+    >>> net = corridor.network_from_tntp(tntp_case_folder("SiouxFalls"))  # under CORRIDOR_TNTP_DIR
+    >>> net.name, len(net.tail)
+    ('SiouxFalls', 76)
     """
     path = Path(folder)
     files = _locate_files(path)

@@ -252,6 +252,18 @@ def network_to_tntp(
     ------
     InvalidOptionError
         When the network, demand or flows cannot be written as TNTP, saying why.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import corridor
+    >>> from corridor.dataset.tntp import tntp_case_folder
+    >>> net = corridor.network_from_tntp(tntp_case_folder("SiouxFalls"))  # under CORRIDOR_TNTP_DIR
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     files = corridor.network_to_tntp(net, folder, name="copy")
+    ...     again = corridor.network_from_tntp(folder)
+    >>> [f.name for f in files][:2], len(again.tail) == len(net.tail)
+    (['copy_net.tntp', 'copy_trips.tntp'], True)
     """
     label = network.name if name is None else name
     if not label or label != Path(label).name or label in {".", ".."}:

@@ -43,6 +43,24 @@ class Cargo:
         return {"t": "t (dry bulk)", "liquid": "t (liquid bulk)"}.get(self.unit, self.unit)
 
 
+def default_value_of_time_usd_per_t_hour(info: DatasetInfo) -> float:
+    """The dataset's value of time in the API's one unit, USD per tonne of goods per hour.
+
+    The dataset quotes it per FEU-hour (``value_of_time_usd_per_feu_hour``, what a forwarder prices); spread over an
+    FEU's payload (``payload_t_per_feu``) it applies alike to boxes, bulk and liquids, and to a shipment of any size
+    (times its tonnes). Every engine that prices time (routing, assignment, choice, appraisal) reads this one value.
+
+    Examples
+    --------
+    >>> import corridor
+    >>> from corridor.model.costs import default_value_of_time_usd_per_t_hour
+    >>> info = corridor.load_network().info
+    >>> round(default_value_of_time_usd_per_t_hour(info), 3)
+    0.25
+    """
+    return float(info.value_of_time_usd_per_feu_hour.value / info.payload_t_per_feu.value)
+
+
 def parse_cargo(unit: str, info: DatasetInfo, *, quantity: float = 1.0) -> Cargo:
     """Check the cargo unit and quantity and attach the dataset's conversions.
 

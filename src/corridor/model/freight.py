@@ -127,20 +127,39 @@ def flow_network(
 
     Parameters
     ----------
+    network
+        The dataset, e.g. ``corridor.load_network()``.
     year
         Year of the demand table to attach (default: the latest year in the table).
     demand
         Demand records to use instead of the dataset's table (objects with origin, destination, commodity,
         year, tonnes_per_year and avoid, as ``corridor.dataset.records.DemandRecord``).
-    value_of_time_usd_per_t_hour, carbon_price_usd_per_t
-        Override the dataset's defaults in the generalized cost.
+    commodities
+        Only these commodities (default every commodity of the demand).
+    value_of_time_usd_per_t_hour
+        USD per tonne-hour in the generalized cost (default the dataset's; the API's one unit of value of time).
+    carbon_price_usd_per_t
+        USD per t CO2e in the generalized cost (default the dataset's).
     capacity_scale, demand_scale
         Multiply every capacity, or every demand value (what-if volumes).
+
+    Returns
+    -------
+    FlowNetwork
+        One copy of the network per commodity, its capacity elements, and one traffic class per commodity (and avoid
+        rule), in tonnes a year.
 
     Raises
     ------
     InvalidOptionError
         For a year absent from the demand table, an unknown commodity, or bad numbers.
+
+    Examples
+    --------
+    >>> import corridor
+    >>> flows = corridor.flow_network(corridor.load_network(), year=2024)
+    >>> flows.demand is not None
+    True
     """
     _check_scales(capacity_scale, demand_scale)
     records, chosen = _records_of_year(list(network.demand if demand is None else demand), year)
@@ -305,7 +324,7 @@ def _demand_classes(
     """One class per (commodity, avoid rules) of the records, on its commodity's copy of the network."""
     from corridor.dataset.avoid import parse_avoid
     from corridor.model.avoid import blocked_arcs
-    from corridor.model.costs import arc_cost_usd, parse_cargo
+    from corridor.model.costs import arc_cost_usd, default_value_of_time_usd_per_t_hour, parse_cargo
     from corridor.model.emissions import WTW, arc_co2e_kg
 
     g = graph_of(network)
@@ -326,7 +345,7 @@ def _demand_classes(
             CARGO_OF[commodity], info, quantity=1.0 / info.payload_t_per_feu.value if commodity == "container" else 1.0
         )
         vot = (
-            info.value_of_time_usd_per_feu_hour.value * cargo.feu_equivalent * cargo.quantity
+            default_value_of_time_usd_per_t_hour(info) * cargo.payload_t * cargo.quantity
             if value_of_time_usd_per_t_hour is None
             else value_of_time_usd_per_t_hour
         )
@@ -355,6 +374,23 @@ def passage_volumes(result: AssignmentResult) -> dict[str, float]:
 
     Every route crosses a passage at most once, so the flow on the links tagged with it is the volume through
     it; the ``caspian`` figure is the Middle Corridor's trans-Caspian volume, the statistic published for TITR.
+
+    Parameters
+    ----------
+    result
+        An assignment of a corridor network (``corridor.assign(corridor.flow_network(...))``).
+
+    Returns
+    -------
+    dict of str to float
+        Tonnes a year by passage.
+
+    Examples
+    --------
+    >>> import corridor
+    >>> result = corridor.assign(corridor.flow_network(corridor.load_network(), year=2024), gap=1e-3)
+    >>> 3e6 < corridor.passage_volumes(result)["caspian"] < 6e6
+    True
     """
     net = result.network
     source = net.meta.get("source")

@@ -23,6 +23,8 @@ from corridor.errors import InvalidOptionError
 from corridor.model.durations import Duration, DurationModel, durations_of
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from corridor.dataset.network import Network
     from corridor.dataset.records import Service
     from corridor.routing.results import Route
@@ -359,7 +361,15 @@ def _tasks(samples: int, seed: int, *, per_task: int) -> list[tuple[list[np.rand
 
 @dataclass(frozen=True)
 class ReliabilityResult:
-    """The door-to-door time distribution of one itinerary."""
+    """The door-to-door time distribution of one itinerary.
+
+    Examples
+    --------
+    >>> import corridor
+    >>> result = corridor.simulate(corridor.load_network(), "Xian", "Duisburg", depart="2025-03-01", samples=1000)
+    >>> result.to_dict()["samples"], len(result.to_frame())
+    (1000, 1000)
+    """
 
     plan: Plan
     depart: datetime
@@ -438,7 +448,58 @@ class ReliabilityResult:
         counts, edges = np.histogram(self.days, bins=bins)
         return counts.astype(np.float64), edges
 
+    def to_frame(self) -> pd.DataFrame:
+        """The simulated shipments, one row each: door-to-door ``hours`` and ``days`` (for a histogram or an ECDF).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``sample`` (0 to samples - 1), ``hours``, ``days`` and ``on_time`` (with a deadline).
+
+        Examples
+        --------
+        >>> import corridor
+        >>> network = corridor.load_network()
+        >>> result = corridor.simulate(network, "Xian", "Duisburg", samples=1000, depart="2025-03-01")
+        >>> len(result.to_frame())
+        1000
+        """
+        import pandas as pd
+
+        frame = pd.DataFrame({"sample": np.arange(len(self.hours)), "hours": self.hours, "days": self.days})
+        deadline = self.deadline_days
+        if deadline is not None:
+            frame["on_time"] = self.hours <= deadline * 24.0
+        return frame
+
+    def to_geojson(self) -> dict[str, Any]:
+        """The simulated itinerary's legs as GeoJSON, each feature with the distribution's P50 and P90 days.
+
+        Returns
+        -------
+        dict
+            A FeatureCollection (see :meth:`Route.to_geojson`); empty when the plan has no route.
+        """
+        route = self.plan.route
+        if route is None:
+            return {"type": "FeatureCollection", "features": []}
+        extra = {"p50_days": round(self.p50_days, 3), "p90_days": round(self.p90_days, 3), "samples": self.samples}
+        features = [{**f, "properties": {**f["properties"], **extra}} for f in route.to_geojson()["features"]]
+        return {"type": "FeatureCollection", "features": features}
+
     def to_dict(self, *, top: int | None = None) -> dict[str, Any]:
+        """The distribution's summary as JSON (``corridor simulate --json``).
+
+        Parameters
+        ----------
+        top
+            Keep only this many tail drivers (all by default).
+
+        Returns
+        -------
+        dict
+            Mean, P50, P90, P95, spread, on-time probability, tail drivers and the route's ends.
+        """
         route = self.plan.route
         on_time = self.on_time_probability()
         return {
@@ -543,7 +604,37 @@ def result_from_tally(
 
 
 def simulate_route(network: Network, route: Route, **options: Any) -> ReliabilityResult:
-    """Monte Carlo of a route of ``network`` (options as :func:`simulate_plan`)."""
+    """Monte Carlo of a given route of ``network``.
+
+    Parameters
+    ----------
+    network
+        The network the route was found on.
+    route
+        A :class:`Route` (from :func:`route`, :func:`compare`, :func:`pareto`, ...).
+    **options
+        As :func:`simulate_plan`: ``depart``, ``samples``, ``seed``, ``deadline_days``, ``map_tasks``, and
+        ``durations`` (the duration model to walk the route with).
+
+    Returns
+    -------
+    ReliabilityResult
+        The route's door-to-door time distribution.
+
+    Raises
+    ------
+    InvalidOptionError
+        For a sample count, seed or deadline out of range.
+
+    Examples
+    --------
+    >>> import corridor
+    >>> network = corridor.load_network()
+    >>> fastest = corridor.route(network, "Xian", "Duisburg", optimize="time", depart="2025-03-01")
+    >>> result = corridor.simulate_route(network, fastest, depart="2025-03-01", samples=2000)
+    >>> result.corridor == fastest.corridor
+    True
+    """
     return simulate_plan(plan_route(network, route), **options)
 
 

@@ -7,9 +7,11 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     import pandas as pd
 
-__all__ = ["Comparison", "Leg", "Route", "TransitTime"]
+__all__ = ["Comparison", "Leg", "Route", "Routes", "TransitTime"]
 
 
 def _iso(when: datetime) -> str:
@@ -45,7 +47,16 @@ class TransitTime:
 
 @dataclass(frozen=True, slots=True)
 class Leg:
-    """One step of an itinerary: a movement on a link, or a stop at a place (transfer, border, handling)."""
+    """One step of an itinerary: a movement on a link, or a stop at a place (transfer, border, handling).
+
+    Examples
+    --------
+    >>> import corridor
+    >>> best = corridor.route(corridor.load_network(), "Xian", "Duisburg", depart="2025-03-01")
+    >>> leg = best.legs[0]
+    >>> set(leg.to_dict()) >= {"kind", "hours"}
+    True
+    """
 
     kind: str  # "move" or "stop"
     from_place: str  # place names, as in `corridor places`
@@ -92,7 +103,15 @@ class Leg:
 
 @dataclass(frozen=True, slots=True)
 class Route:
-    """A door-to-door itinerary with its totals."""
+    """A door-to-door itinerary with its totals.
+
+    Examples
+    --------
+    >>> import corridor
+    >>> best = corridor.route(corridor.load_network(), "Xian", "Duisburg", depart="2025-03-01")
+    >>> len(best.to_frame()) == len(best.legs), best.to_geojson()["type"]
+    (True, 'FeatureCollection')
+    """
 
     origin: str
     destination: str
@@ -276,7 +295,15 @@ class Route:
 
 @dataclass(frozen=True, slots=True)
 class Comparison:
-    """The best route of each corridor between two places."""
+    """The best route of each corridor between two places.
+
+    Examples
+    --------
+    >>> import corridor
+    >>> comparison = corridor.compare(corridor.load_network(), "Xian", "Duisburg", depart="2025-03-01")
+    >>> len(comparison.to_frame()) == len(comparison.options)
+    True
+    """
 
     origin: str
     destination: str
@@ -309,4 +336,75 @@ class Comparison:
 
     def to_geojson(self) -> dict[str, Any]:
         features = [f for route in self.options for f in route.to_geojson()["features"]]
+        return {"type": "FeatureCollection", "features": features}
+
+
+class Routes(list[Route]):
+    """Several routes between two places (the Pareto set, or the ``k`` alternatives), with table and map views.
+
+    A list of :class:`Route` as before (index, iterate, ``len``), that also says what it is and exports itself.
+
+    Parameters
+    ----------
+    routes
+        The routes, in the order of the search (Pareto: fastest first; alternatives: best first).
+    origin, destination
+        The places searched between.
+    search
+        ``"pareto"`` or the objective of the alternatives (``"generalized"``, ``"time"``, ...).
+
+    Examples
+    --------
+    >>> import corridor
+    >>> routes = corridor.pareto(corridor.load_network(), "Xian", "Duisburg")
+    >>> routes.search, len(routes) == len(routes.to_frame())
+    ('pareto', True)
+    """
+
+    def __init__(self, routes: Iterable[Route] = (), *, origin: str = "", destination: str = "", search: str = ""):
+        super().__init__(routes)
+        self.origin = origin
+        self.destination = destination
+        self.search = search
+
+    def to_dict(self) -> dict[str, Any]:
+        """The search and every route as :meth:`Route.to_dict` (JSON-ready).
+
+        Returns
+        -------
+        dict
+            ``origin``, ``destination``, ``search`` and ``routes`` (a list, each with its legs).
+        """
+        return {
+            "origin": self.origin,
+            "destination": self.destination,
+            "search": self.search,
+            "routes": [route.to_dict() for route in self],
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per route with its totals (:meth:`Route.summary`) and its rank (``rank``, from 1).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``rank``, ``corridor``, ``via``, ``days``, ``cost_usd``, ``co2e_kg``, ... as the comparison.
+        """
+        import pandas as pd
+
+        return pd.DataFrame([{"rank": i + 1, **route.summary()} for i, route in enumerate(self)])
+
+    def to_geojson(self) -> dict[str, Any]:
+        """Every route's legs as one GeoJSON FeatureCollection, each feature with its route's ``rank`` (from 1).
+
+        Returns
+        -------
+        dict
+            A FeatureCollection of LineStrings (movements) and Points (stops).
+        """
+        features = [
+            {**f, "properties": {"rank": i + 1, **f["properties"]}}
+            for i, route in enumerate(self)
+            for f in route.to_geojson()["features"]
+        ]
         return {"type": "FeatureCollection", "features": features}

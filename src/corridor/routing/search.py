@@ -19,7 +19,7 @@ from corridor.dataset.avoid import Avoid, parse_avoid
 from corridor.dataset.network import Network
 from corridor.errors import InvalidOptionError, NoRouteError
 from corridor.model.avoid import blocked_arcs
-from corridor.model.costs import Cargo, arc_cost_usd, parse_cargo
+from corridor.model.costs import Cargo, arc_cost_usd, default_value_of_time_usd_per_t_hour, parse_cargo
 from corridor.model.durations import DurationModel, durations_of
 from corridor.model.emissions import TTW, WTW, arc_co2e_kg
 from corridor.model.graph import ARC_LINK, ARC_MID, VirtualGraph, graph_of
@@ -32,7 +32,7 @@ from corridor.reliability.engine import (
     simulate_plan,
 )
 from corridor.routing.kernels import pareto_paths, shortest_path_arcs
-from corridor.routing.results import Comparison, Leg, Route, TransitTime
+from corridor.routing.results import Comparison, Leg, Route, Routes, TransitTime
 
 if TYPE_CHECKING:
     from corridor.reliability.engine import MapTasks
@@ -118,7 +118,7 @@ def _prepare(
     cargo: str,
     quantity: float,
     avoid: Avoid | Iterable[str] | str | None,
-    value_of_time_usd_per_hour: float | None,
+    value_of_time_usd_per_t_hour: float | None,
     carbon_price_usd_per_t: float | None,
     depart: Depart = None,
     durations: DurationModel | None = None,
@@ -138,10 +138,11 @@ def _prepare(
     graph = graph_of(network)
     c = unit.commodity_index
     blocked = blocked_arcs(graph, c, rules)
+    # one unit across the API: USD per tonne of goods per hour (the dataset's per-FEU-hour value over an FEU's payload)
     vot = (
-        network.info.value_of_time_usd_per_feu_hour.value
-        if value_of_time_usd_per_hour is None
-        else (value_of_time_usd_per_hour)
+        default_value_of_time_usd_per_t_hour(network.info)
+        if value_of_time_usd_per_t_hour is None
+        else value_of_time_usd_per_t_hour
     )
     carbon = network.info.carbon_price_usd_per_t.value if carbon_price_usd_per_t is None else carbon_price_usd_per_t
     for name, value in (("value of time", vot), ("carbon price", carbon)):
@@ -161,7 +162,7 @@ def _prepare(
         cost=arc_cost_usd(graph, unit),
         co2e=arc_co2e_kg(graph, unit, scope=WTW),
         co2e_ttw=arc_co2e_kg(graph, unit, scope=TTW),
-        value_of_time=vot * unit.feu_equivalent * unit.quantity,
+        value_of_time=vot * unit.payload_t * unit.quantity,
         carbon_price=carbon / 1000.0,
     )
 
@@ -325,7 +326,7 @@ def _weighted(
     cargo: str,
     quantity: float,
     avoid: Avoid | Iterable[str] | str | None,
-    value_of_time_usd_per_hour: float | None,
+    value_of_time_usd_per_t_hour: float | None,
     carbon_price_usd_per_t: float | None,
     depart: Depart,
     durations: DurationModel | None,
@@ -340,7 +341,7 @@ def _weighted(
         cargo=cargo,
         quantity=quantity,
         avoid=avoid,
-        value_of_time_usd_per_hour=value_of_time_usd_per_hour,
+        value_of_time_usd_per_t_hour=value_of_time_usd_per_t_hour,
         carbon_price_usd_per_t=carbon_price_usd_per_t,
         depart=depart,
         durations=durations,
@@ -405,24 +406,78 @@ def route(
     quantity: float = 1.0,
     avoid: Avoid | Iterable[str] | str | None = None,
     corridor: str | None = None,
-    value_of_time_usd_per_hour: float | None = None,
+    value_of_time_usd_per_t_hour: float | None = None,
     carbon_price_usd_per_t: float | None = None,
     depart: Depart = None,
     durations: DurationModel | None = None,
     timing_samples: int = TIMING_SAMPLES,
     seed: int = 0,
 ) -> Route:
-    """The best route by one objective: ``time``, ``cost``, ``co2e``, ``generalized`` or ``p90``, timed.
+    """The best route by one objective, timed from a departure.
 
-    Routes are chosen on expected values: generalized cost = cost_usd + value_of_time x expected hours +
-    carbon_price x t CO2e (well-to-wheel), with the dataset's defaults for value of time (per FEU-hour, scaled to
-    the cargo) and carbon price; expected hours take the weather of the departure month. ``p90`` picks, among
-    the fastest routes by expected time, the one with the lowest simulated 90th percentile. The route comes back
-    with its distribution (``Route.timing``) from ``depart`` (default: today).
+    Routes are chosen on expected values: generalized cost = cost_usd + value of time x tonnes x expected hours +
+    carbon price x t CO2e (well-to-wheel); expected hours take the weather of the departure month. ``p90`` picks,
+    among the fastest routes by expected time, the one with the lowest simulated 90th percentile. The route comes
+    back with its distribution (``Route.timing``) from ``depart``.
+
+    Parameters
+    ----------
+    network
+        The dataset, e.g. ``corridor.load_network()``.
+    origin, destination
+        Place names, ids, UN/LOCODEs, world cities (``"Paris, FR"``) or coordinates (``"43.2,76.9"``); a city off
+        the network is joined to its nearest terminals by road.
+    optimize
+        ``time``, ``cost``, ``co2e``, ``generalized`` (default) or ``p90``.
+    cargo
+        ``FEU`` (default), ``TEU``, ``t`` (dry bulk, tonnes) or ``liquid`` (tonnes).
+    quantity
+        How many units of ``cargo`` are shipped; costs, CO2e and the value of time scale with it.
+    avoid
+        Countries (ISO codes), passages (``caspian``, ``suez``, ...) or modes to keep out of the route, as a
+        comma-separated string, a list or an :class:`Avoid`.
+    corridor
+        Keep to one corridor (``middle``, ``northern``, ``southern-iran``, ``maritime-suez``, ``maritime-cape``).
+    value_of_time_usd_per_t_hour
+        Value of time in USD per tonne of goods per hour, the one unit of the whole API; default the dataset's
+        (its USD per FEU-hour over an FEU's payload: 0.25 on the embedded dataset).
+    carbon_price_usd_per_t
+        Carbon price in USD per tonne of CO2e (well-to-wheel) in the generalized cost; default the dataset's.
+    depart
+        When the shipment leaves: a date, a datetime or an ISO string (default: today). Expected hours take that
+        month's weather; the simulated distribution starts there.
+    durations
+        A duration model of ``network`` to time with (e.g. one with a scenario's queueing waits); default the
+        network's own.
+    timing_samples
+        Shipments simulated to give the route its distribution (``Route.timing``: P50, P90, arrival dates).
+    seed
+        Random seed of that simulation.
+
+    Returns
+    -------
+    Route
+        The itinerary, leg by leg, with its totals and distribution; ``to_frame()``, ``to_dict()``,
+        ``to_geojson()``.
 
     Raises
     ------
-    UnknownPlaceError, InvalidOptionError, NoRouteError
+    UnknownPlaceError
+        For a place the network and the gazetteer do not know, naming the closest by spelling and distance.
+    InvalidOptionError
+        For an unknown objective, cargo or corridor, or a negative value of time or carbon price.
+    NoRouteError
+        When the constraints leave no route, saying which.
+
+    Examples
+    --------
+    >>> import corridor
+    >>> network = corridor.load_network()
+    >>> best = corridor.route(network, "Xian", "Duisburg", optimize="time", depart="2025-03-01")
+    >>> best.corridor, best.timing is not None
+    ('northern', True)
+    >>> corridor.route(network, "Xian", "Duisburg", corridor="middle", depart="2025-03-01").corridor
+    'middle'
     """
     _check_samples(timing_samples)
     network, origin, destination, durations = _joined(network, origin, destination, durations)
@@ -435,7 +490,7 @@ def route(
         cargo=cargo,
         quantity=quantity,
         avoid=avoid,
-        value_of_time_usd_per_hour=value_of_time_usd_per_hour,
+        value_of_time_usd_per_t_hour=value_of_time_usd_per_t_hour,
         carbon_price_usd_per_t=carbon_price_usd_per_t,
         depart=depart,
         durations=durations,
@@ -470,7 +525,7 @@ def compare(
     quantity: float = 1.0,
     avoid: Avoid | Iterable[str] | str | None = None,
     corridors: Sequence[str] | None = None,
-    value_of_time_usd_per_hour: float | None = None,
+    value_of_time_usd_per_t_hour: float | None = None,
     carbon_price_usd_per_t: float | None = None,
     depart: Depart = None,
     durations: DurationModel | None = None,
@@ -481,7 +536,64 @@ def compare(
 
     Each corridor's route is chosen as :func:`route` chooses (expected values; ``p90`` by the simulated 90th
     percentile). Corridors with no route under the constraints are listed in ``Comparison.unavailable`` with the
-    reason. Raises NoRouteError if no corridor has a route.
+    reason.
+
+    Parameters
+    ----------
+    network
+        The dataset, e.g. ``corridor.load_network()``.
+    origin, destination
+        Place names, ids, UN/LOCODEs, world cities (``"Paris, FR"``) or coordinates (``"43.2,76.9"``); a city off
+        the network is joined to its nearest terminals by road.
+    optimize
+        ``time``, ``cost``, ``co2e``, ``generalized`` (default) or ``p90``: how each corridor's route is chosen and
+        the options ranked.
+    cargo
+        ``FEU`` (default), ``TEU``, ``t`` (dry bulk, tonnes) or ``liquid`` (tonnes).
+    quantity
+        How many units of ``cargo`` are shipped; costs, CO2e and the value of time scale with it.
+    avoid
+        Countries (ISO codes), passages (``caspian``, ``suez``, ...) or modes to keep out of the route, as a
+        comma-separated string, a list or an :class:`Avoid`.
+    corridors
+        Compare only these corridors (default: every corridor of the network).
+    value_of_time_usd_per_t_hour
+        Value of time in USD per tonne of goods per hour, the one unit of the whole API; default the dataset's
+        (its USD per FEU-hour over an FEU's payload: 0.25 on the embedded dataset).
+    carbon_price_usd_per_t
+        Carbon price in USD per tonne of CO2e (well-to-wheel) in the generalized cost; default the dataset's.
+    depart
+        When the shipment leaves: a date, a datetime or an ISO string (default: today). Expected hours take that
+        month's weather; the simulated distribution starts there.
+    durations
+        A duration model of ``network`` to time with (e.g. one with a scenario's queueing waits); default the
+        network's own.
+    timing_samples
+        Shipments simulated to give the route its distribution (``Route.timing``: P50, P90, arrival dates).
+    seed
+        Random seed of that simulation.
+
+    Returns
+    -------
+    Comparison
+        One :class:`Route` per corridor in ``options``, best first; ``to_frame()`` gives one row per corridor.
+
+    Raises
+    ------
+    UnknownPlaceError, InvalidOptionError
+        As :func:`route`.
+    NoRouteError
+        If no corridor has a route.
+
+    Examples
+    --------
+    >>> import corridor
+    >>> network = corridor.load_network()
+    >>> comparison = corridor.compare(network, "Xian", "Duisburg", depart="2025-03-01")
+    >>> sorted(route.corridor for route in comparison.options)
+    ['maritime-cape', 'maritime-suez', 'middle', 'northern', 'southern-iran']
+    >>> list(comparison.to_frame().columns[:3])
+    ['corridor', 'via', 'days']
     """
     _check_objective(optimize)
     _check_samples(timing_samples)
@@ -496,7 +608,7 @@ def compare(
         cargo=cargo,
         quantity=quantity,
         avoid=avoid,
-        value_of_time_usd_per_hour=value_of_time_usd_per_hour,
+        value_of_time_usd_per_t_hour=value_of_time_usd_per_t_hour,
         carbon_price_usd_per_t=carbon_price_usd_per_t,
         depart=depart,
         durations=durations,
@@ -568,7 +680,7 @@ def corridor_paths(
         cargo=cargo,
         quantity=quantity,
         avoid=avoid,
-        value_of_time_usd_per_hour=None,
+        value_of_time_usd_per_t_hour=None,
         carbon_price_usd_per_t=None,
         depart=depart,
         durations=durations,
@@ -598,10 +710,59 @@ def pareto(
     max_labels: int = 2_000_000,
     depart: Depart = None,
     durations: DurationModel | None = None,
-) -> list[Route]:
-    """Every route that is Pareto-optimal over (expected hours, cost USD, kg CO2e), fastest first (not timed).
+) -> Routes:
+    """Every route that is Pareto-optimal over (expected hours, cost USD, kg CO2e), fastest first.
 
-    The search is exact (multi-objective label setting in compiled code); ``max_labels`` bounds its memory.
+    The search is exact (multi-objective label setting in compiled code); ``max_labels`` bounds its memory. The
+    routes are not timed (no ``Route.timing``).
+
+    Parameters
+    ----------
+    network
+        The dataset, e.g. ``corridor.load_network()``.
+    origin, destination
+        Place names, ids, UN/LOCODEs, world cities (``"Paris, FR"``) or coordinates (``"43.2,76.9"``); a city off
+        the network is joined to its nearest terminals by road.
+    cargo
+        ``FEU`` (default), ``TEU``, ``t`` (dry bulk, tonnes) or ``liquid`` (tonnes).
+    quantity
+        How many units of ``cargo`` are shipped; costs, CO2e and the value of time scale with it.
+    avoid
+        Countries (ISO codes), passages (``caspian``, ``suez``, ...) or modes to keep out of the route, as a
+        comma-separated string, a list or an :class:`Avoid`.
+    corridor
+        Keep to one corridor.
+    max_labels
+        Most labels the search may hold before it stops with an error.
+    depart
+        When the shipment leaves: a date, a datetime or an ISO string (default: today). Expected hours take that
+        month's weather; the simulated distribution starts there.
+    durations
+        A duration model of ``network`` to time with (e.g. one with a scenario's queueing waits); default the
+        network's own.
+
+    Returns
+    -------
+    Routes
+        A list of :class:`Route` (as before) that also exports itself: ``to_frame()`` (one row per route),
+        ``to_dict()``, ``to_geojson()``.
+
+    Raises
+    ------
+    UnknownPlaceError, NoRouteError
+        As :func:`route`.
+    InvalidOptionError
+        For bad options, or a search that passed ``max_labels``.
+
+    Examples
+    --------
+    >>> import corridor
+    >>> network = corridor.load_network()
+    >>> front = corridor.pareto(network, "Xian", "Duisburg", corridor="middle")
+    >>> front.search, len(front) == len(front.to_frame())
+    ('pareto', True)
+    >>> all(a.hours <= b.hours for a, b in zip(front, front[1:]))
+    True
     """
     _check_corridor(network, corridor)
     network, origin, destination, durations = _joined(network, origin, destination, durations)
@@ -612,7 +773,7 @@ def pareto(
         cargo=cargo,
         quantity=quantity,
         avoid=avoid,
-        value_of_time_usd_per_hour=None,
+        value_of_time_usd_per_t_hour=None,
         carbon_price_usd_per_t=None,
         depart=depart,
         durations=durations,
@@ -625,8 +786,9 @@ def pareto(
         raise InvalidOptionError(f"The Pareto search passed max_labels={max_labels}; raise it or narrow the query")
     if not paths:
         raise _no_route(q, avoid, corridor)
-    routes = [_build_route(q, arcs, corridor) for arcs in paths]
-    return sorted(routes, key=lambda r: (r.hours, r.cost_usd, r.co2e_kg))
+    routes = sorted((_build_route(q, arcs, corridor) for arcs in paths), key=lambda r: (r.hours, r.cost_usd, r.co2e_kg))
+    ends = q.network.places[q.origin].name, q.network.places[q.destination].name
+    return Routes(routes, origin=ends[0], destination=ends[1], search="pareto")
 
 
 def _yen(q: _Query, weights: NDArray[np.float64], k: int) -> list[list[int]]:
@@ -685,12 +847,68 @@ def alternatives(
     quantity: float = 1.0,
     avoid: Avoid | Iterable[str] | str | None = None,
     corridor: str | None = None,
-    value_of_time_usd_per_hour: float | None = None,
+    value_of_time_usd_per_t_hour: float | None = None,
     carbon_price_usd_per_t: float | None = None,
     depart: Depart = None,
     durations: DurationModel | None = None,
-) -> list[Route]:
-    """The ``k`` best routes that differ in at least one link (Yen's algorithm on the virtual network; not timed)."""
+) -> Routes:
+    """The ``k`` best routes that differ in at least one link (Yen's algorithm on the virtual network).
+
+    The routes are not timed (no ``Route.timing``).
+
+    Parameters
+    ----------
+    network
+        The dataset, e.g. ``corridor.load_network()``.
+    origin, destination
+        Place names, ids, UN/LOCODEs, world cities (``"Paris, FR"``) or coordinates (``"43.2,76.9"``); a city off
+        the network is joined to its nearest terminals by road.
+    k
+        How many routes at most.
+    optimize
+        ``time``, ``cost``, ``co2e`` or ``generalized`` (default).
+    cargo
+        ``FEU`` (default), ``TEU``, ``t`` (dry bulk, tonnes) or ``liquid`` (tonnes).
+    quantity
+        How many units of ``cargo`` are shipped; costs, CO2e and the value of time scale with it.
+    avoid
+        Countries (ISO codes), passages (``caspian``, ``suez``, ...) or modes to keep out of the route, as a
+        comma-separated string, a list or an :class:`Avoid`.
+    corridor
+        Keep to one corridor.
+    value_of_time_usd_per_t_hour
+        Value of time in USD per tonne of goods per hour, the one unit of the whole API; default the dataset's
+        (its USD per FEU-hour over an FEU's payload: 0.25 on the embedded dataset).
+    carbon_price_usd_per_t
+        Carbon price in USD per tonne of CO2e (well-to-wheel) in the generalized cost; default the dataset's.
+    depart
+        When the shipment leaves: a date, a datetime or an ISO string (default: today). Expected hours take that
+        month's weather; the simulated distribution starts there.
+    durations
+        A duration model of ``network`` to time with (e.g. one with a scenario's queueing waits); default the
+        network's own.
+
+    Returns
+    -------
+    Routes
+        A list of :class:`Route`, best first, that also exports itself (``to_frame()``, ``to_dict()``,
+        ``to_geojson()``).
+
+    Raises
+    ------
+    UnknownPlaceError, NoRouteError
+        As :func:`route`.
+    InvalidOptionError
+        For ``k`` below 1 or bad options.
+
+    Examples
+    --------
+    >>> import corridor
+    >>> network = corridor.load_network()
+    >>> routes = corridor.alternatives(network, "Xian", "Duisburg", k=3, corridor="middle")
+    >>> len(routes), routes.search
+    (3, 'generalized')
+    """
     if k < 1:
         raise InvalidOptionError(f"k must be at least 1, got {k}")
     network, origin, destination, durations = _joined(network, origin, destination, durations)
@@ -703,7 +921,7 @@ def alternatives(
         cargo=cargo,
         quantity=quantity,
         avoid=avoid,
-        value_of_time_usd_per_hour=value_of_time_usd_per_hour,
+        value_of_time_usd_per_t_hour=value_of_time_usd_per_t_hour,
         carbon_price_usd_per_t=carbon_price_usd_per_t,
         depart=depart,
         durations=durations,
@@ -711,7 +929,9 @@ def alternatives(
     paths = _yen(q, weights, k)
     if not paths:
         raise _no_route(q, avoid, corridor)
-    return [_build_route(q, arcs, corridor) for arcs in paths]
+    routes = (_build_route(q, arcs, corridor) for arcs in paths)
+    ends = q.network.places[q.origin].name, q.network.places[q.destination].name
+    return Routes(routes, origin=ends[0], destination=ends[1], search=str(optimize))
 
 
 def simulate(
@@ -735,9 +955,54 @@ def simulate(
     The route is the one :func:`route` picks from the same departure (by ``optimize``, within ``corridor`` if
     given); its stages are then simulated ``samples`` times from ``depart``.
 
+    Parameters
+    ----------
+    network
+        The dataset, e.g. ``corridor.load_network()``.
+    origin, destination
+        Place names, ids, UN/LOCODEs, world cities (``"Paris, FR"``) or coordinates (``"43.2,76.9"``); a city off
+        the network is joined to its nearest terminals by road.
+    corridor
+        Keep to one corridor.
+    cargo
+        ``FEU`` (default), ``TEU``, ``t`` or ``liquid``.
+    avoid
+        Countries, passages or modes to keep out of the route.
+    optimize
+        How the route is chosen (as :func:`route`).
+    depart
+        When the shipments leave (date, datetime or ISO string; default today).
+    samples
+        Shipments simulated.
+    seed
+        Random seed; the same seed gives the same samples wherever they run.
+    deadline_days
+        A deadline in days from departure, for ``on_time_probability()``.
+    map_tasks
+        ``map_tasks(function, tasks)`` to run the chunks elsewhere (``corridor.scaleout.dask_map``); default here.
+    durations
+        A duration model of ``network`` (default the network's own).
+
+    Returns
+    -------
+    ReliabilityResult
+        The distribution: ``p50_days``, ``p90_days``, ``on_time_probability()``, ``tail_drivers()``, and
+        ``to_frame()`` (one row per shipment), ``to_dict()``, ``to_geojson()``.
+
     Raises
     ------
     UnknownPlaceError, NoRouteError, InvalidOptionError
+        As :func:`route`, and for a sample count or deadline out of range.
+
+    Examples
+    --------
+    >>> import corridor
+    >>> network = corridor.load_network()
+    >>> result = corridor.simulate(network, "Xian", "Duisburg", corridor="middle", depart="2025-03-01", samples=2000)
+    >>> result.corridor, result.p50_days < result.p90_days
+    ('middle', True)
+    >>> len(result.to_frame())
+    2000
     """
     check_run(samples, seed, deadline_days)
     network, origin, destination, durations = _joined(network, origin, destination, durations)
@@ -780,25 +1045,72 @@ def latest_departure(
     cargo: str = "FEU",
     quantity: float = 1.0,
     avoid: Avoid | Iterable[str] | str | None = None,
-    value_of_time_usd_per_hour: float | None = None,
+    value_of_time_usd_per_t_hour: float | None = None,
     carbon_price_usd_per_t: float | None = None,
     durations: DurationModel | None = None,
     timing_samples: int = TIMING_SAMPLES,
     seed: int = 0,
 ) -> Route:
-    """The route from the latest departure (to the hour) whose 90th percentile of arrival is ``arrive_by`` or
-    earlier, timed from that departure (``Route.timing.depart``).
+    """The route from the latest departure (to the hour) that arrives by ``arrive_by`` at the 90th percentile.
 
-    The route is the one :func:`route` picks from each departure tried. The departure is found by fixed-point
-    steps (``depart = arrive_by - P90(depart)``), then whole days back until the deadline is met, then bisection
-    to :data:`ARRIVE_BY_STEP_HOURS` between the latest departure that makes it and one a day later that does not.
-    Weather, timetables and seasons make P90 depend on the departure, so a later departure than the one found may
-    also make the deadline; the departure an hour after it does not.
+    The route is the one :func:`route` picks from each departure tried, timed from the departure found
+    (``Route.timing.depart``). The departure is found by fixed-point steps (``depart = arrive_by - P90(depart)``),
+    then whole days back until the deadline is met, then bisection to :data:`ARRIVE_BY_STEP_HOURS` between the latest
+    departure that makes it and one a day later that does not. Weather, timetables and seasons make P90 depend on the
+    departure, so a later departure than the one found may also make the deadline; the departure an hour after it
+    does not.
+
+    Parameters
+    ----------
+    network
+        The dataset, e.g. ``corridor.load_network()``.
+    origin, destination
+        Place names, ids, UN/LOCODEs, world cities (``"Paris, FR"``) or coordinates (``"43.2,76.9"``); a city off
+        the network is joined to its nearest terminals by road.
+    arrive_by
+        The deadline: a date (its end of day), a datetime or an ISO string.
+    optimize
+        How the route is chosen at each departure (as :func:`route`).
+    corridor
+        Keep to one corridor.
+    cargo
+        ``FEU`` (default), ``TEU``, ``t`` (dry bulk, tonnes) or ``liquid`` (tonnes).
+    quantity
+        How many units of ``cargo`` are shipped; costs, CO2e and the value of time scale with it.
+    avoid
+        Countries (ISO codes), passages (``caspian``, ``suez``, ...) or modes to keep out of the route, as a
+        comma-separated string, a list or an :class:`Avoid`.
+    value_of_time_usd_per_t_hour
+        Value of time in USD per tonne of goods per hour, the one unit of the whole API; default the dataset's
+        (its USD per FEU-hour over an FEU's payload: 0.25 on the embedded dataset).
+    carbon_price_usd_per_t
+        Carbon price in USD per tonne of CO2e (well-to-wheel) in the generalized cost; default the dataset's.
+    durations
+        A duration model of ``network`` (default the network's own).
+    timing_samples
+        Shipments simulated to give the route its distribution (``Route.timing``: P50, P90, arrival dates).
+    seed
+        Random seed of that simulation.
+
+    Returns
+    -------
+    Route
+        Timed from the latest departure that makes the deadline; ``arrive_p90`` is on or before ``arrive_by``.
 
     Raises
     ------
-    UnknownPlaceError, InvalidOptionError, NoRouteError
-        NoRouteError also when no departure in the :data:`ARRIVE_BY_WINDOW_DAYS` days before ``arrive_by`` makes it.
+    UnknownPlaceError, InvalidOptionError
+        As :func:`route`.
+    NoRouteError
+        Also when no departure in the :data:`ARRIVE_BY_WINDOW_DAYS` days before ``arrive_by`` makes it.
+
+    Examples
+    --------
+    >>> import corridor
+    >>> network = corridor.load_network()
+    >>> latest = corridor.latest_departure(network, "Xian", "Duisburg", arrive_by="2025-06-30", corridor="middle")
+    >>> latest.arrive_p90 <= "2025-07-01"
+    True
     """
     from datetime import timedelta
 
@@ -817,7 +1129,7 @@ def latest_departure(
                 cargo=cargo,
                 quantity=quantity,
                 avoid=avoid,
-                value_of_time_usd_per_hour=value_of_time_usd_per_hour,
+                value_of_time_usd_per_t_hour=value_of_time_usd_per_t_hour,
                 carbon_price_usd_per_t=carbon_price_usd_per_t,
                 depart=when,
                 durations=durations,
@@ -868,14 +1180,43 @@ def latest_departures(
     corridors: Sequence[str] | None = None,
     **options: Any,
 ) -> Comparison:
-    """For each corridor, the route from its latest departure that arrives by ``arrive_by`` at the 90th percentile
-    (see :func:`latest_departure`; ``options`` as there), the latest departure first.
+    """For each corridor, the route from its latest departure that arrives by ``arrive_by`` at P90.
+
+    See :func:`latest_departure`; the latest departure comes first.
+
+    Parameters
+    ----------
+    network
+        The dataset, e.g. ``corridor.load_network()``.
+    origin, destination
+        Place names, ids, UN/LOCODEs, world cities (``"Paris, FR"``) or coordinates (``"43.2,76.9"``); a city off
+        the network is joined to its nearest terminals by road.
+    arrive_by
+        The deadline: a date (its end of day), a datetime or an ISO string.
+    corridors
+        Only these corridors (default every corridor of the network).
+    **options
+        As :func:`latest_departure` (``cargo``, ``quantity``, ``avoid``, ``optimize``, ...).
+
+    Returns
+    -------
+    Comparison
+        One route per corridor, each timed from its own latest departure (``arrive_by`` set).
 
     Raises
     ------
     UnknownPlaceError, InvalidOptionError
+        As :func:`route`.
     NoRouteError
         If no corridor has a route.
+
+    Examples
+    --------
+    >>> import corridor
+    >>> network = corridor.load_network()
+    >>> plan = corridor.latest_departures(network, "Xian", "Duisburg", arrive_by="2025-06-30", corridors=["middle"])
+    >>> [route.corridor for route in plan.options]
+    ['middle']
     """
     wanted = tuple(corridors) if corridors else network.corridor_ids
     for cid in wanted:

@@ -39,7 +39,15 @@ LIBRARY = Path(__file__).parents[1] / "data" / "scenarios"
 
 @dataclass(frozen=True)
 class Scenario:
-    """A resolved scenario: its own header and every change, closure and demand factor, bases applied first."""
+    """A resolved scenario: its own header and every change, closure and demand factor, bases applied first.
+
+    Examples
+    --------
+    >>> import corridor
+    >>> scenario = corridor.load_scenario("red-sea-closed", corridor.load_network())
+    >>> scenario.to_dict()["name"]
+    'red-sea-closed'
+    """
 
     name: str
     title: str
@@ -189,6 +197,18 @@ def _locate(name_or_file: str | Path, relative_to: Path | None = None) -> Path:
 def load_scenario(name_or_file: str | Path, network: Network | None = None) -> Scenario:
     """Read a scenario (a library name or a YAML file) and its bases, checked against ``network``'s ids.
 
+    Parameters
+    ----------
+    name_or_file
+        A name of the scenario library (``base-2024``, ``red-sea-closed``, ``kuryk-6mt``, ...) or a YAML file.
+    network
+        The dataset the scenario's ids are checked against; default the embedded one.
+
+    Returns
+    -------
+    Scenario
+        The changes, closures, policies and demand of the scenario with those of its bases, immutable.
+
     Raises
     ------
     ScenarioError
@@ -196,6 +216,13 @@ def load_scenario(name_or_file: str | Path, network: Network | None = None) -> S
         missing or wrong units).
     InvalidOptionError
         For a name that is neither a file nor a library scenario.
+
+    Examples
+    --------
+    >>> import corridor
+    >>> scenario = corridor.load_scenario("red-sea-closed", corridor.load_network())
+    >>> scenario.name
+    'red-sea-closed'
     """
     from corridor.dataset.csvfolder import load_network
 

@@ -23,6 +23,8 @@ from corridor.errors import InvalidOptionError, NoRouteError
 from corridor.model.graph import graph_of
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from corridor.choice.logit import ChoiceModel, ChoiceResult
     from corridor.dataset.network import Network
     from corridor.model.durations import Congestion, DurationModel
@@ -33,7 +35,16 @@ __all__ = ["ScenarioResult", "congestion_of", "run_scenario"]
 
 @dataclass(frozen=True)
 class ScenarioResult:
-    """What a scenario run gives: volumes, transit times, cost, CO2e and bottlenecks, with its inputs."""
+    """What a scenario run gives: volumes, transit times, cost, CO2e and bottlenecks, with its inputs.
+
+    Examples
+    --------
+    >>> import corridor
+    >>> network = corridor.load_network()
+    >>> result = corridor.run_scenario(network, corridor.load_scenario("base-2024", network), samples=600)
+    >>> result.to_dict()["scenario"], "middle" in set(result.to_frame()["corridor"])
+    ('base-2024', True)
+    """
 
     scenario: str
     title: str
@@ -58,7 +69,46 @@ class ScenarioResult:
     #: capacity elements loaded at or over capacity: how much waits at the end of the year and how fast the wait grows
     over_capacity: list[dict[str, Any]] = field(default_factory=list)
 
+    def to_frame(self) -> pd.DataFrame:
+        """One row per corridor: volume (Mt a year), P50 and P90 days Xi'an-Duisburg (or the reference), cost.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``corridor``, ``volume_mt``, ``p50_days``, ``p90_days``, ``cost_usd_per_feu`` (NaN where the
+            corridor carries no volume or has no route, e.g. when closed).
+
+        Examples
+        --------
+        >>> import corridor
+        >>> network = corridor.load_network()
+        >>> result = corridor.run_scenario(network, corridor.load_scenario("base-2024", network), samples=600)
+        >>> list(result.to_frame().columns)
+        ['corridor', 'volume_mt', 'p50_days', 'p90_days', 'cost_usd_per_feu']
+        """
+        import pandas as pd
+
+        corridors = list(dict.fromkeys([*self.volumes_mt, *self.p90_days, *self.cost_usd_per_feu]))
+        nan = float("nan")
+        return pd.DataFrame(
+            {
+                "corridor": corridors,
+                "volume_mt": [self.volumes_mt.get(c, nan) for c in corridors],
+                "p50_days": [self.p50_days.get(c, nan) for c in corridors],
+                "p90_days": [self.p90_days.get(c, nan) for c in corridors],
+                "cost_usd_per_feu": [self.cost_usd_per_feu.get(c, nan) for c in corridors],
+            }
+        )
+
     def to_dict(self) -> dict[str, Any]:
+        """The run as JSON (what ``corridor scenario run --json`` prints and the store keeps).
+
+        Returns
+        -------
+        dict
+            Volumes, P50/P90 days and costs by corridor, CO2e, bottlenecks, passages, link flows, intervals and the
+            inputs (samples, seed, reference pair, version).
+        """
         return {
             "scenario": self.scenario,
             "volumes_mt": self.volumes_mt,
@@ -161,11 +211,46 @@ def run_scenario(
 ) -> ScenarioResult:
     """Apply ``scenario`` to ``network`` and run it (see the module docstring).
 
-    ``progress(fraction, stage)`` is called as the run goes (for a progress bar or a job's status).
+    Parameters
+    ----------
+    network
+        The dataset, e.g. ``corridor.load_network()``.
+    scenario
+        The scenario (``corridor.load_scenario(...)``).
+    reference
+        The pair of places whose transit times (P50, P90) and cost are reported per corridor.
+    samples
+        Shipments simulated per corridor for the transit times.
+    seed
+        Random seed; the same seed gives the same result.
+    model
+        A corridor choice model (default the dataset's calibrated ``choice.yaml``).
+    market_samples
+        Shipments simulated per market and corridor in the choice model.
+    progress
+        ``progress(fraction, stage)``, called as the run goes (for a progress bar or a job's status).
+
+    Returns
+    -------
+    ScenarioResult
+        Volumes by corridor, P50/P90 days, cost, CO2e, bottlenecks; ``to_frame()`` and ``to_dict()``.
 
     Raises
     ------
-    ScenarioError, InvalidOptionError, UnknownPlaceError
+    ScenarioError
+        For changes the network cannot take.
+    InvalidOptionError
+        For fewer than 120 samples, or a year without demand.
+    UnknownPlaceError
+        For a reference place the network does not know.
+
+    Examples
+    --------
+    >>> import corridor
+    >>> network = corridor.load_network()
+    >>> result = corridor.run_scenario(network, corridor.load_scenario("base-2024", network), samples=600)
+    >>> result.year, "middle" in result.volumes_mt
+    (2024, True)
     """
     from corridor.choice.logit import load_choice_model, year_equilibrium
     from corridor.model.durations import durations_of

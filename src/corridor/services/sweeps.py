@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from corridor.scenarios.sweep import SweepResult
 
 if TYPE_CHECKING:
     from corridor.dataset.network import Network
     from corridor.reliability.engine import MapTasks
     from corridor.scenarios.files import Scenario
-    from corridor.scenarios.run import ScenarioResult
     from corridor.scenarios.sweep import SweepParameter
 
 __all__ = ["PlannedSweep", "SweepOptions", "SweepResult", "parse_sweep", "plan_sweep", "run_sweep"]
@@ -38,20 +39,6 @@ class PlannedSweep:
     @property
     def values(self) -> tuple[float, ...]:
         return self.parameter.values
-
-
-@dataclass(frozen=True)
-class SweepResult:
-    """The runs of a sweep, one per value, in the order of the values."""
-
-    scenario: str
-    param: str
-    values: tuple[float, ...]
-    results: tuple[ScenarioResult, ...]
-
-    def runs(self) -> list[dict[str, Any]]:
-        """Each run as JSON with the value it was run at (``value``)."""
-        return [{**r.to_dict(), "value": v} for v, r in zip(self.values, self.results, strict=True)]
 
 
 def parse_sweep(network: Network, param: str, *, max_values: int | None = None) -> SweepParameter:
@@ -92,29 +79,15 @@ def run_sweep(
     progress: Progress | None = None,
 ) -> SweepResult:
     """Run every value of a planned sweep: with ``map_tasks`` (e.g. on Dask) as tasks, else here one after another,
-    reporting each run's progress as a share of the whole."""
-    from corridor.scaleout import run_tasks
-    from corridor.scenarios.run import run_scenario
+    reporting each run's progress as a share of the whole (``corridor.sweep``)."""
+    from corridor.scenarios.sweep import sweep as run
 
-    def one(variant: Scenario) -> ScenarioResult:
-        return run_scenario(network, variant, samples=options.samples, seed=options.seed)
-
-    if map_tasks is not None or progress is None:
-        results = run_tasks(one, sweep.variants, map_tasks)
-    else:
-        results = _run_here(network, sweep, options, progress)
-    return SweepResult(sweep.scenario.name, sweep.parameter.path, sweep.values, tuple(results))
-
-
-def _run_here(network: Network, sweep: PlannedSweep, options: SweepOptions, progress: Progress) -> list[ScenarioResult]:
-    from corridor.scenarios.run import run_scenario
-
-    n, path = len(sweep.variants), sweep.parameter.path
-    results = []
-    for i, (value, variant) in enumerate(zip(sweep.values, sweep.variants, strict=True)):
-
-        def inner(fraction: float, stage: str, i: int = i, value: float = value) -> None:
-            progress((i + fraction) / n, f"{path}={value:g} ({i + 1} of {n}): {stage}")
-
-        results.append(run_scenario(network, variant, samples=options.samples, seed=options.seed, progress=inner))
-    return results
+    return run(
+        network,
+        sweep.scenario,
+        sweep.parameter,
+        samples=options.samples,
+        seed=options.seed,
+        map_tasks=map_tasks,
+        progress=progress,
+    )

@@ -77,7 +77,7 @@ def compare_trip(
     avoid: Iterable[str] | str | None = None,
     optimize: str = "generalized",
     corridors: Iterable[str] | None = None,
-    value_of_time_usd_per_hour: float | None = None,
+    value_of_time_usd_per_t_hour: float | None = None,
     carbon_price_usd_per_t: float | None = None,
 ) -> tuple[Comparison, ScenarioTimes | None]:
     """The best route of each corridor timed from ``depart``; under ``scenario``, with its flows' queueing waits.
@@ -123,7 +123,7 @@ def compare_trip(
         "avoid": avoid,
         "optimize": optimize,
         "corridors": tuple(corridors) if corridors else None,
-        "value_of_time_usd_per_hour": value_of_time_usd_per_hour,
+        "value_of_time_usd_per_t_hour": value_of_time_usd_per_t_hour,
         "carbon_price_usd_per_t": carbon_price_usd_per_t,
         "durations": None if under is None else under.durations,
     }

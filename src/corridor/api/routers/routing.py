@@ -206,6 +206,7 @@ def _routes(
     from corridor.routing import search as routing
 
     net = state.network
+    routes: list[Any]
     if pareto:
         routes, label = routing.pareto(net, origin, destination, **common), "pareto"
     elif alternatives > 1:
