@@ -115,8 +115,21 @@ async def on_validation(_: Request, error: RequestValidationError) -> JSONRespon
     return error_response(422, "invalid_request", text, details=details)
 
 
+#: why FastAPI could not parse a body (it answers 400 "There was an error parsing the body" with the cause chained)
+_UNREADABLE = (
+    (RecursionError, "it is nested too deeply"),
+    (UnicodeDecodeError, "it is not UTF-8 text"),
+    (ValueError, "a number in it has too many digits"),
+)
+
+
 async def on_http(_: Request, error: StarletteHTTPException) -> JSONResponse:
-    """Starlette's own answers (no such path, method not allowed) in the same shape."""
+    """Starlette's own answers (no such path, method not allowed) in the same shape; a body that cannot be parsed
+    at all (nested too deeply, a 5,000-digit number, not UTF-8) is 422 ``malformed_json`` naming the cause, as any
+    other body that is not JSON."""
+    if error.status_code == 400 and error.__cause__ is not None:
+        reason = next((why for kind, why in _UNREADABLE if isinstance(error.__cause__, kind)), "it is not JSON")
+        return error_response(422, "malformed_json", f"The request body cannot be read as JSON: {reason}.")
     codes = {404: "not_found", 405: "method_not_allowed"}
     return error_response(error.status_code, codes.get(error.status_code, "http_error"), str(error.detail))
 
