@@ -18,6 +18,7 @@ LIBRARY = {
     "base-2024",
     "no-black-sea-cable",
     "caspian-cable-2030",
+    "ktz-locomotives-2028",
     "red-sea-open",
     "alat-expansion",
     "aktau-container-hub",

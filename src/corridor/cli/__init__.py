@@ -21,6 +21,7 @@ from corridor.cli import (
     routing,
     scenarios,
     service,
+    stock,
     validation,
 )
 
@@ -44,6 +45,7 @@ app.command()(flows.bottlenecks)
 app.command()(demand.demand)
 app.command()(reliability.simulate)
 app.command()(reliability.fleet)
+app.command(name="rolling-stock")(stock.rolling_stock)
 app.command()(scenarios.calibrate)
 app.command(name="validate-model")(validation.validate_model)
 app.command()(appraisal.appraise)
