@@ -28,6 +28,9 @@ Scenarios (benchmarks/scenarios.py): scenario runs per minute on the embedded ne
 against a Dask LocalCluster of 1 and 2 workers; results-store writes and reads on SQLite and PostgreSQL against
 the raw drivers.
 
+Power (benchmarks/power.py): a year of the power layer's dispatch (every hour, and four typical days) against the
+same model built directly in PyPSA from the CSV files; goal under 60 s on 2 cores.
+
 ``--only`` reruns one part and keeps the other parts' sections of the existing report.
 """
 
@@ -289,6 +292,7 @@ SECTIONS = {
     "scenarios": "## Scenarios",
     "service": "## Service",
     "appraisal": "## Appraisal",
+    "power": "## Power",
 }
 
 
@@ -437,6 +441,10 @@ def main() -> None:
         import appraisal
 
         parts["appraisal"] = appraisal.report_section(appraisal.bench(args.quick), command_line(args))
+    if args.only in (None, "power"):
+        import power
+
+        parts["power"] = power.report_section(power.bench(args.quick), command_line(args))
     missing = {key: f"{SECTIONS[key]}\n\nNot measured yet: `benchmarks/run.py --only {key}`.\n" for key in SECTIONS}
     text = header() + "\n" + "\n".join(parts.get(key, missing[key]) for key in SECTIONS)
     args.out.write_text(text, encoding="utf-8")
