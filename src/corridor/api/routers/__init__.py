@@ -7,6 +7,7 @@ from corridor.api.routers import (
     demand,
     jobs,
     network,
+    power,
     reliability,
     routing,
     runs,
@@ -21,6 +22,7 @@ __all__ = [
     "demand",
     "jobs",
     "network",
+    "power",
     "reliability",
     "routing",
     "runs",
@@ -38,6 +40,7 @@ ROUTERS = (
     validation.router,
     scenarios.router,
     appraisal.router,
+    power.router,
     jobs.router,
     runs.router,
 )
