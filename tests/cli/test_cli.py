@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -14,7 +15,12 @@ import pytest
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "corridor", *args], capture_output=True, text=True, timeout=120)
+    # the environment as Python sees it: a library loaded in the test process (curses via tornado, on a terminal)
+    # can set COLUMNS=80 in the C environment, which a child inherits and the CLI honours (tests/cli/test_terminal.py)
+    env = dict(os.environ)
+    return subprocess.run(
+        [sys.executable, "-m", "corridor", *args], capture_output=True, text=True, timeout=120, env=env
+    )
 
 
 def test_help_lists_every_command_in_order() -> None:

@@ -19,7 +19,7 @@ The formulas are in docs/model.md ("Corridor choice").
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -450,6 +450,7 @@ def calibrate(
     networks: Mapping[int, Network] | None = None,
     commodity_targets: Mapping[str, float] | None = None,
     start: Mapping[str, float] | None = None,
+    progress: Callable[[float, str], object] | None = None,
 ) -> Calibration:
     """Fit the constant of ``corridor`` to its observed volume of the last target year at cost sensitivity
     ``theta`` (per USD a tonne, an assumption); the earlier years test the fit out of sample.
@@ -459,6 +460,7 @@ def calibrate(
     corridor and commodity, fitted together with the first to that volume in the last year (the usual update of
     logit constants, ``asc += ln(observed / modelled)``, damped, until every volume is within 0.5%), starting from
     the constants ``start`` (a model already fitted: nothing moves if it still reproduces the volumes).
+    ``progress(fraction, stage)`` is called as it goes: markets, fit, years, elasticities.
 
     Other constants stay 0 (no published volumes to fit them to). Elasticities are arc elasticities of each
     corridor's volume for a 10% rise of its own generalized cost (cross: of ``corridor``'s volume for a 10% rise
@@ -477,7 +479,16 @@ def calibrate(
     years = sorted(goal)
     last = years[-1]
     by_year = {y: (networks or {}).get(y, network) for y in years}
-    markets = {y: build_markets(by_year[y], y, samples=samples, seed=seed) for y in years}
+
+    def report(fraction: float, stage: str) -> None:
+        if progress is not None:
+            progress(fraction, stage)
+
+    markets = {}
+    for i, y in enumerate(years):
+        report(0.3 * i / len(years), f"markets of {y}")
+        markets[y] = build_markets(by_year[y], y, samples=samples, seed=seed)
+    report(0.3, "fitting the constants")
     nests = dict(DEFAULT_NESTS)
 
     def model_of(theta: float, asc: float) -> ChoiceModel:
@@ -509,7 +520,8 @@ def calibrate(
         model = model_of(theta, fitted_asc(theta))
     fit: list[dict[str, Any]] = []
     errors = []
-    for y in years:
+    for i, y in enumerate(years):
+        report(0.6 + 0.15 * i / len(years), f"equilibrium of {y}")
         v = equilibrium(by_year[y], markets[y], model, year=y, tol=1e-4).volumes_t.get(corridor, 0.0)
         errors.append(math.log(max(v, 1.0) / goal[y]))
         fit.append(
@@ -536,16 +548,32 @@ def calibrate(
                 "fitted": True,
             }
         )
+    elasticities, cross = _elasticities(network, markets[last], model, base, corridor, last, report)
+    rmse = float(np.sqrt(np.mean(np.square(errors))))
+    report(1.0, "done")
+    return Calibration(model, fit, elasticities, cross, rmse)
+
+
+def _elasticities(
+    network: Network,
+    markets: Sequence[Market],
+    model: ChoiceModel,
+    base: ChoiceResult,
+    corridor: str,
+    year: int,
+    report: Callable[[float, str], None],
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Own and cross arc elasticities of each corridor's volume for a 10% rise of its generalized cost."""
     elasticities, cross = {}, {}
     step = math.log(1.10)  # arc elasticities over a 10% rise: larger than the averaging noise of the equilibrium
-    for cid in network.corridor_ids:
-        moved = equilibrium(network, _bump(markets[last], cid, 1.10), model, year=last, tol=1e-4)
+    for i, cid in enumerate(network.corridor_ids):
+        report(0.75 + 0.25 * i / len(network.corridor_ids), f"elasticity of {cid}")
+        moved = equilibrium(network, _bump(markets, cid, 1.10), model, year=year, tol=1e-4)
         if base.volumes_t.get(cid, 0.0) > 0 and moved.volumes_t.get(cid, 0.0) > 0:
             elasticities[cid] = math.log(moved.volumes_t[cid] / base.volumes_t[cid]) / step
         if cid != corridor and base.volumes_t.get(corridor, 0.0) > 0:
             cross[cid] = math.log(moved.volumes_t[corridor] / base.volumes_t[corridor]) / step
-    rmse = float(np.sqrt(np.mean(np.square(errors))))
-    return Calibration(model, fit, elasticities, cross, rmse)
+    return elasticities, cross
 
 
 def _fit_constants(

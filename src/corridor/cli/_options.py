@@ -99,7 +99,10 @@ WorkersOpt = Annotated[
     typer.Option("--workers", help="Worker processes of the Dask LocalCluster (default: one per core).", min=1),
 ]
 InProcessOpt = Annotated[
-    bool, typer.Option("--in-process", help="Run a sweep in this process instead of a Dask LocalCluster.")
+    bool,
+    typer.Option(
+        "--in-process", help="Keep a sweep in this process even when it is large enough to go to a LocalCluster."
+    ),
 ]
 
 

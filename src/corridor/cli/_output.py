@@ -9,10 +9,16 @@ from typing import Any
 
 
 def get_console(stderr: bool = False) -> Any:
-    """A rich console without colour guessing; 160 columns when the output is not a terminal."""
+    """A rich console without colour guessing: ``COLUMNS`` wide when set, else the terminal's width, else 160."""
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 160)
+    columns = os.environ.get("COLUMNS", "").strip()
+    width = int(columns) if columns.isdigit() and int(columns) >= 40 else None if sys.stdout.isatty() else 160
+    return Console(stderr=stderr, highlight=False, soft_wrap=False, width=width)
+
+
+#: below this many columns, tables drop their side borders and abbreviate long headers
+NARROW_COLUMNS = 150
 
 
 def print_json(data: Any) -> None:

@@ -178,7 +178,8 @@ def simulate(
 
         export_format(output, geojson=departures is None, what="a sweep of departures")
     trip = plan_trip(net, options if arrive_by is not None else replace(options, depart=instant))
-    with Runner(scheduler, workers, "simulate", sweep=departures is not None, in_process=in_process) as runner:
+    tasks = 0 if departures is None else len(departures)
+    with Runner(scheduler, workers, "simulate", sweep=tasks > 0, tasks=tasks, in_process=in_process) as runner:
         if departures is not None:
             rows = simulate_departures(trip, departures, samples=samples, seed=seed, map_tasks=runner.map_tasks)
             swept = {"corridor": trip.route.corridor, "samples": samples, "seed": seed, "runs": rows}

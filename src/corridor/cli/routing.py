@@ -23,7 +23,7 @@ from corridor.cli._options import (
     YearOpt,
     open_network,
 )
-from corridor.cli._output import get_console, money, print_json, write_text_atomic
+from corridor.cli._output import NARROW_COLUMNS, get_console, money, print_json, write_text_atomic
 from corridor.io.files import output_path
 from corridor.limits import ALTERNATIVES
 
@@ -99,6 +99,12 @@ def compare(
     if as_json:
         print_json(data)
         return
+    _print_comparison(result, data, optimize)
+
+
+def _print_comparison(result: Any, data: dict[str, Any], optimize: str) -> None:
+    """The comparison as a table that fits the console (narrower than 150 columns: no side borders, no mean)."""
+    from rich import box
     from rich.table import Table
 
     qty = f"{result.quantity:g} {result.cargo}"
@@ -108,42 +114,46 @@ def compare(
         else f"departing {(result.depart or '')[:10]}"
     )
     under_text = f", under {data['scenario']['name']} ({data['scenario']['year']})" if data["scenario"] else ""
+    console = get_console()
+    narrow = console.width < NARROW_COLUMNS  # e.g. 100 columns: no side borders, no mean, short headers
     table = Table(
         title=f"{result.origin} → {result.destination}, {qty}, {when}{under_text}, "
-        f"best route per corridor by {optimize}"
+        f"best route per corridor by {optimize}",
+        box=box.SIMPLE_HEAD if narrow else box.HEAVY_HEAD,
+        pad_edge=not narrow,
+        collapse_padding=narrow,
     )
     columns = [("corridor", "left"), ("via", "left")]
     if result.arrive_by:
         columns.append(("leave by", "left"))
     columns.append(("arrive P50", "left"))
-    for name, justify in (
-        *columns,
-        ("days P50", "right"),
-        ("P10–P90", "right"),
-        ("mean", "right"),
-        ("cost USD", "right"),
-        ("CO2e kg", "right"),
-        ("transshipments", "right"),
-        ("borders", "right"),
-    ):
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    numbers = [("days P50", "right"), ("P10–P90", "right"), ("mean", "right"), ("cost USD", "right")]
+    numbers += [("CO2e kg", "right"), ("transshipments", "right"), ("borders", "right")]
+    if narrow:
+        numbers = [("P50 d", "right"), ("P10–P90", "right"), ("USD", "right"), ("CO2e kg", "right")]
+        numbers += [("tr", "right"), ("bo", "right")]
+    for name, justify in (*columns, *numbers):
+        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
     for r in result.options:
         leave = [_when(r.timing.depart)] if result.arrive_by and r.timing else []
+        mean = [] if narrow else [f"{r.mean_days:.1f}"]
+        arrive = _when(r.arrive_p50)
         table.add_row(
             r.corridor,
             ", ".join(r.via),
             *leave,
-            _when(r.arrive_p50),
+            arrive[:10] if narrow else arrive,
             f"{r.days:.1f}",
             f"{r.days_low:.1f}–{r.days_high:.1f}",
-            f"{r.mean_days:.1f}",
+            *mean,
             money(r.cost_usd),
             money(r.co2e_kg),
             str(r.transshipments),
             str(r.border_crossings),
         )
-    console = get_console()
     console.print(table)
+    if narrow:
+        console.print("tr: transshipments, bo: border crossings; arrival dates UTC.")
     console.print(
         "Days: the Monte Carlo distribution of door-to-door time (dwell, running times, waits for sailings, weather"
         + (", queues under the scenario's flows" if data["scenario"] else "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,7 +23,7 @@ from corridor.cli._options import (
     store_url,
 )
 from corridor.cli._output import get_console, print_json, stage_text
-from corridor.cli._runner import Runner
+from corridor.cli._runner import Runner, stage_progress
 from corridor.limits import LIST_LIMIT, NEST_SCALE, OFFSET, SCENARIO_SAMPLES, SEED, THETA
 
 
@@ -51,7 +52,14 @@ def calibrate(
     if kind not in ("mnl", "nested"):
         raise InvalidOptionError(f"--kind {kind!r}: valid: mnl, nested.")
     net = open_network(network)
-    _, data = calibrate_dataset(net, theta=theta, kind=kind, nest_scale=nest_scale)  # type: ignore[arg-type]
+    with stage_progress("calibrate") as progress:
+        _, data = calibrate_dataset(
+            net,
+            theta=theta,
+            kind=kind,  # type: ignore[arg-type]
+            nest_scale=nest_scale,
+            progress=progress,
+        )
     if write:
         import yaml
 
@@ -222,8 +230,13 @@ def scenario_run(
         reference = load_scenario(against, net) if against is not None else s.comparison_base()
         reference = _in_year(reference, year, net) if reference is not None else None
     target = None if no_store else Store(store_url(store, store_file))  # opened first: a bad store fails before the run
-    result = run_scenario(net, s, samples=samples, seed=seed)
-    base_data = run_scenario(net, reference, samples=samples, seed=seed).to_dict() if reference else None
+    with stage_progress(f"scenario {s.name}") as progress:
+        runs = 1 if reference is None else 2
+        result = run_scenario(net, s, samples=samples, seed=seed, progress=_share(progress, 0, runs))
+        base_data = None
+        if reference is not None:
+            done = _share(progress, 1, runs, f"base {reference.name}: ")
+            base_data = run_scenario(net, reference, samples=samples, seed=seed, progress=done).to_dict()
     run_id = target.save(result) if target is not None else None
     data = result.to_dict()
     data["run_id"] = run_id
@@ -233,14 +246,18 @@ def scenario_run(
     if report is not None:
         from corridor.scenarios.report import build_report
 
-        built = build_report(
-            data,
-            base_data,
-            scenario=s.to_dict(),
-            corridor_names={c.id: c.name for c in net.corridors},
-            source_titles={k: v.title for k, v in net.source_by_id.items()},
-        )
-        written = _write_report(report, built)
+        with stage_progress(f"report {s.name}") as progress:
+            if progress is not None:
+                progress(0.0, "charts and tables")
+            built = build_report(
+                data,
+                base_data,
+                scenario=s.to_dict(),
+                network=net,  # names, source titles and links, and each change's value before
+            )
+            if progress is not None:
+                progress(0.9, f"writing {report}")
+            written = _write_report(report, built)
         data["report"] = {"markdown": str(written[0]), "html": str(written[1]), "base": built.base}
     if output is not None:
         from corridor.io.export import write_export
@@ -253,6 +270,20 @@ def scenario_run(
     _print_scenario_results([data] if base_data is None else [base_data, data])
     if report is not None:
         get_console().print(f"report: {data['report']['html']} and {data['report']['markdown']}")
+
+
+def _share(
+    progress: Callable[[float, str], None] | None, i: int, n: int, prefix: str = ""
+) -> Callable[[float, str], None] | None:
+    """The ``i``-th of ``n`` equal shares of a progress bar, for one of several runs."""
+    if progress is None:
+        return None
+    bar = progress
+
+    def update(fraction: float, stage: str) -> None:
+        bar((i + fraction) / n, prefix + stage)
+
+    return update
 
 
 def _in_year(scenario: Any, year: int | None, net: Any) -> Any:
@@ -318,7 +349,13 @@ def scenario_compare(
         export_format(output, geojson=False, what="a comparison of scenarios")
     net = open_network(network)
     loaded = [_in_year(load_scenario(name, net), year, net) for name in scenarios]  # all checked before any run
-    results = [run_scenario(net, s, samples=samples, seed=seed).to_dict() for s in loaded]
+    with stage_progress("scenario compare") as progress:
+        results = [
+            run_scenario(
+                net, s, samples=samples, seed=seed, progress=_share(progress, i, len(loaded), f"{s.name}: ")
+            ).to_dict()
+            for i, s in enumerate(loaded)
+        ]
     if output is not None:
         from corridor.io.export import write_export
         from corridor.services.exports import scenarios_export
@@ -354,7 +391,7 @@ def scenario_sweep(
     as_json: JsonOpt = False,
     network: NetworkOpt = None,
 ) -> None:
-    """Run a scenario once per value of one parameter, on Dask (a LocalCluster by default), with a progress bar."""
+    """Run a scenario once per value of one parameter, here (or on Dask when asked or large), with a progress bar."""
     from corridor.scenarios.files import load_scenario
     from corridor.services.sweeps import SweepOptions, parse_sweep, plan_sweep, run_sweep
     from corridor.store.database import Store
@@ -363,8 +400,13 @@ def scenario_sweep(
     base = load_scenario(scenario, net)
     planned = plan_sweep(net, base, parse_sweep(net, param))  # every value is checked before anything runs
     target = None if no_store else Store(store_url(store, store_file))
-    with Runner(scheduler, workers, "sweep", sweep=True, in_process=in_process) as runner:
-        swept = run_sweep(net, planned, SweepOptions(samples=samples, seed=seed), map_tasks=runner.map_tasks)
+    options = SweepOptions(samples=samples, seed=seed)
+    with Runner(scheduler, workers, "sweep", sweep=True, tasks=len(planned.values), in_process=in_process) as runner:
+        if runner.map_tasks is None:  # here, one run after the other, with a bar over the runs' own progress
+            with stage_progress(f"sweep of {planned.parameter.path}") as progress:
+                swept = run_sweep(net, planned, options, progress=progress)
+        else:
+            swept = run_sweep(net, planned, options, map_tasks=runner.map_tasks)
     rows = swept.runs()
     for data, result in zip(rows, swept.results, strict=True):
         data["run_id"] = target.save(result) if target is not None else None

@@ -7,7 +7,10 @@ import html
 import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from corridor.dataset.network import Network
 
 #: one colour per corridor, the same in every chart (ColorBrewer Dark2, colour-blind safe in pairs)
 CORRIDOR_COLORS: Mapping[str, str] = {
@@ -21,6 +24,14 @@ CORRIDOR_COLORS: Mapping[str, str] = {
 _FALLBACK_COLORS = ("#e6ab02", "#a6761d", "#666666", "#1f78b4", "#b2df8a")
 _BASE_ALPHA = 0.35
 TOP_BOTTLENECKS = 8
+#: a relative change is flagged, and shown as a factor, past this many percent (a near-empty base inflates it)
+IMPLAUSIBLE_PCT = 300.0
+#: a corridor carrying less than this in the base is "near zero": its percentage change is not given, Mt a year
+NEAR_ZERO_MT = 0.05
+#: a P90 rising by more than this share of the base is flagged (queues over capacity grow all year)
+P90_JUMP = 0.5
+#: an equilibrium gap above this is flagged: volumes may still move by about as much
+GAP_FLAG = 0.01
 
 
 @dataclass(frozen=True)
@@ -34,6 +45,8 @@ class Report:
     html: str
     figures: Mapping[str, str] = field(default_factory=dict)
     headline: tuple[str, ...] = ()
+    #: figures to read with care, each with why (see :func:`plausibility_flags`)
+    flags: tuple[str, ...] = ()
 
 
 def _color(cid: str, order: Sequence[str]) -> str:
@@ -43,9 +56,13 @@ def _color(cid: str, order: Sequence[str]) -> str:
 
 
 def _pct(new: float, old: float) -> str:
+    """The relative change; as a factor (``×242``) past :data:`IMPLAUSIBLE_PCT`, where a percentage misleads."""
     if old == 0:
         return "new" if new else "0%"
-    return f"{100 * (new - old) / old:+.1f}%"
+    pct = 100 * (new - old) / old
+    if abs(pct) > IMPLAUSIBLE_PCT:
+        return f"×{new / old:,.0f}" if new / old >= 10 else f"×{new / old:.1f}"
+    return f"{pct:+.1f}%"
 
 
 def _num(value: float | None, digits: int = 2) -> str:
@@ -65,6 +82,7 @@ def build_report(
     scenario: Mapping[str, Any] | None = None,
     corridor_names: Mapping[str, str] | None = None,
     source_titles: Mapping[str, str] | None = None,
+    network: Network | None = None,
 ) -> Report:
     """Report a scenario run (``ScenarioResult.to_dict()``) against the run of its base.
 
@@ -76,9 +94,25 @@ def build_report(
     scenario
         ``Scenario.to_dict()``: what the scenario changes, listed in the report.
     corridor_names, source_titles
-        Display names of corridors and titles of sources, by id.
+        Display names of corridors and titles of sources, by id (taken from ``network`` when it is given).
+    network
+        The dataset the runs were made on: the changes then show the value before and after, with its unit, and
+        the sources their links.
+
+    Returns
+    -------
+    Report
+        Markdown, a self-contained HTML page and the SVG figures; ``flags`` lists the figures a reader should check
+        (a change from a near-empty base, a closed corridor, a P90 that jumps, an equilibrium not converged).
     """
     names = dict(corridor_names or {})
+    links: dict[str, str] = {}
+    titles = dict(source_titles or {})
+    if network is not None:
+        names = {c.id: c.name for c in network.corridors} | names
+        titles = {k: v.title for k, v in network.source_by_id.items()} | titles
+        links = {k: v.url for k, v in network.source_by_id.items() if v.url}
+    changes = change_rows(scenario, network)
     corridors = list(dict.fromkeys([*result["volumes_mt"], *((base or {}).get("volumes_mt") or {})]))
     figures = {
         "volumes": _volumes_svg(result, base, corridors, names),
@@ -87,8 +121,10 @@ def build_report(
         "cost": _cost_svg(result, base, corridors, names),
     }
     headline = _headline(result, base, names)
-    md = _markdown(result, base, scenario, corridors, names, source_titles or {}, headline)
-    page = _html(result, base, scenario, corridors, names, source_titles or {}, headline, figures)
+    flags = plausibility_flags(result, base, names)
+    words = _Words(headline, flags, changes, titles, links)
+    md = _markdown(result, base, scenario, corridors, names, words)
+    page = _html(result, base, scenario, corridors, names, words, figures)
     return Report(
         scenario=str(result["scenario"]),
         base=None if base is None else str(base["scenario"]),
@@ -96,7 +132,152 @@ def build_report(
         html=page,
         figures=figures,
         headline=tuple(headline),
+        flags=tuple(flags),
     )
+
+
+@dataclass(frozen=True)
+class _Words:
+    """What the Markdown and the HTML both say: headline, flags, the changes table, sources with their links."""
+
+    headline: Sequence[str]
+    flags: Sequence[str]
+    changes: Sequence[ChangeRow]
+    titles: Mapping[str, str]
+    links: Mapping[str, str]
+
+
+# --- checks ----------------------------------------------------------------------------------------------------------
+
+
+def plausibility_flags(
+    result: Mapping[str, Any], base: Mapping[str, Any] | None, names: Mapping[str, str] | None = None
+) -> list[str]:
+    """Figures of a run (against its base) that look implausible or need reading with care, each with why.
+
+    A corridor whose volume moves from a near-empty base (a percentage of almost nothing), a corridor closed in the
+    scenario (no transit time and no cost, not zero), a P90 that rises by more than half (queues over capacity grow
+    all year), and an equilibrium that stopped above a 1% gap.
+    """
+    names = names or {}
+    flags: list[str] = []
+    vol, p90 = result["volumes_mt"], result["p90_days"]
+    if base is not None:
+        bvol, bp90 = base["volumes_mt"], base["p90_days"]
+        for cid in dict.fromkeys([*vol, *bvol]):
+            new, old = vol.get(cid, 0.0), bvol.get(cid, 0.0)
+            if old < NEAR_ZERO_MT <= new:
+                flags.append(
+                    f"{names.get(cid, cid)}: {old:.2f} → {new:.2f} Mt a year from a near-empty base (under "
+                    f"{NEAR_ZERO_MT} Mt): read the tonnes, not the percentage"
+                    + (f" ({_pct(new, old)})" if old > 0 else "")
+                    + "; the flows it takes are diverted from other corridors."
+                )
+            elif old > 0 and abs(100 * (new - old) / old) > IMPLAUSIBLE_PCT:
+                flags.append(
+                    f"{names.get(cid, cid)}: {old:.2f} → {new:.2f} Mt a year ({_pct(new, old)}), more than "
+                    f"{IMPLAUSIBLE_PCT:.0f}%: check the scenario's changes to it and to its competitors."
+                )
+            if cid in bp90 and cid in p90 and p90[cid] > (1 + P90_JUMP) * bp90[cid]:
+                flags.append(
+                    f"{names.get(cid, cid)}: P90 {bp90[cid]:.1f} → {p90[cid]:.1f} days (+{p90[cid] - bp90[cid]:.1f}): "
+                    "elements loaded over capacity make queues that grow all year; the figure is the year's "
+                    "average and depends on how long they last (see Bottlenecks)."
+                )
+    closed = [c for c in vol if c != "other" and c not in p90]
+    for cid in closed:
+        flags.append(
+            f"{names.get(cid, cid)} is closed in this scenario: it has no route, so no transit time and no cost "
+            "(shown as closed, not as 0)."
+        )
+    for row in result.get("over_capacity") or []:
+        flags.append(
+            f"{row['element']} is loaded at {100 * row['utilization']:.0f}% of its capacity: "
+            f"{row['waiting_t_at_year_end']:,.0f} t wait at the year's end and the wait grows "
+            f"{row.get('wait_growth_days_per_month', 0):.2f} days a month."
+        )
+    gaps = (result.get("choice") or {}).get("gap") or []
+    if gaps and max(gaps) > GAP_FLAG:
+        iterations = (result.get("choice") or {}).get("iterations") or []
+        flags.append(
+            f"The corridor-choice equilibrium stopped at a relative gap of {max(gaps):.3f} "
+            f"(after {', '.join(str(i) for i in iterations)} iterations), above {GAP_FLAG:g}: volumes may still move "
+            f"by about {100 * max(gaps):.0f}%; differences smaller than that are within the solver's tolerance."
+        )
+    return flags
+
+
+@dataclass(frozen=True)
+class ChangeRow:
+    """One change of a scenario with its value before and after, in the dataset's unit."""
+
+    element: str
+    field: str
+    before: str
+    after: str
+    unit: str
+    origin: str
+
+
+#: how a dimension's values are shown and named in the changes table (value factor, unit words)
+_SHOWN_UNITS: Mapping[str, tuple[float, str]] = {
+    "tonnes_per_year": (1e-6, "Mt a year"),
+    "megatonnes_per_year": (1.0, "Mt a year"),
+    "teu_per_year": (1.0, "TEU a year"),
+    "wagons_per_year": (1.0, "wagons a year"),
+    "trains_per_year": (1.0, "trains a year"),
+    "hours": (1.0, "hours"),
+    "usd": (1.0, "USD"),
+    "km_per_h": (1.0, "km/h"),
+    "km": (1.0, "km"),
+    "per_week": (1.0, "a week"),
+    "fraction": (100.0, "%"),
+    "mw": (1.0, "MW"),
+    "twh": (1.0, "TWh"),
+    "count": (1.0, ""),
+}
+
+
+def change_rows(scenario: Mapping[str, Any] | None, network: Network | None = None) -> list[ChangeRow]:
+    """The scenario's changes as rows: element, field, before (from ``network``), after, unit, where set.
+
+    Without ``network`` the before column is empty and values are shown in the dataset's unit without a name.
+    """
+    if not scenario:
+        return []
+    from corridor.scenarios.quantities import FIELD_DIMENSION, dimension_of
+    from corridor.scenarios.sections import records_of
+
+    rows = []
+    for c in scenario.get("changes", []):
+        table, _, rid = str(c["element"]).partition("/")
+        record = None
+        if network is not None and table in FIELD_DIMENSION:
+            try:
+                record = records_of(network, table).get(rid)
+            except (AttributeError, KeyError):
+                record = None
+        before = getattr(record, c["column"], None) if record is not None else None
+        after = before * c["factor"] if c.get("factor") is not None and isinstance(before, int | float) else None
+        if c.get("factor") is None:
+            after = c["value"]
+        dimension = FIELD_DIMENSION.get(table, {}).get(c["column"])
+        if dimension is not None:
+            dimension = dimension_of(table, c["column"], record)
+        scale, unit = _SHOWN_UNITS.get(dimension or "count", (1.0, ""))
+        if dimension is None or network is None:
+            scale, unit = 1.0, ""
+
+        def shown(value: Any, scale: float = scale) -> str:
+            if value is None:
+                return "–"
+            return (
+                _value(value * scale) if isinstance(value, int | float) and not isinstance(value, bool) else str(value)
+            )
+
+        after_text = shown(after) if after is not None else f"× {c['factor']:g}"
+        rows.append(ChangeRow(str(c["element"]), str(c["column"]), shown(before), after_text, unit, str(c["from"])))
+    return rows
 
 
 # --- words ---------------------------------------------------------------------------------------------------------
@@ -206,12 +387,10 @@ def _bottleneck_rows(result: Mapping[str, Any], base: Mapping[str, Any] | None) 
 
 
 def _change_rows(scenario: Mapping[str, Any] | None) -> list[str]:
+    """What the scenario does besides changing fields (those are in the table of :func:`change_rows`)."""
     if not scenario:
         return []
-    out = []
-    for c in scenario.get("changes", []):
-        value = f"× {c['factor']:g}" if c.get("factor") is not None else _value(c["value"])
-        out.append(f"{c['element']}.{c['column']} = {value} ({c['from']})")
+    out: list[str] = []
     out += [f"added {a['table']}/{a['id']} ({a['from']})" for a in scenario.get("adds", [])]
     out += [f"removed {r['element']} ({r['from']})" for r in scenario.get("removes", [])]
     for c in scenario.get("closures", []):
@@ -245,6 +424,34 @@ def _provenance(result: Mapping[str, Any]) -> list[str]:
     ]
 
 
+def _method(result: Mapping[str, Any]) -> list[str]:
+    """Where each figure of the report comes from."""
+    choice = result.get("choice") or {}
+    return [
+        f"Volumes (Mt a year): the tonnes of the {result['year']} demand table that choose each corridor at the "
+        f"equilibrium of a {choice.get('kind', 'mnl')} logit (θ = {choice.get('theta', '?')} per USD a tonne, "
+        "constants calibrated to the published Middle Corridor volumes), with waits at full capacity elements "
+        "feeding back into the choice (corridor.choice.logit; docs/model.md).",
+        f"Transit times (days): P50 and P90 of a Monte Carlo of {result['samples']:,} shipments per corridor on its "
+        f"best route {_ref(result)}, departures spread over the year's months, with dwell, running times, sailings, "
+        "weather and the scenario's queues (corridor.reliability).",
+        "Cost (USD per FEU): the dataset's tariffs, handling fees and border costs along that route, for one FEU.",
+        "CO2e (kt a year): well-to-wheel factors of each mode (ISO 14083 / GLEC) over the tonne-km of all modelled "
+        "flows.",
+        "Bottlenecks: flow over capacity of each capacity element at the equilibrium; delay hours from its "
+        "volume-delay function.",
+    ]
+
+
+def _source_lines(srcs: Sequence[str], titles: Mapping[str, str], links: Mapping[str, str]) -> list[str]:
+    """Markdown list items: the title linked to the source where it has a URL, and its id."""
+    out = []
+    for sid in srcs:
+        title = titles.get(sid, "") or sid
+        out.append(f"[{title}]({links[sid]}) (`{sid}`)" if sid in links else f"{title} (`{sid}`, no link recorded)")
+    return out
+
+
 def _co2_sentence(result: Mapping[str, Any], base: Mapping[str, Any] | None) -> str:
     co2 = f"{result['co2e_kt']:,.0f} kt CO2e a year (well-to-wheel, all modelled flows)"
     if base is not None:
@@ -268,13 +475,14 @@ def _markdown(
     scenario: Mapping[str, Any] | None,
     corridors: Sequence[str],
     names: Mapping[str, str],
-    sources: Mapping[str, str],
-    headline: Sequence[str],
+    words: _Words,
 ) -> str:
     out = [f"# {_title(result, base)}", "", f"*{result.get('title', '')}*", ""]
     if scenario and scenario.get("description"):
         out += [scenario["description"].strip(), ""]
-    out += [f"- {line}" for line in headline] + [""]
+    out += [f"- {line}" for line in words.headline] + [""]
+    if words.flags:
+        out += ["## Check these figures", ""] + [f"- {line}" for line in words.flags] + [""]
     out += ["## Volumes, transit times and cost by corridor", ""]
     out += [
         f"Volumes are tonnes a year on each corridor's flows; transit times are {_ref(result)} door to door "
@@ -290,14 +498,23 @@ def _markdown(
     intervals = result.get("intervals") or []
     if len(intervals) > 1:
         out += ["## Periods", "", _md_table(*_interval_rows(intervals)), ""]
-    changes = _change_rows(scenario)
-    if changes:
-        out += ["## What the scenario changes", ""] + [f"- {c}" for c in changes] + [""]
+    others = _change_rows(scenario)
+    if words.changes or others:
+        out += ["## What the scenario changes", ""]
+        if words.changes:
+            out += [_md_table(*_changes_table(words.changes)), ""]
+        out += [f"- {c}" for c in others] + ([""] if others else [])
+    out += ["## Where the figures come from", ""] + [f"- {line}" for line in _method(result)] + [""]
     srcs = (scenario or {}).get("sources") or []
     if srcs:
-        out += ["## Sources", ""] + [f"- `{s}`: {sources.get(s, '')}" for s in srcs] + [""]
+        out += ["## Sources", ""] + [f"- {line}" for line in _source_lines(srcs, words.titles, words.links)] + [""]
     out += ["## Run", ""] + [f"- {line}" for line in _provenance(result)] + [""]
     return "\n".join(out)
+
+
+def _changes_table(rows: Sequence[ChangeRow]) -> tuple[list[str], list[list[str]]]:
+    header = ["element", "field", "before", "after", "unit", "set by"]
+    return header, [[r.element, r.field, r.before, r.after, r.unit, r.origin] for r in rows]
 
 
 def _interval_rows(intervals: Sequence[Mapping[str, Any]]) -> tuple[list[str], list[list[str]]]:
@@ -320,6 +537,7 @@ th{background:#fafafa}.grid{display:grid;grid-template-columns:repeat(auto-fit,m
 figure{margin:0}figure img{width:100%;height:auto}figcaption{font-size:.85rem;color:#555}
 .swatch{display:inline-block;width:.8em;height:.8em;border-radius:2px;margin-right:.35em;vertical-align:-1px}
 .small{font-size:.85rem;color:#555}
+.flags{background:#fff4e5;border-left:4px solid #b35806;padding:.6rem 1rem}.flags li{margin:.2rem 0}
 """
 
 
@@ -348,8 +566,7 @@ def _html(
     scenario: Mapping[str, Any] | None,
     corridors: Sequence[str],
     names: Mapping[str, str],
-    sources: Mapping[str, str],
-    headline: Sequence[str],
+    words: _Words,
     figures: Mapping[str, str],
 ) -> str:
     title = _title(result, base)
@@ -363,7 +580,10 @@ def _html(
     ]
     if scenario and scenario.get("description"):
         parts.append(f"<p>{html.escape(scenario['description'].strip())}</p>")
-    parts.append('<ul class="headline">' + "".join(f"<li>{html.escape(h)}</li>" for h in headline) + "</ul>")
+    parts.append('<ul class="headline">' + "".join(f"<li>{html.escape(h)}</li>" for h in words.headline) + "</ul>")
+    if words.flags:
+        parts += ["<h2>Check these figures</h2>", '<ul class="flags">']
+        parts += [f"<li>{html.escape(f)}</li>" for f in words.flags] + ["</ul>"]
     parts.append("<h2>Volumes, transit times and cost by corridor</h2>")
     parts.append(
         '<div class="grid">'
@@ -383,14 +603,23 @@ def _html(
     intervals = result.get("intervals") or []
     if len(intervals) > 1:
         parts += ["<h2>Periods</h2>", _html_table(*_interval_rows(intervals))]
-    changes = _change_rows(scenario)
-    if changes:
-        parts += ["<h2>What the scenario changes</h2>", "<ul>"]
-        parts += [f"<li>{html.escape(c)}</li>" for c in changes] + ["</ul>"]
+    others = _change_rows(scenario)
+    if words.changes or others:
+        parts.append("<h2>What the scenario changes</h2>")
+        if words.changes:
+            parts.append(_html_table(*_changes_table(words.changes)))
+        if others:
+            parts += ["<ul>"] + [f"<li>{html.escape(c)}</li>" for c in others] + ["</ul>"]
+    parts += ["<h2>Where the figures come from</h2>", '<ul class="small">']
+    parts += [f"<li>{html.escape(line)}</li>" for line in _method(result)] + ["</ul>"]
     srcs = (scenario or {}).get("sources") or []
     if srcs:
         parts += ["<h2>Sources</h2>", '<ul class="small">']
-        parts += [f"<li><code>{html.escape(s)}</code>: {html.escape(sources.get(s, ''))}</li>" for s in srcs]
+        for sid in srcs:
+            text = html.escape(words.titles.get(sid, "") or sid)
+            if sid in words.links:
+                text = f'<a href="{html.escape(words.links[sid], quote=True)}" rel="noreferrer">{text}</a>'
+            parts.append(f"<li>{text} (<code>{html.escape(sid)}</code>)</li>")
         parts.append("</ul>")
     parts += ["<h2>Run</h2>", '<ul class="small">']
     parts += [f"<li>{html.escape(line)}</li>" for line in _provenance(result)] + ["</ul>", "</body></html>", ""]
@@ -539,13 +768,14 @@ def _cost_svg(
     ]
     fig = _figure(6.0, 0.7 + 0.4 * max(len(group), 1))
     ax = fig.subplots()
-    values = [result["cost_usd_per_feu"].get(c, 0.0) for c in group]
+    costs = [result["cost_usd_per_feu"].get(c) for c in group]
+    values = [0.0 if v is None else v for v in costs]  # a closed corridor has no bar, and says so: not "0"
     y = _paired_bars(
         ax,
         values,
         None if base is None else [base["cost_usd_per_feu"].get(c, 0.0) for c in group],
         [_color(c, corridors) for c in group],
-        [f"{v:,.0f}" for v in values],
+        ["closed: no route" if v is None else f"{v:,.0f}" for v in costs],
         pad=max([*values, 1e-9]) * 0.01,
     )
     ax.set_yticks(y, [names.get(c, c) for c in group])

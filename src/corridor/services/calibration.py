@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from corridor.choice.logit import Calibration
     from corridor.dataset.network import Network
 
@@ -52,10 +54,12 @@ def calibrate_dataset(
     theta: float = 0.02,
     kind: Literal["mnl", "nested"] = "mnl",
     nest_scale: float = 0.5,
+    progress: Callable[[float, str], object] | None = None,
 ) -> tuple[Calibration, dict[str, Any]]:
     """Fit corridor choice to the calibration targets, each year on its own network (changes.csv), and its JSON.
 
     The fit starts from the dataset's stored constants (choice.yaml) when theta, kind and nest scale are theirs.
+    ``progress(fraction, stage)`` is called as the fit goes (``corridor.choice.logit.calibrate``).
 
     Raises
     ------
@@ -83,6 +87,7 @@ def calibrate_dataset(
         nest_scale=nest_scale,
         networks=networks,
         commodity_targets=extra,
+        progress=progress,
     )
     data = result.to_dict()
     data["targets_mt"] = {str(y): v / 1e6 for y, v in targets.items()}
