@@ -151,6 +151,11 @@ def test_electric_rail_factors_follow_the_grid() -> None:
     assert set(rail) == {"rail-electric-az", "rail-electric-ge"}
     az = rail["rail-electric-az"]
     assert az.modelled_wtw_g_per_tkm == pytest.approx(41.5 * r.intensity_g_per_kwh["az"] / 1000)
+    # the freight CO2e of a tonne over Alat-Boyuk Kesik (470 km, electric) follows the grid
+    (line,) = [x for x in r.rail_links if x.link == "alat-boyuk-kesik"]
+    assert line.modelled_kg_per_t == pytest.approx(az.modelled_wtw_g_per_tkm * 470 / 1000)
+    assert line.dataset_kg_per_t == pytest.approx(18.3 * 470 / 1000)
+    assert {x.factor for x in r.rail_links} == {"rail-electric-az", "rail-electric-ge"}
     changed = with_grid_factors(net, r)
     assert changed.factor_by_id["rail-electric-az"].wtw == pytest.approx(az.modelled_wtw_g_per_tkm, abs=1e-3)
     assert changed.factor_by_id["rail-diesel"] == net.factor_by_id["rail-diesel"]

@@ -338,3 +338,6 @@ def _print_power(result: PowerResult) -> None:
             f"electric rail {r.country}: grid {r.grid_g_per_kwh:.0f} g/kWh -> {r.modelled_wtw_g_per_tkm:.1f} g/tkm WTW "
             f"(dataset {r.wtw_g_per_tkm:g}); {r.electrified_share:.0%} of the country's rail km electric"
         )
+    if result.rail_links:
+        per_t = ", ".join(f"{x.link} {x.dataset_kg_per_t:.2f} -> {x.modelled_kg_per_t:.2f}" for x in result.rail_links)
+        console.print(f"freight CO2e of electric lines, kg a tonne (dataset -> this grid): {per_t}")

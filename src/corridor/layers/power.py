@@ -36,6 +36,7 @@ __all__ = [
     "PowerResult",
     "PowerSystem",
     "RailFactor",
+    "RailLink",
     "electric_rail_factors",
     "power_system",
     "pypsa_network",
@@ -146,6 +147,26 @@ class RailFactor:
 
 
 @dataclass(frozen=True)
+class RailLink:
+    """The freight CO2e of a tonne over an electric rail link: with the dataset's factor, and with the dispatch's."""
+
+    link: str
+    factor: str
+    distance_km: float
+    dataset_kg_per_t: float
+    modelled_kg_per_t: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "link": self.link,
+            "factor": self.factor,
+            "distance_km": self.distance_km,
+            "dataset_kg_per_t": round(self.dataset_kg_per_t, 3),
+            "modelled_kg_per_t": round(self.modelled_kg_per_t, 3),
+        }
+
+
+@dataclass(frozen=True)
 class PowerResult:
     """The dispatch of one year: flows, curtailment, exports, emissions and prices."""
 
@@ -168,6 +189,7 @@ class PowerResult:
     co2_price_usd_per_t: float = 0.0
     notes: tuple[str, ...] = ()
     rail: tuple[RailFactor, ...] = ()
+    rail_links: tuple[RailLink, ...] = ()
     network: Any = field(default=None, repr=False, compare=False)  # the solved pypsa.Network, for export
 
     @property
@@ -208,6 +230,7 @@ class PowerResult:
             "intensity_g_per_kwh": {k: round(v, 1) for k, v in self.intensity_g_per_kwh.items()},
             "price_usd_per_mwh": {k: round(v, 2) for k, v in self.price_usd_per_mwh.items()},
             "electric_rail": [r.to_dict() for r in self.rail],
+            "electric_rail_links": [r.to_dict() for r in self.rail_links],
             "plants": list(self.plants),
             "lines": list(self.lines),
             "notes": list(self.notes),
@@ -656,4 +679,17 @@ def with_grid_factors(network: Network, result: PowerResult) -> Network:
 def _with_rail(network: Network, result: PowerResult) -> PowerResult:
     import dataclasses
 
-    return dataclasses.replace(result, rail=electric_rail_factors(network, result))
+    rail = electric_rail_factors(network, result)
+    by_factor = {r.factor: r for r in rail}
+    links = tuple(
+        RailLink(
+            link=link.id,
+            factor=r.factor,
+            distance_km=link.distance_km,
+            dataset_kg_per_t=r.wtw_g_per_tkm * link.distance_km / 1000.0,
+            modelled_kg_per_t=r.modelled_wtw_g_per_tkm * link.distance_km / 1000.0,
+        )
+        for link in network.links
+        if link.mode == "rail" and (r := by_factor.get(link.emission_factor or "")) is not None
+    )
+    return dataclasses.replace(result, rail=rail, rail_links=links)
