@@ -82,3 +82,151 @@ def test_bad_place_shows_the_message(server: Server, browser: Any) -> None:
     page.wait_for_selector("body[data-state=error]", state="attached", timeout=30_000)
     assert "Unknown place 'Narnia'" in page.locator("#error").inner_text()
     page.close()
+
+
+# --- a page worth sharing: state in the URL, exports, the scenario against its base, legend and labels ---------
+
+SCREENS = [("laptop", (1366, 768)), ("phone", (390, 844))]
+
+
+def _overlap(a: dict[str, float], b: dict[str, float]) -> bool:
+    return (
+        a["x"] < b["x"] + b["width"]
+        and b["x"] < a["x"] + a["width"]
+        and a["y"] < b["y"] + b["height"]
+        and (b["y"] < a["y"] + a["height"])
+    )
+
+
+@pytest.mark.parametrize(("screen", "size"), SCREENS)
+def test_a_shared_link_opens_the_same_view_and_exports_it(
+    server: Server, browser: Any, screen: str, size: tuple[int, int], tmp_path: Path
+) -> None:
+    import csv
+
+    import numpy as np
+    from PIL import Image
+
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]}, accept_downloads=True)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(server.url + "/?origin=Xian&destination=Duisburg&cargo=TEU&route=middle")
+    page.wait_for_selector("body[data-state=compared]", state="attached", timeout=60_000)
+    # the link's view: its places and cargo in the form, compared, its route selected
+    assert page.input_value("#cargo") == "TEU" and page.input_value("#origin") == "Xian"
+    assert page.locator("#compare-table tr.is-selected").get_attribute("data-corridor") == "middle"
+    assert "route=middle" in page.url and "cargo=TEU" in page.url
+    expected = server.call("GET", "/v1/compare?origin=Xian&destination=Duisburg&cargo=TEU")[1]
+
+    # the table as CSV: the API's figures, one row per corridor
+    with page.expect_download() as download:
+        page.click("#export-csv")
+    saved = tmp_path / "table.csv"
+    download.value.save_as(saved)
+    assert download.value.suggested_filename == "corridor-xi-an-duisburg-teu.csv"
+    rows = list(csv.DictReader(saved.read_text(encoding="utf-8").splitlines()))
+    assert [r["corridor"] for r in rows] == [o["corridor"] for o in expected["options"]]
+    for row, option in zip(rows, expected["options"], strict=True):
+        assert float(row["days_p50"]) == option["days"] and float(row["cost_usd"]) == option["cost_usd"]
+
+    # the map as PNG: the map's size (at the device's pixel ratio) plus the legend band, the routes drawn
+    with page.expect_download() as download:
+        page.click("#export-png")
+    png = tmp_path / "map.png"
+    download.value.save_as(png)
+    box = page.locator("#map").bounding_box()
+    image = Image.open(png).convert("RGB")
+    assert image.size[0] == round(box["width"]) and image.size[1] > round(box["height"])
+    pixels = np.asarray(image).astype(int)
+    orange = int((np.abs(pixels - np.array([0xE8, 0x59, 0x0C])).max(axis=2) < 24).sum())
+    assert orange > 100  # the selected Middle Corridor route
+
+    # the legend is under the map, never on it; the routes are on the map; the main places are labelled
+    legend = page.locator("#legend-bar").bounding_box()
+    assert not _overlap(legend, box)
+    for corridor in ("middle", "northern"):
+        assert _overlap(page.locator(f"#map path.route-{corridor}").first.bounding_box(), box)
+    labels = page.locator("#map .place-label").all_inner_texts()
+    assert "Xi'an" in labels and "Duisburg" in labels and len(labels) >= 5
+    assert page.locator("#map .place-label.is-end").count() == 2
+
+    # the distribution chart's axis fits the data: from the fastest shipments to past every P95, not the long tail
+    page.wait_for_selector("body[data-chart=ready]", state="attached", timeout=60_000)
+    low, high = (float(v) for v in page.get_attribute("body", "data-axis").split("-"))
+    p50 = [float(t) for t in page.locator("#reliability-table tbody tr td:nth-child(2)").all_inner_texts()]
+    p95 = [float(t) for t in page.locator("#reliability-table tbody tr td:nth-child(4)").all_inner_texts()]
+    assert low <= min(p50) and high >= max(p95)
+    assert high <= 1.4 * max(p95) and low >= 0.6 * min(p50)
+
+    assert page.evaluate("document.documentElement.scrollWidth") <= size[0]
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"web-shared-{screen}.png"), full_page=True)
+    image.save(ARTIFACTS / f"web-map-export-{screen}.png")
+    assert errors == []
+    page.close()
+
+
+@pytest.fixture(scope="module")
+def keyed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, str]]:
+    from corridor.store.database import Store
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('web-jobs') / 'jobs.sqlite'}"
+    with Store(url) as store:
+        key = store.create_api_key("web")[1]
+    served = Server(url, "--job-timeout", "120")
+    yield served, key
+    served.stop()
+
+
+@pytest.mark.parametrize(("screen", "size"), SCREENS)
+def test_scenario_against_its_base_side_by_side(
+    keyed: tuple[Server, str], browser: Any, screen: str, size: tuple[int, int], tmp_path: Path
+) -> None:
+    import csv
+
+    server, key = keyed
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]}, accept_downloads=True)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(server.url + "/?scenario=red-sea-closed&samples=600")
+    page.wait_for_selector("body[data-state=ready]", state="attached", timeout=30_000)
+    assert page.input_value("#scenario") == "red-sea-closed" and page.input_value("#samples") == "600"
+    page.fill("#api-key", key)
+    page.click("#run-button")
+    page.wait_for_selector("body[data-job=succeeded]", state="attached", timeout=240_000)
+    head = page.locator("#scenario-table thead").inner_text()
+    assert "Base: red-sea-open" in head and "Scenario: red-sea-closed" in head
+    suez = page.locator("#scenario-table tr[data-corridor=maritime-suez]").all_inner_texts()[0]
+    assert "closed" in suez  # no transit time with the Red Sea closed: said, not drawn as 0
+    with page.expect_download() as download:
+        page.click("#export-scenario-csv")
+    saved = tmp_path / "scenario.csv"
+    download.value.save_as(saved)
+    rows = {r["corridor"]: r for r in csv.DictReader(saved.read_text(encoding="utf-8").splitlines())}
+    assert float(rows["maritime-suez"]["base_mt"]) > 50 and float(rows["maritime-suez"]["mt"]) == 0
+    for row in rows.values():
+        assert float(row["delta_mt"]) == pytest.approx(float(row["mt"] or 0) - float(row["base_mt"] or 0))
+    # the flows are drawn with a key to their widths, as the map draws them
+    assert page.locator("#flow-legend").is_visible()
+    for item in page.locator("#flow-legend .flow-legend-item").all():
+        mt, width = float(item.get_attribute("data-mt")), float(item.get_attribute("data-width"))
+        assert width == pytest.approx(min(14, 1 + 2 * mt**0.5))
+    assert "scenario=red-sea-closed" in page.url
+    assert page.evaluate("document.documentElement.scrollWidth") <= size[0]
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"web-scenario-{screen}.png"), full_page=True)
+    assert errors == []
+    page.close()
+
+
+def test_a_missing_key_is_explained_for_the_page(server: Server, browser: Any) -> None:
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    page.goto(server.url + "/")
+    page.wait_for_selector("body[data-state=ready]", state="attached", timeout=30_000)
+    page.fill("#api-key", "")
+    page.click("#run-button")
+    page.wait_for_selector("body[data-job=error]", state="attached", timeout=30_000)
+    message = page.locator("#error").inner_text()
+    assert "needs an API key" in message and "API key box" in message
+    assert "`" not in message and "corridor apikey" not in message  # nothing to run on a command line
+    page.close()

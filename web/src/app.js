@@ -54,9 +54,18 @@ const state = {
   selectedId: null,
   compareToken: 0,
   chart: null,
-  job: null, // { id, key }
+  job: null, // { id, key }: the scenario's job (its base's, when compared, runs beside it)
+  jobs: [], // every job of the current run: [{ id, key }]
   pollTimer: null,
+  lastCompare: null, // the last comparison as the API answered it (for the CSV)
+  lastScenario: null, // { result, base }: the last scenario run and its base's (for the CSV)
+  placeLabels: null, // L.layerGroup of the labels of main places
+  places: [], // place features of the network, with their number of links
+  flowScale: (mt) => Math.min(14, 1 + 2 * Math.sqrt(mt)), // px of a flow of mt Mt/yr
 };
+
+//: the page's state in its URL (shareable): these query keys, read at start and written as things change
+const URL_KEYS = ["origin", "destination", "cargo", "avoid", "route", "scenario", "samples"];
 
 const $ = (id) => document.getElementById(id);
 
@@ -198,20 +207,15 @@ function initMap() {
   state.flowsLayer = L.layerGroup();
   state.map = map;
 
-  // Legend and layer toggles live in index.html; move them into a map control.
-  const Legend = L.Control.extend({
-    options: { position: "topright" },
-    onAdd() {
-      const box = L.DomUtil.create("div", "leaflet-bar legend-control");
-      const legend = $("legend-box");
-      box.append(legend);
-      if (window.innerWidth < 1100) legend.querySelector("details").open = false;
-      L.DomEvent.disableClickPropagation(box);
-      L.DomEvent.disableScrollPropagation(box);
-      return box;
-    },
+  // The legend and the layer toggles are under the map (index.html), so that they never cover a route.
+  state.placeLabels = L.layerGroup().addTo(map);
+  map.on("zoomend moveend resize", placeLabels);
+  $("labels-toggle").addEventListener("change", (ev) => {
+    if (ev.target.checked) state.placeLabels.addTo(map);
+    else state.placeLabels.remove();
   });
-  new Legend().addTo(map);
+  $("share-link").addEventListener("click", copyLink);
+  $("export-png").addEventListener("click", () => exportMapPng().catch(showError));
 
   $("tiles").addEventListener("change", (ev) => setTiles(ev.target.checked));
   $("network-toggle").addEventListener("change", (ev) => {
@@ -282,6 +286,14 @@ function drawNetwork(collection) {
       places.push(f);
     }
   }
+  const degree = new Map();
+  for (const f of state.links.values()) {
+    for (const end of [f.properties.from, f.properties.to]) degree.set(end, (degree.get(end) || 0) + 1);
+  }
+  state.places = places
+    .filter((f) => f.properties.kind !== "border")
+    .map((f) => ({ name: f.properties.name, kind: f.properties.kind, links: degree.get(f.properties.name) || 0, f }))
+    .sort((a, b) => b.links - a.links || a.name.localeCompare(b.name));
   for (const f of places) {
     const p = f.properties;
     const [lon, lat] = f.geometry.coordinates;
@@ -298,6 +310,40 @@ function drawNetwork(collection) {
     marker.bindPopup(() => placePopup(p));
     layer.addLayer(marker);
   }
+}
+
+/** Labels of the main places: the compared ends first, then by number of links, each where it overlaps none. */
+function placeLabels() {
+  const map = state.map;
+  const layer = state.placeLabels;
+  if (!map || !layer) return;
+  layer.clearLayers();
+  const size = map.getSize();
+  const ends = new Set([$("origin").value.trim().toLowerCase(), $("destination").value.trim().toLowerCase()]);
+  const isEnd = (p) => ends.has(p.name.toLowerCase()) || ends.has(String(p.f.properties.id).toLowerCase());
+  const zoom = map.getZoom();
+  const most = zoom < 3.5 ? 10 : zoom < 5 ? 24 : 60;
+  const candidates = [...state.places.filter(isEnd), ...state.places.filter((p) => !isEnd(p))];
+  const taken = [];
+  let shown = 0;
+  for (const p of candidates) {
+    if (shown >= most && !isEnd(p)) break;
+    const [lon, lat] = p.f.geometry.coordinates;
+    const at = map.latLngToContainerPoint([lat, lon]);
+    const perChar = isEnd(p) ? 7.8 : 6.8; // bold 12 px and 11 px system fonts, a little generous
+    const box = { x0: at.x + 2, y0: at.y - 9, x1: at.x + 14 + perChar * p.name.length, y1: at.y + 9 };
+    if (box.x1 < 0 || box.x0 > size.x || box.y1 < 0 || box.y0 > size.y) continue;
+    if (taken.some((t) => box.x0 < t.x1 && box.x1 > t.x0 && box.y0 < t.y1 && box.y1 > t.y0)) continue;
+    taken.push(box);
+    shown += 1;
+    const icon = L.divIcon({
+      className: `place-label${isEnd(p) ? " is-end" : ""}`,
+      html: `<span>${escapeHtml(p.name)}</span>`,
+      iconSize: null,
+    });
+    L.marker([lat, lon], { icon, pane: "places", interactive: false, keyboard: false }).addTo(layer);
+  }
+  document.body.dataset.labels = String(shown);
 }
 
 function placePopup(place) {
@@ -339,6 +385,7 @@ function initCompareForm() {
     runCompare();
   });
   $("avoid").addEventListener("input", syncAvoidChips);
+  $("export-csv").addEventListener("click", exportCompareCsv);
   for (const box of document.querySelectorAll("#avoid-quick input")) {
     box.addEventListener("change", () => {
       const value = box.value.toLowerCase();
@@ -375,12 +422,17 @@ async function runCompare() {
       api(`/v1/compare/geojson?${params}`),
     ]);
     if (token !== state.compareToken) return;
+    state.lastCompare = result;
     renderCompareTable(result);
+    writeUrl();
+    placeLabels();
     if ($("flows-toggle").checked) {
       $("flows-toggle").checked = false;
       setFlowsVisible(false);
     }
     drawRoutes(geo, result.options || []);
+    if (state.pendingRoute && state.routes.has(state.pendingRoute)) toggleSelected(state.pendingRoute);
+    state.pendingRoute = null;
     document.body.dataset.state = "compared";
     loadReliability(result.options || [], params, token);
   } catch (err) {
@@ -573,7 +625,9 @@ function drawRoutes(geo, options) {
     stop.addTo(layer);
   }
   const bounds = layer.getLayers().length ? L.featureGroup(layer.getLayers()).getBounds() : null;
-  if (bounds && bounds.isValid()) state.map.fitBounds(bounds, { padding: [40, 40], maxZoom: 7 });
+  if (bounds && bounds.isValid()) {
+    state.map.fitBounds(bounds, { paddingTopLeft: [40, 40], paddingBottomRight: [80, 40], maxZoom: 7 });
+  }
   applyHighlight();
 }
 
@@ -585,8 +639,10 @@ function setHover(id) {
 function toggleSelected(id) {
   state.selectedId = state.selectedId === id ? null : id;
   applyHighlight();
+  writeUrl();
   const route = state.routes.get(state.selectedId);
-  if (route) state.map.fitBounds(route.getBounds(), { padding: [30, 30], maxZoom: 7 });
+  // room on the right for the label of the eastern end
+  if (route) state.map.fitBounds(route.getBounds(), { paddingTopLeft: [30, 30], paddingBottomRight: [80, 30], maxZoom: 7 });
 }
 
 function applyHighlight() {
@@ -655,7 +711,9 @@ async function loadReliability(options, compareQuery, token) {
   const results = (await Promise.all(runs)).filter((r) => r && r.sim && r.sim.histogram);
   if (token !== state.compareToken) return;
 
-  // Each corridor has its own bins: plot the share per day of transit so that the curves compare.
+  // Each corridor has its own bins: plot the share per day of transit so that the curves compare. The x axis
+  // spans what the data hold: from the bin where the first 1 % of any corridor's shipments have arrived to the
+  // bin where 99 % of every corridor's have (a long tail of a few shipments does not stretch it).
   let lo = Infinity;
   let hi = -Infinity;
   state.chart.data.datasets = results.map(({ id, sim }) => {
@@ -663,14 +721,18 @@ async function loadReliability(options, compareQuery, token) {
     const centres = (h.days || []).map(Number);
     const width = centres.length > 1 ? (centres[centres.length - 1] - centres[0]) / (centres.length - 1) : 1;
     const points = centres.map((d, i) => ({ x: d, y: (100 * Number((h.share || [])[i] || 0)) / (width || 1) }));
-    // the x axis spans the bins holding 99.5 % of each corridor's shipments
+    const shares = centres.map((_, i) => Number((h.share || [])[i] || 0));
+    const total = shares.reduce((a, b) => a + b, 0) || 1;
     let cumulative = 0;
+    let first = null;
+    let last = null;
     for (const [i, d] of centres.entries()) {
-      const share = Number((h.share || [])[i] || 0);
-      if (cumulative < 0.0025 && cumulative + share >= 0.0025) lo = Math.min(lo, d - width);
-      cumulative += share;
-      if (cumulative - share < 0.9975 && cumulative >= 0.9975) hi = Math.max(hi, d + width);
+      cumulative += shares[i] / total; // shares are rounded: the cumulative is taken over their sum
+      if (first == null && cumulative >= 0.01) first = d - width / 2;
+      if (last == null && cumulative >= 0.99) last = d + width / 2;
     }
+    if (first != null) lo = Math.min(lo, first);
+    if (last != null) hi = Math.max(hi, last);
     return {
       label: nameOf(id),
       data: points,
@@ -686,6 +748,7 @@ async function loadReliability(options, compareQuery, token) {
   x.min = Number.isFinite(lo) ? Math.max(0, Math.floor(lo)) : undefined;
   x.max = Number.isFinite(hi) ? Math.ceil(hi) : undefined;
   state.chart.update();
+  document.body.dataset.axis = `${state.chart.scales.x.min}-${state.chart.scales.x.max}`;
 
   table.tBodies[0].replaceChildren(
     ...results.map(({ id, sim }, index) => {
@@ -742,7 +805,11 @@ function initScenarioForm() {
       /* storage can be disabled */
     }
   });
-  $("scenario").addEventListener("change", showScenarioDescription);
+  $("scenario").addEventListener("change", () => {
+    showScenarioDescription();
+    writeUrl();
+  });
+  $("export-scenario-csv").addEventListener("click", exportScenarioCsv);
   $("scenario-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
     runScenario();
@@ -779,6 +846,36 @@ function jobHeaders(key, json = false) {
   return headers;
 }
 
+/** The scenario a run is compared with: its base, or the nearest ancestor its bases share (as the reports do). */
+function comparisonBase(name) {
+  const all = $("scenario")._scenarios || {};
+  const bases = (all[name] && all[name].bases) || [];
+  if (bases.length <= 1) return bases[0] || null;
+  const ancestors = (n, seen = new Set()) => {
+    for (const b of (all[n] && all[n].bases) || []) {
+      if (!seen.has(b)) {
+        seen.add(b);
+        ancestors(b, seen);
+      }
+    }
+    return seen;
+  };
+  const lines = bases.map((b) => new Set([b, ...ancestors(b)]));
+  const common = [...lines[0]].filter((n) => lines.every((line) => line.has(n)));
+  common.sort((a, b) => ancestors(b).size - ancestors(a).size);
+  return common[0] || null;
+}
+
+function keyMessage(err) {
+  if (err && (err.code === "api_key_missing" || err.code === "api_key_invalid")) {
+    const what = err.code === "api_key_missing" ? "needs an API key" : "was refused: the API key is not valid";
+    return new Error(
+      `Running a scenario ${what}. Paste the key that the operator of this service gave you in the API key box above.`,
+    );
+  }
+  return err;
+}
+
 async function runScenario() {
   const key = $("api-key").value.trim();
   const scenario = $("scenario").value;
@@ -794,18 +891,31 @@ async function runScenario() {
     return;
   }
   stopPolling();
+  const base = comparisonBase(scenario);
+  const names = base ? [scenario, base] : [scenario];
   $("run-button").disabled = true;
-  setJobStatus({ status: "submitting", progress: 0, message: `${scenario}, ${samples} samples` });
+  setJobStatus({
+    status: "submitting",
+    progress: 0,
+    message: base ? `${scenario} and its base ${base}, ${samples} samples each` : `${scenario}, ${samples} samples`,
+  });
+  writeUrl();
   try {
-    const job = await api("/v1/jobs", {
-      method: "POST",
-      headers: jobHeaders(key, true),
-      body: JSON.stringify({ kind: "scenario", scenario, samples }),
-    });
-    state.job = { id: job.id, key };
-    await onJobUpdate(job);
+    const jobs = [];
+    for (const name of names) {
+      const job = await api("/v1/jobs", {
+        method: "POST",
+        headers: jobHeaders(key, true),
+        body: JSON.stringify({ kind: "scenario", scenario: name, samples }),
+      });
+      jobs.push({ id: job.id, key, name, last: job });
+    }
+    state.jobs = jobs;
+    state.job = jobs[0];
+    $("cancel-button").disabled = false;
+    await pollJobs();
   } catch (err) {
-    jobFailedToTalk(err);
+    jobFailedToTalk(keyMessage(err));
   }
 }
 
@@ -813,6 +923,7 @@ function jobFailedToTalk(err) {
   stopPolling();
   showError(err);
   state.job = null;
+  state.jobs = [];
   setJobStatus({ status: "error", progress: 0, message: err.message });
   $("run-button").disabled = false;
   $("cancel-button").disabled = true;
@@ -830,36 +941,50 @@ function setJobStatus(job) {
   document.body.dataset.job = job.status;
 }
 
-async function onJobUpdate(job) {
-  if (!state.job || job.id !== state.job.id) return;
-  setJobStatus(job);
-  const done = TERMINAL.has(job.status);
-  $("cancel-button").disabled = done;
-  $("run-button").disabled = !done;
-  if (!done) {
-    state.pollTimer = setTimeout(pollJob, POLL_MS);
-    return;
-  }
-  if (job.status === "succeeded") {
-    try {
-      const result = await api(`/v1/jobs/${encodeURIComponent(job.id)}/result`, { headers: jobHeaders(state.job.key) });
-      renderScenarioResult(result);
-    } catch (err) {
-      showError(err);
-    }
-  } else if (job.status === "failed" && job.error) {
-    showError(new Error(typeof job.error === "object" ? job.error.message || "The job failed." : String(job.error)));
-  }
-}
-
-async function pollJob() {
+/** Poll every job of the run (the scenario and its base) until all have ended, then show them side by side. */
+async function pollJobs() {
   state.pollTimer = null;
-  if (!state.job) return;
+  const jobs = state.jobs;
+  if (!jobs.length) return;
   try {
-    const job = await api(`/v1/jobs/${encodeURIComponent(state.job.id)}`, { headers: jobHeaders(state.job.key) });
-    await onJobUpdate(job);
+    const answers = await Promise.all(
+      jobs.map((j) =>
+        TERMINAL.has(j.last.status)
+          ? j.last
+          : api(`/v1/jobs/${encodeURIComponent(j.id)}`, { headers: jobHeaders(j.key) }),
+      ),
+    );
+    if (jobs !== state.jobs) return;
+    answers.forEach((answer, i) => {
+      jobs[i].last = answer;
+    });
+    const done = answers.every((a) => TERMINAL.has(a.status));
+    const failed = answers.find((a) => a.status === "failed" || a.status === "cancelled");
+    const progress = answers.reduce((t, a) => t + (a.status === "succeeded" ? 1 : Number(a.progress) || 0), 0);
+    const names = jobs.map((j) => j.name).join(" and ");
+    if (!done) {
+      const running = answers.some((a) => a.status === "running");
+      setJobStatus({ status: running ? "running" : "queued", progress: progress / answers.length, message: names });
+      $("cancel-button").disabled = false;
+      state.pollTimer = setTimeout(pollJobs, POLL_MS);
+      return;
+    }
+    $("cancel-button").disabled = true;
+    $("run-button").disabled = false;
+    if (failed) {
+      setJobStatus({ ...failed, message: names });
+      if (failed.status === "failed" && failed.error) {
+        showError(new Error(typeof failed.error === "object" ? failed.error.message || "The job failed." : String(failed.error)));
+      }
+      return;
+    }
+    const results = await Promise.all(
+      jobs.map((j) => api(`/v1/jobs/${encodeURIComponent(j.id)}/result`, { headers: jobHeaders(j.key) })),
+    );
+    renderScenarioResult(results[0], results[1] || null);
+    setJobStatus({ status: "succeeded", progress: 1, message: names });
   } catch (err) {
-    jobFailedToTalk(err);
+    jobFailedToTalk(keyMessage(err));
   }
 }
 
@@ -869,19 +994,17 @@ function stopPolling() {
 }
 
 async function cancelJob() {
-  if (!state.job) return;
+  const jobs = state.jobs.filter((j) => !TERMINAL.has(j.last.status));
+  if (!jobs.length) return;
   $("cancel-button").disabled = true;
   try {
-    const job = await api(`/v1/jobs/${encodeURIComponent(state.job.id)}/cancel`, {
-      method: "POST",
-      headers: jobHeaders(state.job.key),
-    });
-    if (job && job.id) {
-      stopPolling();
-      await onJobUpdate(job);
+    for (const j of jobs) {
+      j.last = await api(`/v1/jobs/${encodeURIComponent(j.id)}/cancel`, { method: "POST", headers: jobHeaders(j.key) });
     }
+    stopPolling();
+    await pollJobs();
   } catch (err) {
-    showError(err);
+    showError(keyMessage(err));
     $("cancel-button").disabled = false;
   }
 }
@@ -893,56 +1016,87 @@ function orderedCorridors(...maps) {
   return [...known, ...[...ids].filter((id) => !known.includes(id)).sort()];
 }
 
-function renderScenarioResult(result) {
-  const volumes = result.volumes_mt || {};
-  const p50 = result.p50_days || {};
-  const p90 = result.p90_days || {};
-  const cost = result.cost_usd_per_feu || {};
-  const co2 = result.co2e_kt;
-  const co2ByCorridor = co2 && typeof co2 === "object" ? co2 : null;
-  const ids = orderedCorridors(volumes, p50, p90, cost, co2ByCorridor);
-
+/** A scenario's results, and its base's beside them when there is one: volumes, P90 days and cost per corridor. */
+function renderScenarioResult(result, base = null) {
+  state.lastScenario = { result, base };
+  const ids = orderedCorridors(result.volumes_mt, result.p90_days, base && base.volumes_mt);
   const table = $("scenario-table");
-  table.tHead.replaceChildren(
-    el(
-      "tr",
-      {},
-      el("th", { scope: "col" }, "Corridor"),
-      el("th", { scope: "col", className: "num" }, "Mt/yr"),
-      el("th", { scope: "col", className: "num" }, "P50 d"),
-      el("th", { scope: "col", className: "num" }, "P90 d"),
-      el("th", { scope: "col", className: "num" }, "USD/FEU"),
-      co2ByCorridor && el("th", { scope: "col", className: "num" }, "CO2e kt"),
-    ),
-  );
-  table.tBodies[0].replaceChildren(
-    ...ids.map((id) =>
+  table.classList.toggle("side-by-side", Boolean(base));
+  const closed = (run, id) => run && id !== "other" && run.volumes_mt && id in run.volumes_mt && !(id in (run.p90_days || {}));
+  const p90 = (run, id) => (closed(run, id) ? "closed" : days((run.p90_days || {})[id]));
+  const th = (text, extra = {}) => el("th", { scope: "col", className: "num", ...extra }, text);
+  if (base) {
+    table.tHead.replaceChildren(
       el(
         "tr",
-        { dataset: { corridor: id } },
-        el("td", { className: "corridor-cell" }, el("span", { className: "swatch", style: `background:${colorOf(id)}` }), nameOf(id)),
-        el("td", { className: "num" }, num(volumes[id], 2)),
-        el("td", { className: "num" }, days(p50[id])),
-        el("td", { className: "num" }, days(p90[id])),
-        el("td", { className: "num" }, num(cost[id])),
-        co2ByCorridor && el("td", { className: "num" }, num(co2ByCorridor[id], 1)),
+        {},
+        el("th", { scope: "col" }, ""),
+        el("th", { scope: "colgroup", colSpan: 3, className: "group" }, `Base: ${base.scenario}`),
+        el("th", { scope: "colgroup", colSpan: 4, className: "group" }, `Scenario: ${result.scenario}`),
       ),
-    ),
+      el("tr", {}, el("th", { scope: "col" }, "Corridor"), th("Mt/yr"), th("P90 d"), th("USD/FEU"), th("Mt/yr"), th("Δ Mt"), th("P90 d"), th("USD/FEU")),
+    );
+  } else {
+    table.tHead.replaceChildren(
+      el("tr", {}, el("th", { scope: "col" }, "Corridor"), th("Mt/yr"), th("P50 d"), th("P90 d"), th("USD/FEU")),
+    );
+  }
+  const vol = (run, id) => Number((run.volumes_mt || {})[id] || 0);
+  table.tBodies[0].replaceChildren(
+    ...ids.map((id) => {
+      const name = el("td", { className: "corridor-cell" }, el("span", { className: "swatch", style: `background:${colorOf(id)}` }), nameOf(id));
+      if (!base) {
+        return el(
+          "tr",
+          { dataset: { corridor: id } },
+          name,
+          el("td", { className: "num" }, num(vol(result, id), 2)),
+          el("td", { className: "num" }, closed(result, id) ? "closed" : days((result.p50_days || {})[id])),
+          el("td", { className: "num" }, p90(result, id)),
+          el("td", { className: "num" }, closed(result, id) ? "–" : num((result.cost_usd_per_feu || {})[id])),
+        );
+      }
+      const delta = vol(result, id) - vol(base, id);
+      const sign = delta > 0.005 ? "delta-up" : delta < -0.005 ? "delta-down" : "";
+      return el(
+        "tr",
+        { dataset: { corridor: id } },
+        name,
+        el("td", { className: "num base" }, num(vol(base, id), 2)),
+        el("td", { className: "num base" }, p90(base, id)),
+        el("td", { className: "num base" }, closed(base, id) ? "–" : num((base.cost_usd_per_feu || {})[id])),
+        el("td", { className: "num" }, num(vol(result, id), 2)),
+        el("td", { className: `num ${sign}` }, `${delta >= 0 ? "+" : "−"}${num(Math.abs(delta), 2)}`),
+        el("td", { className: "num" }, p90(result, id)),
+        el("td", { className: "num" }, closed(result, id) ? "–" : num((result.cost_usd_per_feu || {})[id])),
+      );
+    }),
   );
-  const totalMt = Object.values(volumes).reduce((a, b) => a + (Number(b) || 0), 0);
-  const totalCo2 = co2ByCorridor ? Object.values(co2ByCorridor).reduce((a, b) => a + (Number(b) || 0), 0) : co2;
+  const total = (run) => Object.values(run.volumes_mt || {}).reduce((a, b) => a + (Number(b) || 0), 0);
+  const co2 = (run) => (run.co2e_kt != null ? `CO2e ${num(run.co2e_kt)} kt` : "");
   table.tFoot.replaceChildren(
-    el(
-      "tr",
-      {},
-      el("th", { scope: "row" }, "Total"),
-      el("td", { className: "num" }, num(totalMt, 2)),
-      el("td", { colSpan: 3, className: "num" }, !co2ByCorridor && co2 != null ? `CO2e ${num(co2, 1)} kt` : ""),
-      co2ByCorridor && el("td", { className: "num" }, num(totalCo2, 1)),
-    ),
+    base
+      ? el(
+          "tr",
+          {},
+          el("th", { scope: "row" }, "Total"),
+          el("td", { className: "num" }, num(total(base), 2)),
+          el("td", { colSpan: 2, className: "num" }, co2(base)),
+          el("td", { className: "num" }, num(total(result), 2)),
+          el("td", { className: "num" }, `${total(result) >= total(base) ? "+" : "−"}${num(Math.abs(total(result) - total(base)), 2)}`),
+          el("td", { colSpan: 2, className: "num" }, co2(result)),
+        )
+      : el(
+          "tr",
+          {},
+          el("th", { scope: "row" }, "Total"),
+          el("td", { className: "num" }, num(total(result), 2)),
+          el("td", { colSpan: 3, className: "num" }, co2(result)),
+        ),
   );
   const run = result.run_id != null ? ` · run ${result.run_id}` : "";
-  $("scenario-summary").textContent = `${result.title || result.scenario || ""}${result.year ? ` (${result.year})` : ""}${run}`;
+  const against = base ? ` against ${base.scenario}` : "";
+  $("scenario-summary").textContent = `${result.title || result.scenario || ""}${result.year ? ` (${result.year})` : ""}${against}${run}`;
   $("scenario-results").hidden = false;
 
   drawFlows(result);
@@ -974,6 +1128,7 @@ function drawFlows(result) {
     .map(([id, mt]) => [id, Number(mt) || 0])
     .filter(([, mt]) => mt > 0)
     .sort((a, b) => a[1] - b[1]); // thick lines on top
+  renderFlowLegend(flows.length ? flows[flows.length - 1][1] : 0);
   for (const [id, mt] of flows) {
     const f = state.links.get(id);
     if (!f) continue;
@@ -981,7 +1136,7 @@ function drawFlows(result) {
       pane: "flows",
       className: "flow",
       color: linkColor(f.properties.corridors),
-      weight: Math.min(14, 1 + 2 * Math.sqrt(mt)),
+      weight: state.flowScale(mt),
       opacity: 0.85,
       lineCap: "round",
     })
@@ -1037,10 +1192,221 @@ function drawFlows(result) {
   if (!bottlenecks.length) list.append(el("li", { className: "empty" }, "No bottleneck reported."));
 }
 
+/** The width key of the flows: lines drawn as the map draws 1, 10 and the largest flow's Mt a year. */
+function renderFlowLegend(largest) {
+  const values = [1, 10, 50, 100].filter((v) => v < largest * 0.8);
+  if (largest > 0) values.push(Number(largest.toPrecision(2)));
+  const items = values.map((mt) => {
+    const width = state.flowScale(mt);
+    const svg = `<svg width="34" height="16" aria-hidden="true"><line x1="2" y1="8" x2="32" y2="8" stroke="#495057" stroke-width="${width}" stroke-linecap="round"/></svg>`;
+    const item = el("span", { className: "flow-legend-item", dataset: { mt: String(mt), width: String(width) } });
+    item.innerHTML = `${svg}${escapeHtml(num(mt, mt < 10 ? 1 : 0))}`;
+    return item;
+  });
+  $("flow-legend-items").replaceChildren(...items);
+}
+
 function setFlowsVisible(on) {
   if (on) state.flowsLayer.addTo(state.map);
   else state.flowsLayer.remove();
   $("map").classList.toggle("flows-on", on);
+  $("flow-legend").hidden = !on || !$("flow-legend-items").children.length;
+}
+
+// ---------------------------------------------------------------- the URL, links and exports
+
+function writeUrl() {
+  const q = new URLSearchParams();
+  if (state.lastCompare) {
+    q.set("origin", $("origin").value.trim());
+    q.set("destination", $("destination").value.trim());
+    if ($("cargo").value !== "FEU") q.set("cargo", $("cargo").value);
+    const avoid = avoidTokens().join(",");
+    if (avoid) q.set("avoid", avoid);
+    if (state.selectedId) q.set("route", state.selectedId);
+  }
+  const scenario = $("scenario").value;
+  if (scenario && (state.jobs.length || state.lastScenario || scenario !== "base-2024")) {
+    q.set("scenario", scenario);
+    if (Number($("samples").value) !== 1200) q.set("samples", String(Math.round(Number($("samples").value))));
+  }
+  const text = q.toString();
+  history.replaceState(null, "", text ? `${location.pathname}?${text}` : location.pathname);
+}
+
+/** The view a link names: fill the form and compare (a scenario is chosen, not run: running needs a key). */
+function readUrl() {
+  const q = new URLSearchParams(location.search);
+  for (const key of q.keys()) {
+    if (!URL_KEYS.includes(key)) q.delete(key);
+  }
+  if (q.get("cargo") && [...$("cargo").options].some((o) => o.value === q.get("cargo"))) $("cargo").value = q.get("cargo");
+  if (q.has("avoid")) {
+    $("avoid").value = q.get("avoid");
+    syncAvoidChips();
+  }
+  const scenario = q.get("scenario");
+  if (scenario && ($("scenario")._scenarios || {})[scenario]) {
+    $("scenario").value = scenario;
+    showScenarioDescription();
+  }
+  if (q.get("samples") && Number(q.get("samples")) >= 120) $("samples").value = String(Math.round(Number(q.get("samples"))));
+  if (q.get("origin") && q.get("destination")) {
+    $("origin").value = q.get("origin");
+    $("destination").value = q.get("destination");
+    state.pendingRoute = q.get("route");
+    runCompare();
+  }
+}
+
+async function copyLink() {
+  writeUrl();
+  const url = location.href;
+  let copied = false;
+  try {
+    await navigator.clipboard.writeText(url);
+    copied = true;
+  } catch {
+    const area = el("textarea", { value: url, readOnly: true, style: "position:fixed;opacity:0" });
+    document.body.append(area);
+    area.select();
+    try {
+      copied = document.execCommand("copy");
+    } catch {
+      copied = false;
+    }
+    area.remove();
+  }
+  document.body.dataset.shared = url;
+  const button = $("share-link");
+  button.textContent = copied ? "Link copied" : "Copy the address bar";
+  setTimeout(() => {
+    button.textContent = "Copy link";
+  }, 2000);
+}
+
+function csvText(header, rows) {
+  const cell = (v) => {
+    const t = v == null ? "" : String(v);
+    return /[",\n]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t;
+  };
+  return [header, ...rows].map((row) => row.map(cell).join(",")).join("\n") + "\n";
+}
+
+function download(name, blob) {
+  const url = URL.createObjectURL(blob);
+  const link = el("a", { href: url, download: name });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 2000);
+}
+
+function slug(text) {
+  return String(text || "").normalize("NFKD").replace(/[^\w-]+/g, "-").replace(/^-+|-+$/g, "").toLowerCase() || "x";
+}
+
+function exportCompareCsv() {
+  const r = state.lastCompare;
+  if (!r) return;
+  const header = ["corridor", "via", "days_p50", "days_p10", "days_p90", "cost_usd", "co2e_kg", "transshipments", "border_crossings", "depart", "arrive_p50", "arrive_p90"];
+  const rows = (r.options || []).map((o) => [
+    o.corridor, o.via, o.days, o.days_low, o.days_high, o.cost_usd, o.co2e_kg, o.transshipments, o.border_crossings,
+    o.depart, o.arrive_p50, o.arrive_p90,
+  ]);
+  const name = `corridor-${slug(placeLabel(r.origin))}-${slug(placeLabel(r.destination))}-${slug(r.cargo)}.csv`;
+  download(name, new Blob([csvText(header, rows)], { type: "text/csv" }));
+}
+
+function exportScenarioCsv() {
+  const run = state.lastScenario;
+  if (!run) return;
+  const { result, base } = run;
+  const ids = orderedCorridors(result.volumes_mt, result.p90_days, base && base.volumes_mt);
+  const pick = (r, key, id) => (r && r[key] && id in r[key] ? r[key][id] : "");
+  const header = base
+    ? ["corridor", "base_mt", "mt", "delta_mt", "base_p50_days", "p50_days", "base_p90_days", "p90_days", "base_usd_per_feu", "usd_per_feu"]
+    : ["corridor", "mt", "p50_days", "p90_days", "usd_per_feu"];
+  const rows = ids.map((id) =>
+    base
+      ? [
+          id, pick(base, "volumes_mt", id), pick(result, "volumes_mt", id),
+          Number(pick(result, "volumes_mt", id) || 0) - Number(pick(base, "volumes_mt", id) || 0),
+          pick(base, "p50_days", id), pick(result, "p50_days", id), pick(base, "p90_days", id), pick(result, "p90_days", id),
+          pick(base, "cost_usd_per_feu", id), pick(result, "cost_usd_per_feu", id),
+        ]
+      : [id, pick(result, "volumes_mt", id), pick(result, "p50_days", id), pick(result, "p90_days", id), pick(result, "cost_usd_per_feu", id)],
+  );
+  const name = `corridor-scenario-${slug(result.scenario)}${base ? `-vs-${slug(base.scenario)}` : ""}.csv`;
+  download(name, new Blob([csvText(header, rows)], { type: "text/csv" }));
+}
+
+/** The map as a PNG: its vector panes (countries, network, routes, flows, places) drawn in order, the place
+ * labels, then a title and the legend in a band below the map (so that it covers nothing). */
+async function exportMapPng() {
+  const mapEl = $("map");
+  const frame = mapEl.getBoundingClientRect();
+  const ratio = Math.max(1, Math.min(2, window.devicePixelRatio || 1));
+  const legendItems = [...document.querySelectorAll("#legend-corridors li")].map((li) => ({
+    name: li.textContent.trim(),
+    color: li.querySelector(".swatch") ? li.querySelector(".swatch").style.background : SHARED_COLOR,
+  }));
+  const band = 34 + 18 * Math.ceil(legendItems.length / 3);
+  const canvas = el("canvas", { width: Math.round(frame.width * ratio), height: Math.round((frame.height + band) * ratio) });
+  const ctx = canvas.getContext("2d");
+  ctx.scale(ratio, ratio);
+  ctx.fillStyle = getComputedStyle(mapEl).backgroundColor || "#dbe7f0";
+  ctx.fillRect(0, 0, frame.width, frame.height);
+  const svgs = [...mapEl.querySelectorAll(".leaflet-pane svg")].sort((a, b) => {
+    const z = (node) => Number(getComputedStyle(node.closest(".leaflet-pane")).zIndex) || 0;
+    return z(a) - z(b);
+  });
+  for (const svg of svgs) {
+    const box = svg.getBoundingClientRect();
+    if (!box.width || !box.height) continue;
+    const copy = svg.cloneNode(true);
+    copy.removeAttribute("style");
+    copy.setAttribute("xmlns", "http://www.w3.org/2000/svg");
+    copy.setAttribute("width", String(box.width));
+    copy.setAttribute("height", String(box.height));
+    const image = new Image();
+    image.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(new XMLSerializer().serializeToString(copy))}`;
+    await image.decode();
+    ctx.drawImage(image, box.left - frame.left, box.top - frame.top, box.width, box.height);
+  }
+  ctx.font = "600 11px system-ui, sans-serif";
+  ctx.textBaseline = "middle";
+  for (const label of mapEl.querySelectorAll(".place-label span")) {
+    const box = label.getBoundingClientRect();
+    const x = box.left - frame.left + 3;
+    const y = box.top - frame.top + box.height / 2;
+    ctx.lineWidth = 3;
+    ctx.strokeStyle = "#ffffff";
+    ctx.strokeText(label.textContent, x, y);
+    ctx.fillStyle = "#212529";
+    ctx.fillText(label.textContent, x, y);
+  }
+  ctx.fillStyle = "#ffffff";
+  ctx.fillRect(0, frame.height, frame.width, band);
+  ctx.fillStyle = "#212529";
+  ctx.font = "650 13px system-ui, sans-serif";
+  const r = state.lastCompare;
+  const title = r ? `${placeLabel(r.origin)} → ${placeLabel(r.destination)}, ${r.cargo}` : "corridor: the network";
+  ctx.fillText(title, 10, frame.height + 14);
+  ctx.font = "12px system-ui, sans-serif";
+  const column = Math.max(150, frame.width / 3);
+  legendItems.forEach((item, i) => {
+    const x = 10 + (i % 3) * column;
+    const y = frame.height + 34 + 18 * Math.floor(i / 3);
+    ctx.fillStyle = item.color;
+    ctx.fillRect(x, y - 2, 18, 4);
+    ctx.fillStyle = "#212529";
+    ctx.fillText(item.name, x + 24, y);
+  });
+  const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/png"));
+  document.body.dataset.export = `png:${canvas.width}x${canvas.height}`;
+  const name = r ? `corridor-map-${slug(placeLabel(r.origin))}-${slug(placeLabel(r.destination))}.png` : "corridor-map.png";
+  download(name, blob);
 }
 
 // ---------------------------------------------------------------- start
@@ -1087,6 +1453,8 @@ async function start() {
     if (results[0].status === "rejected") $("api-status").textContent = "API not reachable";
   }
   if (document.body.dataset.state === "init") document.body.dataset.state = failed.length ? "error" : "ready";
+  placeLabels();
+  if (!failed.length) readUrl();
 }
 
 if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);

@@ -338,7 +338,7 @@ def _road_links(network: Network) -> list[Link]:
     if not roads:
         raise NoRouteError(
             f"The network {network.info.name!r} has no road link to price road pre- or on-carriage by, so places "
-            "off it cannot be joined; name a place of the network (see `corridor places`)."
+            "off it cannot be joined; name one of the network's own places."
         )
     return roads
 
