@@ -89,3 +89,19 @@ def test_calibration_reports_its_progress() -> None:
     assert fractions == sorted(fractions) and fractions[0] == 0.0 and fractions[-1] == 1.0
     stages = {stage.split(" of ")[0] for _, stage in seen}
     assert {"markets", "fitting the constants", "equilibrium", "elasticity", "done"} <= stages
+
+
+def test_a_sweep_run_here_shows_a_bar_over_its_tasks(monkeypatch: pytest.MonkeyPatch) -> None:
+    screen = _Terminal()
+    monkeypatch.setattr(sys, "stderr", screen)
+    monkeypatch.setenv("COLUMNS", "100")
+    with Runner(None, None, "simulate", sweep=True, tasks=3) as runner:
+        assert runner.local and runner.map_tasks is not None
+        assert runner.map_tasks(lambda x: x * x, [1, 2, 3]) == [1, 4, 9]
+    assert "3/3" in screen.getvalue()
+    # a caller that draws its own bar (scenario sweep) gets none from the runner
+    with Runner(None, None, "sweep", sweep=True, tasks=3, local_bar=False) as runner:
+        assert runner.local and runner.map_tasks is None
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    with Runner(None, None, "simulate", sweep=True, tasks=3) as runner:
+        assert runner.map_tasks is None  # no terminal: the tasks run here without a bar

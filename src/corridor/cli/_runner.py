@@ -84,6 +84,7 @@ class Runner:
         sweep: bool = False,
         tasks: int = 0,
         in_process: bool = False,
+        local_bar: bool = True,
     ) -> None:
         if in_process and (scheduler is not None or workers is not None):
             from corridor.errors import InvalidOptionError
@@ -92,13 +93,21 @@ class Runner:
         self.scheduler, self.workers, self.label = scheduler, workers, label
         asked = scheduler is not None or workers is not None
         self.local = in_process or not (asked or (sweep and cluster_pays(tasks)))
+        self.sweep = sweep and local_bar  # a bar over the tasks run here (off where the caller draws its own)
         self.map_tasks: Any = None
         self._stack: Any = None
 
     def __enter__(self) -> Runner:
-        if self.local:
-            return self
         from contextlib import ExitStack
+
+        if self.local:
+            if self.sweep:  # the tasks one after the other here, with a bar over them on a terminal
+                bar, update = task_progress(self.label)
+                if bar is not None:
+                    self._stack = ExitStack()
+                    self._stack.enter_context(bar)
+                    self.map_tasks = _local_map(update)
+            return self
 
         from corridor.scaleout import dask_client, dask_map
 
@@ -113,3 +122,18 @@ class Runner:
     def __exit__(self, *exc: object) -> None:
         if self._stack is not None:
             self._stack.close()
+
+
+def _local_map(update: Callable[[int, int], None]) -> Callable[[Callable[[Any], Any], Any], list[Any]]:
+    """``map_tasks`` that runs the tasks here, one after the other, reporting each one done."""
+
+    def run(function: Callable[[Any], Any], tasks: Any) -> list[Any]:
+        items = list(tasks)
+        out = []
+        for i, task in enumerate(items):
+            update(i, len(items))
+            out.append(function(task))
+        update(len(items), len(items))
+        return out
+
+    return run

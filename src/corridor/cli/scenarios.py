@@ -401,8 +401,9 @@ def scenario_sweep(
     planned = plan_sweep(net, base, parse_sweep(net, param))  # every value is checked before anything runs
     target = None if no_store else Store(store_url(store, store_file))
     options = SweepOptions(samples=samples, seed=seed)
-    with Runner(scheduler, workers, "sweep", sweep=True, tasks=len(planned.values), in_process=in_process) as runner:
-        if runner.map_tasks is None:  # here, one run after the other, with a bar over the runs' own progress
+    tasks = len(planned.values)
+    with Runner(scheduler, workers, "sweep", sweep=True, tasks=tasks, in_process=in_process, local_bar=False) as runner:
+        if runner.local:  # here, one run after the other, with a bar over the runs' own progress
             with stage_progress(f"sweep of {planned.parameter.path}") as progress:
                 swept = run_sweep(net, planned, options, progress=progress)
         else:
