@@ -58,7 +58,7 @@ def test_docstring_examples_run(name: str, monkeypatch: pytest.MonkeyPatch, requ
         root: Path = request.getfixturevalue("tntp_root")
         monkeypatch.setenv("CORRIDOR_TNTP_DIR", str(root))
     obj = getattr(corridor, name)
-    tests = doctest.DocTestFinder(recurse=False).find(obj, name, globs={})
+    tests = doctest.DocTestFinder(recurse=inspect.isclass(obj)).find(obj, name, globs={})  # with the methods
     examples = [t for t in tests if t.examples]
     assert examples, f"corridor.{name} has no example"
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
@@ -126,3 +126,14 @@ def test_assignment_results_as_frames(network: corridor.Network) -> None:
     pd.testing.assert_frame_equal(result.to_frame(), result.links_frame())
     capacity = corridor.capacitated_flow(flows)
     pd.testing.assert_frame_equal(capacity.to_frame(), capacity.elements_frame())
+
+
+def test_scenario_result_on_a_map(network: corridor.Network) -> None:
+    result = corridor.run_scenario(network, corridor.load_scenario("base-2024", network), samples=600)
+    features = {f["properties"]["link"]: f for f in result.to_geojson(network)["features"]}
+    assert set(features) == set(result.link_flows_mt)
+    link = network.link_by_id["aktau-alat-feeder"]
+    feeder = features["aktau-alat-feeder"]
+    assert feeder["properties"]["flow_mt"] == result.link_flows_mt["aktau-alat-feeder"]
+    aktau, alat = network.place_by_id[link.from_], network.place_by_id[link.to]
+    assert feeder["geometry"]["coordinates"] == [[aktau.lon, aktau.lat], [alat.lon, alat.lat]]

@@ -100,6 +100,51 @@ class ScenarioResult:
             }
         )
 
+    def to_geojson(self, network: Network) -> dict[str, Any]:
+        """The links that carry flows in this run as GeoJSON LineStrings (straight between their places).
+
+        Parameters
+        ----------
+        network
+            The dataset the run was made on (the result keeps link ids, the network their places).
+
+        Returns
+        -------
+        dict
+            A FeatureCollection, one feature per link with flow: ``link``, ``mode``, ``corridors``, ``flow_mt``.
+
+        Examples
+        --------
+        >>> import corridor
+        >>> network = corridor.load_network()
+        >>> result = corridor.run_scenario(network, corridor.load_scenario("base-2024", network), samples=600)
+        >>> features = result.to_geojson(network)["features"]
+        >>> len(features) == len(result.link_flows_mt)
+        True
+        """
+        places = network.place_by_id
+        links = network.link_by_id
+        features = []
+        for lid, mt in self.link_flows_mt.items():
+            link = links.get(lid)
+            if link is None or link.from_ not in places or link.to not in places:
+                continue  # a link this network lacks (a result of another dataset): nothing to draw
+            a, b = places[link.from_], places[link.to]
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "LineString", "coordinates": [[a.lon, a.lat], [b.lon, b.lat]]},
+                    "properties": {
+                        "link": lid,
+                        "mode": link.mode,
+                        "corridors": list(link.corridors),
+                        "flow_mt": mt,
+                        "scenario": self.scenario,
+                    },
+                }
+            )
+        return {"type": "FeatureCollection", "features": features}
+
     def to_dict(self) -> dict[str, Any]:
         """The run as JSON (what ``corridor scenario run --json`` prints and the store keeps).
 
