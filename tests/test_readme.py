@@ -52,3 +52,14 @@ def test_readme_reliability_example_runs() -> None:
     exec(compile("import corridor\n" + blocks[2], str(README), "exec"), namespace)
     result = namespace["result"]
     assert result.corridor == "middle" and result.p50_days < result.p90_days  # type: ignore[attr-defined]
+
+
+def test_readme_scenario_example_runs() -> None:
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S)
+    code = next(b for b in blocks if "corridor.run_scenario(" in b)
+    namespace: dict[str, object] = {}
+    exec(compile("import corridor\n" + code, str(README), "exec"), namespace)
+    both, swept = namespace["both"], namespace["swept"]
+    suez = both.set_index("corridor").loc["maritime-suez"]  # type: ignore[attr-defined]
+    assert suez["volume_mt_open"] > 50 and suez["volume_mt_closed"] == 0
+    assert list(swept.values) == [1.0, 1.25, 1.5]  # type: ignore[attr-defined]
