@@ -1026,15 +1026,22 @@ function renderScenarioResult(result, base = null) {
   const p90 = (run, id) => (closed(run, id) ? "closed" : days((run.p90_days || {})[id]));
   const th = (text, extra = {}) => el("th", { scope: "col", className: "num", ...extra }, text);
   if (base) {
+    // each figure of the base beside the scenario's; the cost pair last (left out on a phone's width)
+    const group = (text, span, extra = "") => el("th", { scope: "colgroup", colSpan: span, className: `group ${extra}` }, text);
     table.tHead.replaceChildren(
+      el("tr", {}, el("th", { scope: "col" }, ""), group("Mt a year", 3), group("P90 days", 2), group("USD per FEU", 2, "cost")),
       el(
         "tr",
         {},
-        el("th", { scope: "col" }, ""),
-        el("th", { scope: "colgroup", colSpan: 3, className: "group" }, `Base: ${base.scenario}`),
-        el("th", { scope: "colgroup", colSpan: 4, className: "group" }, `Scenario: ${result.scenario}`),
+        el("th", { scope: "col" }, "Corridor"),
+        th("base"),
+        th("scenario"),
+        th("Δ"),
+        th("base"),
+        th("scenario"),
+        th("base", { className: "num cost" }),
+        th("scenario", { className: "num cost" }),
       ),
-      el("tr", {}, el("th", { scope: "col" }, "Corridor"), th("Mt/yr"), th("P90 d"), th("USD/FEU"), th("Mt/yr"), th("Δ Mt"), th("P90 d"), th("USD/FEU")),
     );
   } else {
     table.tHead.replaceChildren(
@@ -1063,12 +1070,12 @@ function renderScenarioResult(result, base = null) {
         { dataset: { corridor: id } },
         name,
         el("td", { className: "num base" }, num(vol(base, id), 2)),
-        el("td", { className: "num base" }, p90(base, id)),
-        el("td", { className: "num base" }, closed(base, id) ? "–" : num((base.cost_usd_per_feu || {})[id])),
         el("td", { className: "num" }, num(vol(result, id), 2)),
         el("td", { className: `num ${sign}` }, `${delta >= 0 ? "+" : "−"}${num(Math.abs(delta), 2)}`),
+        el("td", { className: "num base" }, p90(base, id)),
         el("td", { className: "num" }, p90(result, id)),
-        el("td", { className: "num" }, closed(result, id) ? "–" : num((result.cost_usd_per_feu || {})[id])),
+        el("td", { className: "num base cost" }, closed(base, id) ? "–" : num((base.cost_usd_per_feu || {})[id])),
+        el("td", { className: "num cost" }, closed(result, id) ? "–" : num((result.cost_usd_per_feu || {})[id])),
       );
     }),
   );
@@ -1081,10 +1088,10 @@ function renderScenarioResult(result, base = null) {
           {},
           el("th", { scope: "row" }, "Total"),
           el("td", { className: "num" }, num(total(base), 2)),
-          el("td", { colSpan: 2, className: "num" }, co2(base)),
           el("td", { className: "num" }, num(total(result), 2)),
           el("td", { className: "num" }, `${total(result) >= total(base) ? "+" : "−"}${num(Math.abs(total(result) - total(base)), 2)}`),
-          el("td", { colSpan: 2, className: "num" }, co2(result)),
+          el("td", { colSpan: 2, className: "num" }, ""),
+          el("td", { colSpan: 2, className: "num cost" }, ""),
         )
       : el(
           "tr",
@@ -1095,7 +1102,9 @@ function renderScenarioResult(result, base = null) {
         ),
   );
   const run = result.run_id != null ? ` · run ${result.run_id}` : "";
-  const against = base ? ` against ${base.scenario}` : "";
+  const against = base
+    ? ` · base: ${base.scenario}, scenario: ${result.scenario} · CO2e ${num(base.co2e_kt)} → ${num(result.co2e_kt)} kt`
+    : "";
   $("scenario-summary").textContent = `${result.title || result.scenario || ""}${result.year ? ` (${result.year})` : ""}${against}${run}`;
   $("scenario-results").hidden = false;
 
