@@ -148,7 +148,8 @@ def test_electric_rail_factors_follow_the_grid() -> None:
     net = corridor.load_network()
     r = solve_power(net, year=2030)
     rail = {f.factor: f for f in electric_rail_factors(net, r)}
-    assert set(rail) == {"rail-electric-az", "rail-electric-ge"}
+    assert set(rail) == {"rail-electric-az", "rail-electric-ge", "rail-electric-kz"}
+    assert rail["rail-electric-kz"].electrified_share == 0  # the Kazakh links are diesel unless a scenario says
     az = rail["rail-electric-az"]
     assert az.modelled_wtw_g_per_tkm == pytest.approx(41.5 * r.intensity_g_per_kwh["az"] / 1000)
     # the freight CO2e of a tonne over Alat-Boyuk Kesik (470 km, electric) follows the grid

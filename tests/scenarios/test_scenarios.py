@@ -19,6 +19,7 @@ LIBRARY = {
     "no-black-sea-cable",
     "caspian-cable-2030",
     "ktz-locomotives-2028",
+    "kz-electrification-moyinty-aktogay",
     "red-sea-open",
     "alat-expansion",
     "aktau-container-hub",

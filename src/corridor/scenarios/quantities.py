@@ -8,7 +8,7 @@ from typing import Any
 
 from corridor.limits import QUANTITY_VALUE
 
-__all__ = ["FIELD_DIMENSION", "UNITS", "dimension_of", "parse_quantity"]
+__all__ = ["FIELD_DIMENSION", "REFERENCE", "REFERENCE_FIELDS", "UNITS", "dimension_of", "parse_quantity"]
 
 #: Unit words by dimension, with their factor to the dataset's unit of that dimension.
 UNITS: dict[str, dict[str, float]] = {
@@ -39,6 +39,7 @@ FIELD_DIMENSION: dict[str, dict[str, str]] = {
         "tariff_usd": "usd",
         "tariff_low_usd": "usd",
         "tariff_high_usd": "usd",
+        "emission_factor": "reference",  # electrification: rail-diesel -> rail-electric-kz
     },
     "transfers": {"hours_low": "hours", "hours_typical": "hours", "hours_high": "hours", "cost_usd": "usd"},
     "services": {
@@ -84,6 +85,10 @@ FIELD_DIMENSION: dict[str, dict[str, str]] = {
     "power_nodes": {"price_usd_per_mwh": "count"},
     "rail_fleet": {"units": "count", "on_order": "count", "share_for_transit": "fraction"},
 }
+#: The dimension of a field whose value names a record of another table (set, never scaled or swept).
+REFERENCE = "reference"
+#: The table each reference field names, by table.
+REFERENCE_FIELDS: dict[str, dict[str, str]] = {"links": {"emission_factor": "emission_factors"}}
 _CAPACITY_DIMENSION = {
     "t": "tonnes_per_year",
     "TEU": "teu_per_year",

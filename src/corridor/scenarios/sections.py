@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from corridor.errors import Problem
 from corridor.limits import DEMAND_SCALE, MAX_YEAR, MIN_YEAR
-from corridor.scenarios.quantities import FIELD_DIMENSION, dimension_of, parse_quantity
+from corridor.scenarios.quantities import FIELD_DIMENSION, REFERENCE_FIELDS, dimension_of, parse_quantity
 
 if TYPE_CHECKING:
     from corridor.dataset.network import Network
@@ -229,10 +229,51 @@ def _field_changes(doc: Mapping[str, Any], net: Network, name: str, problems: Pr
                 continue
             table, rid = where
             for column, raw in fields.items():
-                change = _field_change(table, rid, column, raw, records[table].get(rid), origin, problems, section, ref)
+                if column in REFERENCE_FIELDS.get(table, {}):
+                    named = REFERENCE_FIELDS[table][column]
+                    known = set(records[named]) | _added_ids(doc, named)
+                    change = _reference_change(table, rid, column, raw, known, origin, problems, section, ref)
+                else:
+                    record = records[table].get(rid)
+                    change = _field_change(table, rid, column, raw, record, origin, problems, section, ref)
                 if change is not None:
                     out.append(change)
     return out
+
+
+def _added_ids(doc: Mapping[str, Any], table: str) -> set[str]:
+    """The ids of the records of ``table`` that the document adds."""
+    add = doc.get("add") or {}
+    rows = add.get(table) if isinstance(add, dict) else None
+    if not isinstance(rows, list):
+        return set()
+    return {str(r["id"]) for r in rows if isinstance(r, dict) and isinstance(r.get("id"), str)}
+
+
+def _reference_change(
+    table: str,
+    rid: str,
+    column: str,
+    raw: Any,
+    known: set[str],
+    origin: str,
+    problems: Problems,
+    section: str,
+    ref: str,
+) -> Change | None:
+    """A field that names a record of another table (a link's ``emission_factor``): set to an id that exists or
+    that the document adds; never scaled."""
+    keys = (section, ref, column)
+    named = REFERENCE_FIELDS[table][column]
+    if section == "scale":
+        problems.bad(f"{column} names a record of {named}.csv: set it (set:), it cannot be scaled", *keys)
+        return None
+    if not isinstance(raw, str) or raw.strip() not in known:
+        close = closest(str(raw), known)
+        hint = f"; closest: {', '.join(close)}" if close else f"; see {named}.csv"
+        problems.bad(f"{column}: {raw!r} is not an id of {named}.csv{hint}", *keys)
+        return None
+    return Change(table, rid, column, value=raw.strip(), line=problems.at(*keys), origin=origin)
 
 
 def _element(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from corridor.errors import InvalidOptionError
-from corridor.scenarios.quantities import FIELD_DIMENSION, dimension_of, parse_quantity
+from corridor.scenarios.quantities import FIELD_DIMENSION, REFERENCE, dimension_of, parse_quantity
 from corridor.scenarios.sections import Change, closest, records_of
 
 if TYPE_CHECKING:
@@ -85,6 +85,8 @@ def parse_sweep_parameter(text: str, network: Network, *, max_values: int = 200)
                 f"--param: unknown element '{table}/{rid}'" + (f"; closest: {', '.join(close)}" if close else "")
             )
         dimension = dimension_of(table, column, records[rid])
+        if dimension == REFERENCE:
+            raise InvalidOptionError(f"--param {path!r}: {column} names a record, not a quantity; it cannot be swept.")
     try:
         start, stop, step = (parse_quantity(p.strip() if dimension != "count" else float(p), dimension) for p in parts)
     except ValueError as error:
