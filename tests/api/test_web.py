@@ -235,3 +235,190 @@ def test_a_missing_key_is_explained_for_the_page(server: Server, browser: Any) -
     assert "needs an API key" in message and "API key box" in message
     assert "`" not in message and "corridor apikey" not in message  # nothing to run on a command line
     page.close()
+
+
+# --- appraisal in the scenario runner, the power layer, world places and the API's file formats ---------------
+
+
+def _job_result(server: Server, key: str, body: dict[str, Any]) -> dict[str, Any]:
+    import time
+
+    status, job = server.call("POST", "/v1/jobs", body, key=key)
+    assert status in (200, 201, 202), job
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        job = server.call("GET", f"/v1/jobs/{job['id']}", key=key)[1]
+        if job["status"] in ("succeeded", "failed", "cancelled"):
+            break
+        time.sleep(0.5)
+    assert job["status"] == "succeeded", job
+    return server.call("GET", f"/v1/jobs/{job['id']}/result", key=key)[1]
+
+
+@pytest.mark.parametrize(("screen", "size"), SCREENS)
+def test_a_project_is_appraised_on_the_page(
+    keyed: tuple[Server, str], browser: Any, screen: str, size: tuple[int, int]
+) -> None:
+    server, key = keyed
+    expected = _job_result(server, key, {"kind": "appraise", "target": "btk-capacity", "discount": "6%"})
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    # a link names the project (chosen, not run: running needs the reader's key)
+    page.goto(server.url + "/?project=btk-capacity")
+    page.wait_for_selector("body[data-state=ready]", state="attached", timeout=30_000)
+    assert page.input_value("#project") == "btk-capacity"
+    projects = server.call("GET", "/v1/projects")[1]["items"]
+    assert page.locator("#project option").count() == len(projects)
+    page.fill("#api-key", key)
+    page.click("#appraise-button")
+    page.wait_for_selector("body[data-appraisal=succeeded]", state="attached", timeout=240_000)
+    figure = {
+        name: page.locator(f"#appraisal-figures [data-figure={name}]").inner_text()
+        for name in ("npv", "bcr", "eirr", "payback")
+    }
+    assert f"USD {expected['npv_usd'] / 1e6:,.0f} m" in figure["npv"]
+    low, high = expected["ranges"]["npv_usd"]["p10"], expected["ranges"]["npv_usd"]["p90"]
+    assert f"P10–P90 {low / 1e6:,.0f} to {high / 1e6:,.0f} m" in figure["npv"]
+    assert f"{expected['bcr']:.2f}" in figure["bcr"]
+    assert f"{100 * expected['eirr']:.1f} %" in figure["eirr"]
+    payback = expected["payback_year"]
+    assert (str(payback) if payback else f"not by {expected['horizon']}") in figure["payback"]
+    # the tornado: one bar per uncertain input, as a small chart
+    assert page.get_attribute("body", "data-tornado") == str(len(expected["tornado"]))
+    chart = page.locator("#tornado-chart")
+    assert chart.is_visible() and 150 < chart.bounding_box()["height"] < 400
+    assert "project=btk-capacity" in page.url
+    assert page.evaluate("document.documentElement.scrollWidth") <= size[0]
+    page.locator("#appraisal-results").scroll_into_view_if_needed()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"web-appraisal-{screen}.png"))
+    page.locator("#scenario-panel").screenshot(path=str(ARTIFACTS / f"web-appraisal-panel-{screen}.png"))
+    assert errors == []
+    page.close()
+
+
+def test_an_appraisal_without_a_key_is_explained_for_the_page(server: Server, browser: Any) -> None:
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    page.goto(server.url + "/")
+    page.wait_for_selector("body[data-state=ready]", state="attached", timeout=30_000)
+    page.fill("#api-key", "")
+    page.click("#appraise-button")
+    page.wait_for_selector("body[data-appraisal=error]", state="attached", timeout=30_000)
+    message = page.locator("#error").inner_text()
+    assert "Appraising a project needs an API key" in message and "API key box" in message
+    assert "`" not in message and "corridor " not in message  # nothing to run on a command line
+    page.close()
+
+
+@pytest.mark.parametrize(("screen", "size"), SCREENS)
+def test_the_power_layer_on_the_map(server: Server, browser: Any, screen: str, size: tuple[int, int]) -> None:
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(server.url + "/")
+    page.wait_for_selector("body[data-state=ready]", state="attached", timeout=30_000)
+    assert page.locator("#map path.power-line").count() == 0 and page.locator("#power-legend").is_hidden()
+    page.check("#power-toggle")
+    page.wait_for_selector("body[data-power='ready:2030']", state="attached", timeout=60_000)
+    expected = server.call("GET", "/v1/power/map?year=2030")[1]
+    lines = [f["properties"] for f in expected["features"] if f["geometry"]["type"] == "LineString"]
+    assert page.locator("#map path.power-line").count() == len(lines)
+    for line in lines:
+        path = page.locator(f"#map path.power-line-{line['id']}")
+        width = float(path.get_attribute("stroke-width"))
+        if line["net_twh"] is None:  # not in service that year: thin and dashed
+            assert width == 2 and "is-idle" in path.get_attribute("class")
+        else:  # line width by the year's net flow, as the legend's key draws it
+            assert width == pytest.approx(min(12, 1.5 + 2.5 * abs(line["net_twh"]) ** 0.5))
+    assert page.locator("#power-legend").is_visible()
+    assert page.locator("#power-legend .power-legend-item[data-twh]").count() >= 1
+    # a popup with capacity and utilisation
+    cable = next(line for line in lines if line["id"] == "black-sea-cable")
+    page.locator("#map path.power-line-black-sea-cable").click(force=True)
+    page.wait_for_timeout(500)  # the popup fades in and the map pans to it
+    popup = page.locator(".leaflet-popup-content").inner_text()
+    assert f"{cable['capacity_mw']:,.0f} MW" in popup and "Utilisation" in popup
+    assert f"{100 * cable['utilisation']:.1f} %" in popup and f"{abs(cable['net_twh']):.2f} TWh" in popup
+    assert "power=2030" in page.url
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"web-power-{screen}.png"), full_page=True)
+    # another year: the layer is redrawn with that year's flows, and the link keeps it
+    page.keyboard.press("Escape")
+    page.select_option("#power-year", "2024")
+    page.wait_for_selector("body[data-power='ready:2024']", state="attached", timeout=60_000)
+    assert "power=2024" in page.url
+    page.goto(page.url)
+    page.wait_for_selector("body[data-power='ready:2024']", state="attached", timeout=60_000)
+    assert page.is_checked("#power-toggle") and page.input_value("#power-year") == "2024"
+    page.uncheck("#power-toggle")
+    assert page.locator("#map path.power-line").count() == 0 and "power=" not in page.url
+    assert page.evaluate("document.documentElement.scrollWidth") <= size[0]
+    assert errors == []
+    page.close()
+
+
+@pytest.mark.parametrize(("screen", "size"), SCREENS)
+def test_any_world_city_and_the_comparison_in_every_format(
+    server: Server, browser: Any, screen: str, size: tuple[int, int], tmp_path: Path
+) -> None:
+    import csv
+    import json
+
+    import openpyxl
+
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]}, accept_downloads=True)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(server.url + "/")
+    page.wait_for_selector("body[data-state=ready]", state="attached", timeout=30_000)
+    # world cities are suggested as one types
+    page.fill("#origin", "Alexandria")
+    page.wait_for_selector("body[data-suggested*='Alexandria, RO']", state="attached", timeout=30_000)
+    options = page.eval_on_selector_all("#place-names option.world", "os => os.map(o => o.value)")
+    assert "Alexandria, EG" in options and "Alexandria, RO" in options
+    page.fill("#destination", "Chengdu")
+    page.click("#compare-button")
+    # an ambiguous city shows its choices with country codes, and no command line
+    page.wait_for_selector("body[data-state=error]", state="attached", timeout=30_000)
+    message = page.locator("#error").inner_text()
+    assert "ambiguous" in message and "`" not in message and "corridor " not in message
+    choices = page.locator("#place-choices .place-choice").all_inner_texts()
+    assert "Alexandria, EG" in choices and "Alexandria, RO" in choices
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"web-world-choices-{screen}.png"))
+    page.click("#place-choices .place-choice[data-choice='Alexandria, RO']")
+    page.wait_for_selector("body[data-state=compared]", state="attached", timeout=60_000)
+    assert page.input_value("#origin") == "Alexandria, RO" and page.locator("#error").is_hidden()
+    assert "origin=Alexandria%2C+RO" in page.url
+    expected = server.call("GET", "/v1/compare?origin=Alexandria,%20RO&destination=Chengdu")[1]
+    corridors = [o["corridor"] for o in expected["options"]]
+    rows = page.locator("#compare-table tr.compare-row")
+    assert [rows.nth(i).get_attribute("data-corridor") for i in range(rows.count())] == corridors
+
+    # the comparison in the API's formats: CSV, Excel, GeoJSON
+    saved = {}
+    for fmt in ("csv", "xlsx", "geojson"):
+        with page.expect_download() as download:
+            page.click(f"#download-{fmt}")
+        assert download.value.suggested_filename == f"corridor-alexandria-ro-chengdu-feu-all.{fmt}"
+        saved[fmt] = tmp_path / f"compare.{fmt}"
+        download.value.save_as(saved[fmt])
+    table = list(csv.DictReader(saved["csv"].read_text(encoding="utf-8").splitlines()))
+    assert [r["corridor"] for r in table] == corridors
+    book = openpyxl.load_workbook(saved["xlsx"], read_only=True)
+    try:
+        assert [r[0] for r in book["corridors"].iter_rows(min_row=2, values_only=True)] == corridors
+    finally:
+        book.close()
+    routes = json.loads(saved["geojson"].read_text(encoding="utf-8"))
+    assert {f["properties"]["corridor"] for f in routes["features"]} >= set(corridors)
+    page.screenshot(path=str(ARTIFACTS / f"web-world-{screen}.png"), full_page=True)
+
+    # the link opens the same view with the world city
+    page.goto(page.url)
+    page.wait_for_selector("body[data-state=compared]", state="attached", timeout=60_000)
+    assert page.input_value("#origin") == "Alexandria, RO"
+    assert page.evaluate("document.documentElement.scrollWidth") <= size[0]
+    assert errors == []
+    page.close()

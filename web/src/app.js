@@ -4,6 +4,9 @@
 
 import * as L from "leaflet";
 import {
+  BarController,
+  BarElement,
+  CategoryScale,
   Chart,
   Filler,
   Legend,
@@ -16,7 +19,7 @@ import {
 import { feature } from "topojson-client";
 import countriesTopo from "world-atlas/countries-50m.json";
 
-Chart.register(LineController, LineElement, PointElement, LinearScale, Legend, Tooltip, Filler);
+Chart.register(LineController, LineElement, PointElement, LinearScale, Legend, Tooltip, Filler, BarController, BarElement, CategoryScale);
 
 // ---------------------------------------------------------------- constants
 
@@ -35,6 +38,8 @@ const TERMINAL = new Set(["succeeded", "failed", "cancelled"]);
 const KEY_STORE = "corridor.apiKey";
 const POLL_MS = 500;
 const SIMULATE_SAMPLES = 4000;
+const POWER_COLOR = "#9c36b5";
+const SUGGEST_MS = 250; // wait this long after a keystroke before asking for world cities
 
 // ---------------------------------------------------------------- state
 
@@ -62,10 +67,21 @@ const state = {
   placeLabels: null, // L.layerGroup of the labels of main places
   places: [], // place features of the network, with their number of links
   flowScale: (mt) => Math.min(14, 1 + 2 * Math.sqrt(mt)), // px of a flow of mt Mt/yr
+  powerLayer: null, // the power layer: grids, markets and interconnectors with a year's flows
+  powerYear: null, // the year drawn in powerLayer
+  powerToken: 0,
+  powerScale: (twh) => Math.min(12, 1.5 + 2.5 * Math.sqrt(twh)), // px of a net flow of twh TWh/yr
+  suggestTimer: null,
+  suggestToken: 0,
+  worldOptions: [], // datalist options of world cities, after the network's places
+  appraisal: null, // { id, key, last }: the appraisal job
+  appraisalTimer: null,
+  tornado: null, // Chart of the last appraisal's tornado
+  projects: {}, // id -> project of GET /v1/projects
 };
 
 //: the page's state in its URL (shareable): these query keys, read at start and written as things change
-const URL_KEYS = ["origin", "destination", "cargo", "avoid", "route", "scenario", "samples"];
+const URL_KEYS = ["origin", "destination", "cargo", "avoid", "route", "scenario", "samples", "power", "project", "discount"];
 
 const $ = (id) => document.getElementById(id);
 
@@ -150,6 +166,8 @@ async function api(path, options = {}) {
     const error = new Error(message);
     error.status = response.status;
     error.code = info && info.code;
+    error.choices = info && Array.isArray(info.choices) ? info.choices : null; // an ambiguous place's candidates
+    error.place = info && info.place;
     throw error;
   }
   return body;
@@ -157,12 +175,42 @@ async function api(path, options = {}) {
 
 function showError(err) {
   $("error-text").textContent = err && err.message ? err.message : String(err);
+  renderPlaceChoices(err);
   $("error").hidden = false;
 }
 
 function clearError() {
   $("error").hidden = true;
   $("error-text").textContent = "";
+  $("place-choices").replaceChildren();
+  $("place-choices").hidden = true;
+}
+
+/** An ambiguous place: one button per candidate (with its country code) that puts it in the field and compares. */
+function renderPlaceChoices(err) {
+  const box = $("place-choices");
+  const choices = (err && err.code === "ambiguous_place" && err.choices) || [];
+  const said = String((err && err.place) || "").trim().toLowerCase();
+  const field = ["origin", "destination"].find((id) => $(id).value.trim().toLowerCase() === said) || "origin";
+  box.replaceChildren(
+    ...choices.map((choice) =>
+      el(
+        "button",
+        {
+          type: "button",
+          className: "place-choice",
+          dataset: { choice, field },
+          onclick: () => {
+            $(field).value = choice;
+            clearError();
+            runCompare();
+          },
+        },
+        choice,
+      ),
+    ),
+  );
+  box.hidden = choices.length === 0;
 }
 
 function latLngsOf(geometry) {
@@ -191,7 +239,7 @@ function initMap() {
   map.attributionControl.setPrefix(false);
 
   // Panes, bottom to top: countries, network, flows, routes, places, bottlenecks.
-  const panes = { countries: 250, network: 400, flows: 420, routes: 440, places: 460, bottlenecks: 480 };
+  const panes = { countries: 250, network: 400, flows: 420, routes: 440, power: 450, places: 460, bottlenecks: 480 };
   for (const [name, z] of Object.entries(panes)) map.createPane(name).style.zIndex = String(z);
 
   const countries = feature(countriesTopo, countriesTopo.objects.countries);
@@ -223,6 +271,12 @@ function initMap() {
     else state.networkLayer.remove();
   });
   $("flows-toggle").addEventListener("change", (ev) => setFlowsVisible(ev.target.checked));
+  state.powerLayer = L.layerGroup();
+  $("power-toggle").addEventListener("change", (ev) => setPowerVisible(ev.target.checked).catch(showError));
+  $("power-year").addEventListener("change", () => {
+    if ($("power-toggle").checked) setPowerVisible(true).catch(showError);
+    writeUrl();
+  });
 }
 
 function setTiles(on) {
@@ -380,12 +434,16 @@ function syncAvoidChips() {
 }
 
 function initCompareForm() {
+  for (const id of ["origin", "destination"]) $(id).addEventListener("input", () => suggestPlaces($(id).value));
   $("compare-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
     runCompare();
   });
   $("avoid").addEventListener("input", syncAvoidChips);
   $("export-csv").addEventListener("click", exportCompareCsv);
+  for (const fmt of ["csv", "xlsx", "geojson"]) {
+    $(`download-${fmt}`).addEventListener("click", (ev) => downloadFromApi(ev).catch(showError));
+  }
   for (const box of document.querySelectorAll("#avoid-quick input")) {
     box.addEventListener("change", () => {
       const value = box.value.toLowerCase();
@@ -424,6 +482,7 @@ async function runCompare() {
     if (token !== state.compareToken) return;
     state.lastCompare = result;
     renderCompareTable(result);
+    setDownloadLinks(params, result);
     writeUrl();
     placeLabels();
     if ($("flows-toggle").checked) {
@@ -866,11 +925,11 @@ function comparisonBase(name) {
   return common[0] || null;
 }
 
-function keyMessage(err) {
+function keyMessage(err, doing = "Running a scenario") {
   if (err && (err.code === "api_key_missing" || err.code === "api_key_invalid")) {
     const what = err.code === "api_key_missing" ? "needs an API key" : "was refused: the API key is not valid";
     return new Error(
-      `Running a scenario ${what}. Paste the key that the operator of this service gave you in the API key box above.`,
+      `${doing} ${what}. Paste the key that the operator of this service gave you in the API key box above.`,
     );
   }
   return err;
@@ -1222,6 +1281,391 @@ function setFlowsVisible(on) {
   $("flow-legend").hidden = !on || !$("flow-legend-items").children.length;
 }
 
+// ---------------------------------------------------------------- the power layer
+
+/** Show or hide the power layer (GET /v1/power/map for the chosen year: grids, markets, interconnectors). */
+async function setPowerVisible(on) {
+  if (!on) {
+    state.powerToken += 1;
+    state.powerLayer.remove();
+    $("power-legend").hidden = true;
+    document.body.dataset.power = "off";
+    writeUrl();
+    return;
+  }
+  const year = $("power-year").value;
+  if (state.powerYear !== year) {
+    const token = ++state.powerToken;
+    document.body.dataset.power = "loading";
+    let geo;
+    try {
+      geo = await api(`/v1/power/map?year=${encodeURIComponent(year)}`);
+    } catch (err) {
+      if (token === state.powerToken) {
+        $("power-toggle").checked = false;
+        document.body.dataset.power = "error";
+      }
+      throw err;
+    }
+    if (token !== state.powerToken) return;
+    drawPower(geo, year);
+  }
+  if (!$("power-toggle").checked) return;
+  state.powerLayer.addTo(state.map);
+  $("power-legend").hidden = false;
+  document.body.dataset.power = `ready:${year}`;
+  writeUrl();
+}
+
+function powerLinePopup(p, ends, year) {
+  const parts = [`<b>${escapeHtml(p.name || p.id)}</b>`];
+  const status = `${escapeHtml(p.status || "")}${p.ready ? `, ready ${escapeHtml(p.ready)}` : ""}${p.submarine ? ", submarine" : ""}`;
+  parts.push(`Capacity <b>${num(p.capacity_mw)} MW</b> <span class="tt-dim">${status}</span>`);
+  if (p.net_twh == null) {
+    parts.push(`Not in service in ${escapeHtml(year)}: no flow.`);
+  } else {
+    const [a, b] = p.net_twh >= 0 ? ends : [...ends].reverse();
+    parts.push(`Net flow <b>${num(Math.abs(p.net_twh), 2)} TWh</b> in ${escapeHtml(year)}, ${escapeHtml(a)} → ${escapeHtml(b)}`);
+    parts.push(`Utilisation <b>${num(100 * (p.utilisation || 0), 1)} %</b> of its capacity`);
+  }
+  return `<div class="power-popup">${parts.join("<br>")}</div>`;
+}
+
+function drawPower(geo, year) {
+  const layer = state.powerLayer;
+  layer.clearLayers();
+  const features = (geo && geo.features) || [];
+  const nodeAt = new Map();
+  for (const f of features) {
+    if (f.geometry && f.geometry.type === "Point") nodeAt.set(f.geometry.coordinates.join(","), f.properties.name);
+  }
+  const lines = features
+    .filter((f) => f.geometry && f.geometry.type === "LineString")
+    .sort((a, b) => Math.abs(a.properties.net_twh || 0) - Math.abs(b.properties.net_twh || 0)); // thick on top
+  let largest = 0;
+  for (const f of lines) {
+    const p = f.properties;
+    const twh = p.net_twh == null ? null : Math.abs(Number(p.net_twh));
+    if (twh != null) largest = Math.max(largest, twh);
+    const coords = f.geometry.coordinates;
+    const ends = [coords[0], coords[coords.length - 1]].map((c) => nodeAt.get(c.join(",")) || "");
+    L.polyline(latLngsOf(f.geometry)[0], {
+      pane: "power",
+      className: `power-line power-line-${p.id}${twh == null ? " is-idle" : ""}`,
+      color: POWER_COLOR,
+      weight: twh == null ? 2 : state.powerScale(twh),
+      opacity: twh == null ? 0.7 : 0.85,
+      dashArray: twh == null ? "4 3" : null,
+      lineCap: "round",
+    })
+      .bindTooltip(`<b>${escapeHtml(p.name || p.id)}</b><br>${twh == null ? "not in service" : `${num(twh, 2)} TWh/yr`}`, { sticky: true })
+      .bindPopup(powerLinePopup(p, ends, year))
+      .addTo(layer);
+  }
+  for (const f of features) {
+    if (!f.geometry || f.geometry.type !== "Point") continue;
+    const p = f.properties;
+    const [lon, lat] = f.geometry.coordinates;
+    const intensity = p.intensity_g_per_kwh != null ? `<br>${num(p.intensity_g_per_kwh)} g CO2e/kWh in ${escapeHtml(year)}` : "";
+    const capacity = p.kind === "grid" ? `<br>${num(p.capacity_mw)} MW in operation` : "<br>a market the cables export to";
+    L.circleMarker([lat, lon], {
+      pane: "power",
+      className: `power-node power-node-${p.kind}`,
+      radius: p.kind === "grid" ? 6 : 5,
+      color: POWER_COLOR,
+      weight: 2,
+      fillColor: p.kind === "grid" ? POWER_COLOR : "#ffffff",
+      fillOpacity: 0.9,
+    })
+      .bindTooltip(`<b>${escapeHtml(p.name)}</b>${capacity}${intensity}`)
+      .addTo(layer);
+  }
+  renderPowerLegend(largest);
+  state.powerYear = year;
+}
+
+/** The width key of the power flows, drawn as the map draws them. */
+function renderPowerLegend(largest) {
+  const values = [1, 5].filter((v) => v < largest * 0.8);
+  if (largest > 0) values.push(Number(largest.toPrecision(2)));
+  $("power-legend-items").replaceChildren(
+    ...values.map((twh) => {
+      const width = state.powerScale(twh);
+      const item = el("span", { className: "power-legend-item", dataset: { twh: String(twh), width: String(width) } });
+      item.innerHTML =
+        `<svg width="30" height="14" aria-hidden="true"><line x1="2" y1="7" x2="28" y2="7" stroke="${POWER_COLOR}" ` +
+        `stroke-width="${width}" stroke-linecap="round"/></svg>${escapeHtml(num(twh, twh < 10 ? 1 : 0))}`;
+      return item;
+    }),
+  );
+}
+
+// ---------------------------------------------------------------- world places and downloads
+
+/** Suggest world cities (GET /v1/places?world=true) under the network's places, as the user types. */
+function suggestPlaces(text) {
+  clearTimeout(state.suggestTimer);
+  const query = text.trim();
+  if (query.length < 3) return;
+  state.suggestTimer = setTimeout(async () => {
+    const token = ++state.suggestToken;
+    let data;
+    try {
+      data = await api(`/v1/places?world=true&limit=8&search=${encodeURIComponent(query)}`);
+    } catch {
+      return; // suggestions are a help: a failed one is not an error to show
+    }
+    if (token !== state.suggestToken) return;
+    for (const option of state.worldOptions) option.remove();
+    const known = new Set([...$("place-names").options].map((o) => o.value));
+    state.worldOptions = (data.items || [])
+      .filter((c) => c.label && !known.has(c.label))
+      .map((c) =>
+        el("option", {
+          value: c.label,
+          className: "world",
+          label: [
+            c.population ? `${num(c.population)} people` : null,
+            c.nearest_terminal ? `${num(c.km)} km from ${c.nearest_terminal}` : null,
+          ]
+            .filter(Boolean)
+            .join(" · "),
+        }),
+      );
+    $("place-names").append(...state.worldOptions);
+    document.body.dataset.suggested = state.worldOptions.map((o) => o.value).join("|");
+  }, SUGGEST_MS);
+}
+
+/** The comparison as the API writes it, in every field: CSV, an Excel workbook, GeoJSON. */
+function setDownloadLinks(params, result) {
+  const stem = `corridor-${slug(placeLabel(result.origin))}-${slug(placeLabel(result.destination))}-${slug(result.cargo)}-all`;
+  for (const fmt of ["csv", "xlsx", "geojson"]) {
+    const query = new URLSearchParams(params);
+    query.set("format", fmt);
+    const link = $(`download-${fmt}`);
+    link.href = `/v1/compare?${query}`;
+    link.download = `${stem}.${fmt}`;
+  }
+}
+
+/** Fetch a file of the API and save it under the page's name (the server's own name is the same for every pair). */
+async function downloadFromApi(ev) {
+  const link = ev.currentTarget;
+  ev.preventDefault();
+  if (!state.lastCompare) return;
+  clearError();
+  let response;
+  try {
+    response = await fetch(link.href);
+  } catch (err) {
+    throw new Error(`Cannot reach the corridor API (${err.message}).`);
+  }
+  if (!response.ok) {
+    let message = `${response.status} ${response.statusText || "error"} for the ${link.textContent} file`;
+    try {
+      message = (await response.json()).error.message || message;
+    } catch {
+      /* not JSON: keep the status */
+    }
+    throw new Error(message);
+  }
+  download(link.download, await response.blob());
+  document.body.dataset.download = link.download;
+}
+
+// ---------------------------------------------------------------- appraisal of a project
+
+function initAppraiseForm() {
+  $("appraise-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    runAppraisal();
+  });
+  $("project").addEventListener("change", () => {
+    showProjectDescription();
+    writeUrl();
+  });
+  $("discount").addEventListener("change", writeUrl);
+}
+
+async function loadProjects() {
+  const data = await api("/v1/projects");
+  const items = data.items || [];
+  state.projects = Object.fromEntries(items.map((p) => [p.id, p]));
+  $("project").replaceChildren(...items.map((p) => el("option", { value: p.id }, p.title || p.id)));
+  if (!items.length) $("project").append(el("option", { value: "", disabled: true }, "No projects in this dataset"));
+  showProjectDescription();
+}
+
+function showProjectDescription() {
+  const p = state.projects[$("project").value];
+  if (!p) {
+    $("project-description").textContent = "";
+    return;
+  }
+  const c = p.capex_musd || {};
+  const range = c.low !== c.high ? ` (${num(c.low)}–${num(c.high)})` : "";
+  $("project-description").textContent =
+    `${p.id}: capex USD ${num(c.central)} m${range}, built ${p.build_from}–${p.build_to}, ${p.life_years} years of life`;
+}
+
+function setAppraiseStatus(job) {
+  const detail = job.error ? (typeof job.error === "object" ? job.error.message : String(job.error)) : job.message;
+  const pct = job.status === "running" ? ` ${Math.round(100 * (Number(job.progress) || 0))} %` : "";
+  const status = $("appraise-status");
+  status.className = `job-status status-${job.status}`;
+  status.replaceChildren(el("strong", {}, job.status), pct, detail ? ` — ${detail}` : "");
+  document.body.dataset.appraisal = job.status;
+}
+
+function appraisalFailed(err) {
+  clearTimeout(state.appraisalTimer);
+  state.appraisal = null;
+  showError(err);
+  setAppraiseStatus({ status: "error", message: err.message });
+  $("appraise-button").disabled = false;
+}
+
+async function runAppraisal() {
+  const key = $("api-key").value.trim();
+  const project = $("project").value;
+  const discount = $("discount").value.trim() || "6%";
+  clearError();
+  if (!project) {
+    showError(new Error("Choose a project to appraise."));
+    return;
+  }
+  clearTimeout(state.appraisalTimer);
+  $("appraise-button").disabled = true;
+  setAppraiseStatus({ status: "submitting", message: project });
+  writeUrl();
+  try {
+    const job = await api("/v1/jobs", {
+      method: "POST",
+      headers: jobHeaders(key, true),
+      body: JSON.stringify({ kind: "appraise", target: project, discount }),
+    });
+    state.appraisal = { id: job.id, key, last: job, project };
+    await pollAppraisal();
+  } catch (err) {
+    appraisalFailed(keyMessage(err, "Appraising a project"));
+  }
+}
+
+async function pollAppraisal() {
+  const job = state.appraisal;
+  if (!job) return;
+  try {
+    const answer = await api(`/v1/jobs/${encodeURIComponent(job.id)}`, { headers: jobHeaders(job.key) });
+    if (job !== state.appraisal) return;
+    job.last = answer;
+    if (!TERMINAL.has(answer.status)) {
+      setAppraiseStatus({ ...answer, message: job.project });
+      state.appraisalTimer = setTimeout(pollAppraisal, POLL_MS);
+      return;
+    }
+    $("appraise-button").disabled = false;
+    if (answer.status !== "succeeded") {
+      setAppraiseStatus({ ...answer, message: job.project });
+      if (answer.error) showError(new Error(typeof answer.error === "object" ? answer.error.message || "The appraisal failed." : String(answer.error)));
+      return;
+    }
+    const result = await api(`/v1/jobs/${encodeURIComponent(job.id)}/result`, { headers: jobHeaders(job.key) });
+    renderAppraisal(result);
+    setAppraiseStatus({ status: "succeeded", message: job.project });
+  } catch (err) {
+    appraisalFailed(keyMessage(err, "Appraising a project"));
+  }
+}
+
+const TORNADO_NAMES = {
+  capex_musd: "Capex",
+  opex: "Opex",
+  value_of_time: "Value of time",
+  demand: "Demand",
+  operator_margin: "Operator margin",
+  carbon_price: "Carbon price",
+  elasticity: "Elasticity",
+};
+
+const musd = (usd) => (usd == null ? "–" : num(Number(usd) / 1e6, Math.abs(usd) < 1e8 ? 1 : 0));
+const pct = (rate, digits = 1) => (rate == null ? "–" : `${num(100 * Number(rate), digits)} %`);
+
+/** NPV, BCR, EIRR, payback and the P10–P90 ranges of an appraisal, and its tornado as a bar chart. */
+function renderAppraisal(r) {
+  const project = state.projects[r.name];
+  const ranges = r.ranges || {};
+  const band = (key, fmt) => (ranges[key] ? `P10–P90 ${fmt(ranges[key].p10)} to ${fmt(ranges[key].p90)}` : "");
+  const negative = ranges.probability_npv_negative ? ranges.probability_npv_negative.value : null;
+  const figures = [
+    ["npv", "NPV", `USD ${musd(r.npv_usd)} m`, band("npv_usd", musd) + (ranges.npv_usd ? " m" : "")],
+    ["bcr", "BCR", num(r.bcr, 2), band("bcr", (v) => num(v, 2))],
+    ["eirr", "EIRR", r.eirr == null ? "none" : pct(r.eirr), band("eirr", (v) => pct(v))],
+    ["payback", "Payback", r.payback_year != null ? String(r.payback_year) : `not by ${r.horizon}`, ""],
+    ["benefits", "PV benefits", `USD ${musd(r.pv_benefits_usd)} m`, ""],
+    ["costs", "PV costs", `USD ${musd(r.pv_costs_usd)} m`, ""],
+    ["risk", "NPV < 0", negative == null ? "–" : pct(negative, 0), ranges.samples ? `of ${num(ranges.samples.value)} draws` : ""],
+  ];
+  $("appraisal-figures").replaceChildren(
+    ...figures.map(([id, term, value, range]) =>
+      el(
+        "div",
+        { className: `figure figure-${id}`, dataset: { figure: id } },
+        el("dt", {}, term),
+        el("dd", { className: id === "npv" ? (Number(r.npv_usd) < 0 ? "negative" : "positive") : "" }, value),
+        range ? el("dd", { className: "range" }, range) : null,
+      ),
+    ),
+  );
+  $("appraisal-summary").textContent =
+    `${(project && project.title) || r.name} · ${pct(r.discount_rate, 1)} a year to ${r.horizon}, discounted to ${r.discounted_to}`;
+  $("appraisal-results").hidden = false;
+
+  const bars = [...(r.tornado || [])].sort((a, b) => (b.swing_usd || 0) - (a.swing_usd || 0));
+  const centre = Number(r.npv_usd) / 1e6;
+  $("tornado-box").style.height = `${60 + 26 * bars.length}px`;
+  const data = {
+    labels: bars.map((t) => TORNADO_NAMES[t.input] || String(t.input).replace(/_/g, " ")),
+    datasets: [
+      { label: "input at its low end", data: bars.map((t) => [centre, t.npv_at_low_usd / 1e6]), backgroundColor: "#1c64d4b0", grouped: false },
+      { label: "input at its high end", data: bars.map((t) => [centre, t.npv_at_high_usd / 1e6]), backgroundColor: "#e8590cb0", grouped: false },
+    ],
+  };
+  if (!state.tornado) {
+    state.tornado = new Chart($("tornado-chart"), {
+      type: "bar",
+      data,
+      options: {
+        indexAxis: "y",
+        responsive: true,
+        maintainAspectRatio: false,
+        animation: false,
+        scales: {
+          x: { type: "linear", title: { display: true, text: "NPV, USD million" } },
+          y: { type: "category", ticks: { autoSkip: false } },
+        },
+        plugins: {
+          legend: { display: true, position: "bottom", labels: { boxWidth: 12 } },
+          tooltip: {
+            callbacks: {
+              label: (item) => {
+                const t = state.tornadoBars[item.dataIndex];
+                const at = item.datasetIndex === 0 ? t.low : t.high;
+                return `${item.dataset.label} (${num(at, at % 1 ? 2 : 0)}): NPV USD ${num(item.raw[1], 1)} m`;
+              },
+            },
+          },
+        },
+      },
+    });
+  } else {
+    state.tornado.data = data;
+  }
+  state.tornadoBars = bars;
+  state.tornado.update();
+  document.body.dataset.tornado = String(bars.length);
+}
+
 // ---------------------------------------------------------------- the URL, links and exports
 
 function writeUrl() {
@@ -1239,6 +1683,12 @@ function writeUrl() {
     q.set("scenario", scenario);
     if (Number($("samples").value) !== 1200) q.set("samples", String(Math.round(Number($("samples").value))));
   }
+  if ($("power-toggle").checked) q.set("power", $("power-year").value);
+  const project = $("project").value;
+  const firstProject = $("project").options.length ? $("project").options[0].value : "";
+  if (project && (state.appraisal || $("appraisal-results").hidden === false || project !== firstProject)) q.set("project", project);
+  const discount = $("discount").value.trim();
+  if (discount && discount !== "6%") q.set("discount", discount);
   const text = q.toString();
   history.replaceState(null, "", text ? `${location.pathname}?${text}` : location.pathname);
 }
@@ -1260,6 +1710,17 @@ function readUrl() {
     showScenarioDescription();
   }
   if (q.get("samples") && Number(q.get("samples")) >= 120) $("samples").value = String(Math.round(Number(q.get("samples"))));
+  if (q.get("project") && state.projects[q.get("project")]) {
+    $("project").value = q.get("project");
+    showProjectDescription();
+  }
+  if (q.get("discount")) $("discount").value = q.get("discount").slice(0, 20);
+  const power = q.get("power");
+  if (power && [...$("power-year").options].some((o) => o.value === power)) {
+    $("power-year").value = power;
+    $("power-toggle").checked = true;
+    setPowerVisible(true).catch(showError);
+  }
   if (q.get("origin") && q.get("destination")) {
     $("origin").value = q.get("origin");
     $("destination").value = q.get("destination");
@@ -1360,6 +1821,7 @@ async function exportMapPng() {
     name: li.textContent.trim(),
     color: li.querySelector(".swatch") ? li.querySelector(".swatch").style.background : SHARED_COLOR,
   }));
+  if ($("power-toggle").checked && state.powerYear) legendItems.push({ name: `power lines, ${state.powerYear}`, color: POWER_COLOR });
   const band = 34 + 18 * Math.ceil(legendItems.length / 3);
   const canvas = el("canvas", { width: Math.round(frame.width * ratio), height: Math.round((frame.height + band) * ratio) });
   const ctx = canvas.getContext("2d");
@@ -1455,7 +1917,8 @@ async function start() {
   initCompareForm();
   initChart();
   initScenarioForm();
-  const results = await Promise.allSettled([loadNetwork(), loadPlaces(), loadScenarios()]);
+  initAppraiseForm();
+  const results = await Promise.allSettled([loadNetwork(), loadPlaces(), loadScenarios(), loadProjects()]);
   const failed = results.filter((r) => r.status === "rejected");
   if (failed.length) {
     showError(failed[0].reason);
