@@ -22,6 +22,7 @@ __all__ = [
     "FACTOR",
     "FERRIES",
     "GAP",
+    "GRID_YEAR",
     "HOURS",
     "ITERATIONS",
     "LIST_LIMIT",
@@ -168,6 +169,8 @@ QUANTITY_VALUE = Bound("quantity value", -1e15, 1e15)
 TOP = Bound("top", 1, 10_000, integer=True)
 #: a year named on the command line or in a query
 YEAR = Bound("year", MIN_YEAR, MAX_YEAR, integer=True)
+#: a year of the modelled grid whose CO2e intensity electric rail takes (``--grid-year``; the power layer's years)
+GRID_YEAR = Bound("grid_year", 2000, 2060, integer=True)
 #: runs listed, and skipped
 LIST_LIMIT = Bound("limit", 1, 100_000, integer=True)
 OFFSET = Bound("offset", 0, 10**9, integer=True)
@@ -208,6 +211,7 @@ BOUNDS: dict[str, Bound] = {
         QUANTITY_VALUE,
         TOP,
         YEAR,
+        GRID_YEAR,
         LIST_LIMIT,
         OFFSET,
         MONEY_RATE,

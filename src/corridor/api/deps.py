@@ -22,7 +22,7 @@ from corridor.api.models import SCENARIO_NAME
 from corridor.api.responses import json_bytes
 from corridor.api.settings import ServiceSettings
 from corridor.errors import AuthError, InvalidOptionError
-from corridor.limits import QUANTITY
+from corridor.limits import GRID_YEAR, QUANTITY
 
 __all__ = [
     "OPTIMIZE",
@@ -32,6 +32,7 @@ __all__ = [
     "Corridor",
     "Depart",
     "Destination",
+    "GridYear",
     "JobId",
     "Limit",
     "Offset",
@@ -260,6 +261,14 @@ ArriveBy = Annotated[
         max_length=40,
         description="A deadline (ISO date or date-time, UTC) instead of `depart`: the trip is timed from the latest "
         "departure that arrives by then at the 90th percentile.",
+    ),
+]
+GridYear = Annotated[
+    int | None,
+    Query(
+        **GRID_YEAR.query(),
+        description="Electric rail at the CO2e intensity of the modelled grid of that year (as `corridor power`; "
+        "under the scenario when one is given) instead of the dataset's factors; diesel traction unchanged.",
     ),
 ]
 Limit = Annotated[int, Query(ge=1, le=1000, description="Items per page.")]

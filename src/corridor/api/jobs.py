@@ -244,15 +244,20 @@ def execute(
     params: dict[str, Any], network: Network, store: Store, progress: Progress
 ) -> tuple[dict[str, Any], list[ScenarioResult]]:
     """Run a job; returns its result (JSON-ready) and the scenario runs to store with it."""
+    from corridor.services.power import grid_network
+
     kind = params["kind"]
+    grid_year = params.get("grid_year")
     if kind == "simulate":
         from corridor.services.reliability import simulate_trip, simulation_json
 
+        network = grid_network(network, grid_year)
         return simulation_json(simulate_trip(network, _trip_options(params), progress=progress)), []
     if kind == "scenario":
         from corridor.scenarios.run import run_scenario
 
         scenario = load_named(params["scenario"], network, store)
+        network = grid_network(network, grid_year, scenario=scenario)
         result = run_scenario(network, scenario, samples=params["samples"], seed=params["seed"], progress=progress)
         return result.to_dict(), [result]
     if kind == "sweep":
@@ -281,9 +286,11 @@ def _sweep(
 
 def _assign(params: dict[str, Any], network: Network, store: Store, progress: Progress) -> dict[str, Any]:
     from corridor.services.flows import DemandOptions, SolverOptions, assign_demand
+    from corridor.services.power import grid_network
 
     name = params.get("scenario")
     scenario = load_named(name, network, store) if name else None
+    network = grid_network(network, params.get("grid_year"), scenario=scenario)
     solver = SolverOptions(algorithm=params["algorithm"], gap=params["gap"], max_iter=params["max_iter"])
     return assign_demand(network, DemandOptions(year=params.get("year"), scenario=scenario), solver, progress=progress)
 

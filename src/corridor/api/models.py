@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from corridor.limits import GAP, ITERATIONS, SAMPLES, SCENARIO_SAMPLES, SEED, YEAR
+from corridor.limits import GAP, GRID_YEAR, ITERATIONS, SAMPLES, SCENARIO_SAMPLES, SEED, YEAR
 
 __all__ = [
     "AppraiseJob",
@@ -26,6 +26,14 @@ Seed = Annotated[int, Field(**SEED.query(), description="Random seed: the same s
 ScenarioName = Annotated[
     str, Field(pattern=SCENARIO_NAME, description="A library scenario or one created with POST /v1/scenarios.")
 ]
+GridYear = Annotated[
+    int | None,
+    Field(
+        **GRID_YEAR.query(),
+        description="Electric rail at the CO2e intensity of the modelled grid of that year (as `corridor power`; "
+        "under the job's scenario) instead of the dataset's factors; diesel traction unchanged.",
+    ),
+]
 
 
 class _Body(BaseModel):
@@ -39,6 +47,7 @@ class ScenarioJob(_Body):
     scenario: ScenarioName
     samples: int = Field(6_000, **SCENARIO_SAMPLES.query(), description="Shipments simulated per corridor.")
     seed: Seed = 0
+    grid_year: GridYear = None
 
 
 class SweepJob(_Body):
@@ -71,6 +80,7 @@ class SimulateJob(_Body):
         description="A deadline instead of depart and deadline: the trip leaves at the latest departure that "
         "arrives by then at the 90th percentile.",
     )
+    grid_year: GridYear = None
 
 
 class AssignJob(_Body):
@@ -82,6 +92,7 @@ class AssignJob(_Body):
     algorithm: Literal["msa", "fw", "cfw", "bfw", "bush"] = "bfw"
     gap: float = Field(1e-4, **GAP.query())
     max_iter: int = Field(1_000, **ITERATIONS.query())
+    grid_year: GridYear = None
 
 
 Rate = Annotated[str, Field(max_length=20, description="A rate a year: 6% or 0.06.", examples=["6%"])]

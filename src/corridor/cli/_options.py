@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from corridor.limits import MONEY_RATE, QUANTITY, YEAR
+from corridor.limits import GRID_YEAR, MONEY_RATE, QUANTITY, YEAR
 
 if TYPE_CHECKING:
     from corridor.dataset.network import Network
@@ -50,6 +50,15 @@ FlowYearOpt = Annotated[
     int | None,
     typer.Option(
         "--year", help="The network and demand of that year (changes.csv; demand from trade).", **YEAR.typer()
+    ),
+]
+GridYearOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--grid-year",
+        help="Electric rail at the CO2e intensity of the modelled grid of that year (corridor power; under the "
+        "scenario when one is given) instead of the dataset's factors; diesel traction unchanged.",
+        **GRID_YEAR.typer(),
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]

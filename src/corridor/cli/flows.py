@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from corridor.cli._options import FlowYearOpt, JsonOpt, NetworkOpt, OutputOpt, open_network
+from corridor.cli._options import FlowYearOpt, GridYearOpt, JsonOpt, NetworkOpt, OutputOpt, open_network
 from corridor.cli._output import get_console, print_json
 from corridor.limits import CAPACITY_SCALE, DEMAND_SCALE, FACTOR, GAP, ITERATIONS, SECONDS, TOP
 
@@ -44,12 +44,20 @@ def _progress_bar(target_gap: float) -> tuple[Any, Any]:
 
 
 def _flow_network(
-    network: Path | None, demand: Path | None, year: int | None, *, demand_scale: float, capacity_scale: float
+    network: Path | None,
+    demand: Path | None,
+    year: int | None,
+    *,
+    demand_scale: float,
+    capacity_scale: float,
+    grid_year: int | None = None,
 ) -> Any:
-    """The corridor dataset's FlowNetwork (``--network``, ``--demand``, ``--year``, scales); it must have demand."""
+    """The corridor dataset's FlowNetwork (``--network``, ``--demand``, ``--year``, scales, ``--grid-year``); it must
+    have demand."""
     from corridor.services.flows import DemandOptions, flow_network_of
+    from corridor.services.power import grid_network
 
-    net = open_network(network)
+    net = grid_network(open_network(network), grid_year)
     options = DemandOptions(year=year, demand_file=demand, demand_scale=demand_scale, capacity_scale=capacity_scale)
     flow_net = flow_network_of(net, options)
     if flow_net.demand is None:
@@ -82,17 +90,26 @@ def _check_outputs(outputs: dict[str, Path | None]) -> None:
 
 
 def _assignment_input(
-    tntp: Path | None, demand: Path | None, network: Path | None, year: int | None, scales: tuple[float, float]
+    tntp: Path | None,
+    demand: Path | None,
+    network: Path | None,
+    year: int | None,
+    scales: tuple[float, float],
+    grid_year: int | None = None,
 ) -> Any:
     """The FlowNetwork to assign: a TNTP folder (with its own trips) or a corridor dataset; scales of demand and
     capacity."""
     demand_scale, capacity_scale = scales
     if tntp is None:
-        return _flow_network(network, demand, year, demand_scale=demand_scale, capacity_scale=capacity_scale)
-    if demand is not None or network is not None:
+        return _flow_network(
+            network, demand, year, demand_scale=demand_scale, capacity_scale=capacity_scale, grid_year=grid_year
+        )
+    if demand is not None or network is not None or grid_year is not None:
         from corridor.errors import InvalidOptionError
 
-        raise InvalidOptionError("--tntp brings its own network and trips: leave out --network and --demand")
+        raise InvalidOptionError(
+            "--tntp brings its own network and trips: leave out --network, --demand and --grid-year"
+        )
     from corridor.services.flows import tntp_flow_network
 
     return tntp_flow_network(tntp, demand_scale=demand_scale, capacity_scale=capacity_scale)
@@ -146,6 +163,7 @@ def assign(
         float, typer.Option("--distance-factor", help="Time units per length unit.", **FACTOR.typer())
     ] = 0.0,
     year: FlowYearOpt = None,
+    grid_year: GridYearOpt = None,
     demand_scale: Annotated[
         float, typer.Option("--demand-scale", help="Multiply every demand value.", **DEMAND_SCALE.typer())
     ] = 1.0,
@@ -177,7 +195,7 @@ def assign(
         from corridor.io.export import export_format
 
         export_format(output)
-    flow_net = _assignment_input(tntp, demand, network, year, (demand_scale, capacity_scale))
+    flow_net = _assignment_input(tntp, demand, network, year, (demand_scale, capacity_scale), grid_year)
     if flow_net.node_xy is None and (
         geojson is not None or (output is not None and output.suffix.lower() == ".geojson")
     ):
@@ -248,6 +266,7 @@ def bottlenecks(
         typer.Option("--demand", help="Demand CSV (origin, destination, commodity, tonnes_per_year[, year, avoid])."),
     ] = None,
     year: FlowYearOpt = None,
+    grid_year: GridYearOpt = None,
     demand_scale: Annotated[
         float, typer.Option("--demand-scale", help="Multiply every demand value.", **DEMAND_SCALE.typer())
     ] = 1.0,

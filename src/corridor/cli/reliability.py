@@ -11,6 +11,7 @@ from corridor.cli._options import (
     ArriveByOpt,
     AvoidOpt,
     CargoOpt,
+    GridYearOpt,
     InProcessOpt,
     JsonOpt,
     NetworkOpt,
@@ -127,6 +128,7 @@ def simulate(
         typer.Option("--sweep-depart", help="START:STOP:STEP_DAYS: one run per departure date (seasons)."),
     ] = None,
     top: Annotated[int, typer.Option("--top", help="Tail drivers shown in the table.", **TOP.typer())] = 8,
+    grid_year: GridYearOpt = None,
     scheduler: SchedulerOpt = None,
     workers: WorkersOpt = None,
     in_process: InProcessOpt = False,
@@ -137,6 +139,7 @@ def simulate(
     """Door-to-door time distribution of the best route: P50, P90, P95, on-time probability, tail drivers."""
     from dataclasses import replace
 
+    from corridor.services.power import grid_network
     from corridor.services.reliability import (
         TripOptions,
         plan_trip,
@@ -145,7 +148,7 @@ def simulate(
         trip_times,
     )
 
-    net = open_network(network)
+    net = grid_network(open_network(network), grid_year)
     options = TripOptions(
         origin=origin,
         destination=destination,

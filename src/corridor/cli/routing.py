@@ -14,6 +14,7 @@ from corridor.cli._options import (
     CarbonOpt,
     CargoOpt,
     DepartOpt,
+    GridYearOpt,
     JsonOpt,
     NetworkOpt,
     OptimizeOpt,
@@ -54,12 +55,14 @@ def compare(
         ),
     ] = None,
     year: YearOpt = None,
+    grid_year: GridYearOpt = None,
     as_json: JsonOpt = False,
     geojson: Annotated[Path | None, typer.Option("--geojson", help="Also write the routes as GeoJSON.")] = None,
     output: OutputOpt = None,
     network: NetworkOpt = None,
 ) -> None:
     """Compare the best route of each corridor: P50 and P10–P90 days, cost, CO2e, transshipments, borders."""
+    from corridor.services.power import grid_network
     from corridor.services.trips import comparison_json
 
     if geojson is not None:
@@ -74,6 +77,7 @@ def compare(
         from corridor.scenarios.files import load_scenario
 
         under = load_scenario(scenario, net)
+    net = grid_network(net, grid_year, scenario=under)
     data, result = comparison_json(
         net,
         origin,
@@ -256,6 +260,7 @@ def route(
     carbon_price: CarbonOpt = None,
     depart: DepartOpt = None,
     arrive_by: ArriveByOpt = None,
+    grid_year: GridYearOpt = None,
     as_json: JsonOpt = False,
     geojson: Annotated[Path | None, typer.Option("--geojson", help="Also write the route(s) as GeoJSON.")] = None,
     output: OutputOpt = None,
@@ -263,6 +268,7 @@ def route(
 ) -> None:
     """The itinerary leg by leg (expected hours): the best route, the Pareto set, or K alternatives."""
     from corridor.reliability.engine import as_datetime
+    from corridor.services.power import grid_network
 
     if geojson is not None:
         output_path(geojson)
@@ -270,7 +276,7 @@ def route(
         from corridor.io.export import export_format
 
         export_format(output)
-    net = open_network(network)
+    net = grid_network(open_network(network), grid_year)
     common: dict[str, Any] = {
         "cargo": cargo,
         "quantity": quantity,

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from corridor.cli._options import (
+    GridYearOpt,
     InProcessOpt,
     JsonOpt,
     NetworkOpt,
@@ -206,6 +207,7 @@ def scenario_run(
         typer.Option("--against", help="With --report: compare with this scenario (name or file) instead of the base."),
     ] = None,
     year: YearOpt = None,
+    grid_year: GridYearOpt = None,
     as_json: JsonOpt = False,
     output: OutputOpt = None,
     network: NetworkOpt = None,
@@ -214,6 +216,7 @@ def scenario_run(
     from corridor.errors import InvalidOptionError
     from corridor.scenarios.files import load_scenario
     from corridor.scenarios.run import run_scenario
+    from corridor.services.power import grid_network
     from corridor.store.database import Store
 
     if output is not None:
@@ -232,11 +235,14 @@ def scenario_run(
     target = None if no_store else Store(store_url(store, store_file))  # opened first: a bad store fails before the run
     with stage_progress(f"scenario {s.name}") as progress:
         runs = 1 if reference is None else 2
-        result = run_scenario(net, s, samples=samples, seed=seed, progress=_share(progress, 0, runs))
+        # under --grid-year each run's electric rail takes the grid of that year under its own scenario
+        under = grid_network(net, grid_year, scenario=s)
+        result = run_scenario(under, s, samples=samples, seed=seed, progress=_share(progress, 0, runs))
         base_data = None
         if reference is not None:
             done = _share(progress, 1, runs, f"base {reference.name}: ")
-            base_data = run_scenario(net, reference, samples=samples, seed=seed, progress=done).to_dict()
+            based = grid_network(net, grid_year, scenario=reference)
+            base_data = run_scenario(based, reference, samples=samples, seed=seed, progress=done).to_dict()
     run_id = target.save(result) if target is not None else None
     data = result.to_dict()
     data["run_id"] = run_id

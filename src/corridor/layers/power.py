@@ -669,8 +669,9 @@ def with_grid_factors(network: Network, result: PowerResult) -> Network:
     import dataclasses
 
     modelled = {r.factor: r for r in (result.rail or electric_rail_factors(network, result))}
+    # not rounded: an electric line's CO2e then moves by exactly the ratio of the grids' intensities
     factors = tuple(
-        f.model_copy(update={"wtw": round(modelled[f.id].modelled_wtw_g_per_tkm, 3)}) if f.id in modelled else f
+        f.model_copy(update={"wtw": modelled[f.id].modelled_wtw_g_per_tkm}) if f.id in modelled else f
         for f in network.emission_factors
     )
     return dataclasses.replace(network, emission_factors=factors)

@@ -11,8 +11,9 @@ from corridor.errors import InvalidOptionError
 if TYPE_CHECKING:
     from corridor.dataset.network import Network
     from corridor.layers.power import PowerResult
+    from corridor.scenarios.files import Scenario
 
-__all__ = ["EXPORT_SUFFIXES", "PowerOptions", "export_power", "power_geojson", "run_power"]
+__all__ = ["EXPORT_SUFFIXES", "PowerOptions", "export_power", "grid_network", "power_geojson", "run_power"]
 
 #: the files ``--export`` writes, by suffix: PyPSA's own netCDF, or an Excel workbook of its tables
 EXPORT_SUFFIXES = (".nc", ".xlsx")
@@ -57,6 +58,37 @@ def run_power(network: Network, options: PowerOptions) -> PowerResult:
         avoid=options.avoid,
         threads=options.threads,
     )
+
+
+def grid_network(network: Network, grid_year: int | None, *, scenario: Scenario | None = None) -> Network:
+    """``network`` with electric rail at the CO2e intensity of the modelled grid of ``grid_year`` (``--grid-year``).
+
+    The power layer of that year is dispatched (under ``scenario`` when given, so that the cables and plants it adds
+    or removes count) and each electric-rail factor of a modelled country (``rail-electric-az``, ``-ge``, ``-kz``,
+    ...) becomes 41.5 Wh per net tkm times its grid's CO2e per kWh generated; every other factor, diesel traction
+    among them, is the dataset's. ``None`` gives ``network`` unchanged. Compare, route, simulate, assign and scenario
+    runs, on the command line and in the API, all take the network from here.
+
+    Raises
+    ------
+    InvalidOptionError
+        For a year outside those the power layer takes.
+    ScenarioError, SolverError
+    """
+    if grid_year is None:
+        return network
+    from corridor.layers.power import YEARS, solve_power, with_grid_factors
+
+    if isinstance(grid_year, bool) or not isinstance(grid_year, int) or grid_year not in YEARS:
+        raise InvalidOptionError(
+            f"grid year {grid_year!r}: the power layer models the years {YEARS.start} to {YEARS.stop - 1}"
+        )
+    grid = network
+    if scenario is not None:
+        from corridor.scenarios.apply import apply_scenario
+
+        grid = apply_scenario(network, scenario)
+    return with_grid_factors(network, solve_power(grid, year=grid_year))
 
 
 def check_export_path(path: Path) -> None:

@@ -13,6 +13,7 @@ from corridor.api.deps import (
     Cargo,
     Corridor,
     Destination,
+    GridYear,
     Optimize,
     Origin,
     Reader,
@@ -46,10 +47,12 @@ async def simulate(
     depart: Annotated[str | None, Query(max_length=40, description="Departure date, UTC.")] = None,
     deadline: Annotated[str | None, Query(max_length=40, description="Days after departure, or a date.")] = None,
     arrive_by: ArriveBy = None,
+    grid_year: GridYear = None,
     fmt: Format = None,
     accept: Accept = None,
 ) -> Any:
     from corridor.api.jobs import clean
+    from corridor.services.power import grid_network
     from corridor.services.reliability import TripOptions, simulate_trip, simulation_json
 
     limits = state.settings.limits
@@ -72,7 +75,7 @@ async def simulate(
     )
 
     def run() -> tuple[Any, dict[str, Any]]:
-        simulated = simulate_trip(state.network, options)
+        simulated = simulate_trip(grid_network(state.network, grid_year), options)
         return simulated, clean(simulation_json(simulated))
 
     simulated, data = await compute(state, run)

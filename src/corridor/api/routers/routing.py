@@ -15,6 +15,7 @@ from corridor.api.deps import (
     Corridor,
     Depart,
     Destination,
+    GridYear,
     Optimize,
     Origin,
     Quantity,
@@ -46,6 +47,7 @@ async def asked(
     depart: Depart = None,
     scenario: ScenarioQuery = None,
     arrive_by: ArriveBy = None,
+    grid_year: GridYear = None,
 ) -> tuple[Any, ...]:
     """The query of a comparison, checked, with the places by id and the departure resolved (the cache key)."""
     from corridor.dataset.anyplace import place_key
@@ -71,6 +73,7 @@ async def asked(
         instant,
         scenario,
         deadline,
+        grid_year,
     )
 
 
@@ -78,16 +81,17 @@ Asked = Annotated[tuple[Any, ...], Depends(asked)]
 
 
 def _comparison(state: ServiceState, args: tuple[Any, ...]) -> Any:
+    from corridor.services.power import grid_network
     from corridor.services.trips import comparison_json
 
-    origin, destination, cargo, quantity, avoid, optimize, depart, scenario, arrive_by = args
+    origin, destination, cargo, quantity, avoid, optimize, depart, scenario, arrive_by, grid_year = args
     under = None
     if scenario is not None:
         from corridor.api.jobs import load_named
 
         under = load_named(scenario, state.network, state.store)
     return comparison_json(
-        state.network,
+        grid_network(state.network, grid_year, scenario=under),
         origin,
         destination,
         scenario=under,
@@ -144,6 +148,7 @@ async def route(
     arrive_by: ArriveBy = None,
     alternatives: Annotated[int, Query(**ALTERNATIVES.query(), description="The K best distinct routes.")] = 1,
     pareto: Annotated[bool, Query(description="Every Pareto-optimal route in time, cost and CO2e.")] = False,
+    grid_year: GridYear = None,
     fmt: Format = None,
     accept: Accept = None,
 ) -> Any:
@@ -163,13 +168,19 @@ async def route(
         "depart": as_datetime(depart),
     }
     wanted = requested(fmt, accept)
+
+    def net() -> Any:
+        from corridor.services.power import grid_network
+
+        return grid_network(state.network, grid_year)
+
     if arrive_by is not None:
         deadline = as_datetime(arrive_by)
-        found = await compute(state, lambda: _latest(state, origin, destination, optimize, deadline, **common))
+        found = await compute(state, lambda: _latest(net(), origin, destination, optimize, deadline, **common))
     else:
         found = await compute(
             state,
-            lambda: _routes(state, origin, destination, optimize, alternatives=alternatives, pareto=pareto, **common),
+            lambda: _routes(net(), origin, destination, optimize, alternatives=alternatives, pareto=pareto, **common),
         )
     data, routes = found
     if wanted == "json":
@@ -180,13 +191,13 @@ async def route(
 
 
 def _latest(
-    state: ServiceState, origin: str, destination: str, optimize: str, arrive_by: Any, **common: Any
+    net: Any, origin: str, destination: str, optimize: str, arrive_by: Any, **common: Any
 ) -> tuple[dict[str, Any], list[Any]]:
     """The answer of ``GET /v1/route?arrive_by=``: the route from the latest departure that makes it at P90."""
     from corridor.routing.search import latest_departure
 
     common.pop("depart")
-    found = latest_departure(state.network, origin, destination, arrive_by=arrive_by, optimize=optimize, **common)
+    found = latest_departure(net, origin, destination, arrive_by=arrive_by, optimize=optimize, **common)
     data = {
         "origin": found.origin,
         "destination": found.destination,
@@ -200,12 +211,11 @@ def _latest(
 
 
 def _routes(
-    state: ServiceState, origin: str, destination: str, optimize: str, *, alternatives: int, pareto: bool, **common: Any
+    net: Any, origin: str, destination: str, optimize: str, *, alternatives: int, pareto: bool, **common: Any
 ) -> tuple[dict[str, Any], list[Any]]:
     """The answer of ``GET /v1/route``: the Pareto set, the K best, or the best route."""
     from corridor.routing import search as routing
 
-    net = state.network
     routes: list[Any]
     if pareto:
         routes, label = routing.pareto(net, origin, destination, **common), "pareto"
