@@ -311,6 +311,22 @@ def test_an_appraisal_without_a_key_is_explained_for_the_page(server: Server, br
     page.close()
 
 
+def test_a_bad_discount_rate_is_refused_with_its_reason(keyed: tuple[Server, str], browser: Any) -> None:
+    server, key = keyed
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(server.url + "/?project=kuryk-expansion&discount=-5%25")
+    page.wait_for_selector("body[data-state=ready]", state="attached", timeout=30_000)
+    assert page.input_value("#project") == "kuryk-expansion" and page.input_value("#discount") == "-5%"
+    page.fill("#api-key", key)
+    page.click("#appraise-button")
+    page.wait_for_selector("body[data-appraisal=error]", state="attached", timeout=30_000)
+    message = page.locator("#error").inner_text()
+    assert "discount rate '-5%' is not a rate from 0 to below 100% a year" in message
+    assert "`" not in message and "corridor " not in message and "--" not in message
+    assert page.locator("#appraisal-results").is_hidden() and page.is_enabled("#appraise-button")
+    page.close()
+
+
 @pytest.mark.parametrize(("screen", "size"), SCREENS)
 def test_the_power_layer_on_the_map(server: Server, browser: Any, screen: str, size: tuple[int, int]) -> None:
     page = browser.new_page(viewport={"width": size[0], "height": size[1]})
