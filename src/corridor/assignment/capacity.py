@@ -15,17 +15,32 @@ The linear program, for classes ``k`` and origins ``o`` (one commodity per class
 
 with ``c_ka`` the link's free-flow time plus the class's fixed cost (barred links get no variable), ``s_o`` and
 ``t_d`` the origin and destination nodes of the zones, and ``P`` the unserved penalty. Arcs leaving a
-``no_through`` node exist only in the commodity whose origin is that node. Each commodity keeps only the nodes
-and arcs its origin reaches, and its origin's row is left out (implied by the others). HiGHS solves it, by dual
-simplex or, for large LPs, interior point with crossover.
+``no_through`` node exist only in the commodity whose origin is that node.
+
+Two ways to solve it, with the same optimum:
+
+- ``method="columns"`` (default): the same LP over paths, by column generation. The restricted master holds, per
+  OD pair, the paths found so far and the unserved amount (one demand row per pair: they sum to the demand) and
+  one row per capped element. Each round finds, with one shortest-path tree per class and origin (the compiled
+  kernels of :mod:`corridor.assignment.kernels`), the least-cost path of every pair on the link costs plus
+  ``pce_k`` times the capacity duals; a path that costs less than its pair's demand dual has a negative reduced
+  cost and enters the master, which HiGHS (through highspy) re-solves from its last basis. When no path enters,
+  the master's optimum is the LP's, and its duals are LP duals (the trees give node potentials for the arc form).
+  The master stays small: a few paths per pair instead of a variable per commodity and link.
+- ``method="full"``: the arc-based LP in one piece, through scipy's linprog. Each commodity keeps only the nodes
+  and arcs its origin reaches, and its origin's row is left out (implied by the others); HiGHS solves it by dual
+  simplex or, for large LPs, interior point with crossover. Kept as the reference.
 """
 
 from __future__ import annotations
 
 import math
+import os
+import sys
+import threading
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -38,9 +53,22 @@ if TYPE_CHECKING:
 
     from corridor.assignment.problem import Problem
 
-__all__ = ["IPM_ABOVE", "MAX_VARIABLES", "CapacityResult", "SolverError", "Unserved", "capacitated_flow"]
+__all__ = [
+    "IPM_ABOVE",
+    "MAX_VARIABLES",
+    "METHODS",
+    "CapacityResult",
+    "SolverError",
+    "Unserved",
+    "capacitated_flow",
+]
 
-#: Refuse LPs with more flow variables (commodities x links) than this: about 1 GB of solver memory.
+Method = Literal["columns", "full"]
+METHODS: tuple[str, ...] = ("columns", "full")
+
+#: A path enters the master when its reduced cost is below -tolerance x max(1, |its pair's demand dual|).
+REDUCED_COST_TOLERANCE = 1e-9
+#: Refuse full LPs with more flow variables (commodities x links) than this: about 1 GB of solver memory.
 MAX_VARIABLES = 5_000_000
 #: Above this many variables use HiGHS's interior point method (with crossover, so duals are still a vertex's):
 #: dual simplex / IPM took 1.5 s / 2.5 s on Anaheim (33k variables), 206 s / 124 s on Barcelona (225k), and
@@ -270,6 +298,366 @@ def _gather(
     return owner, items[starts + np.arange(owner.size)]
 
 
+@dataclass(frozen=True)
+class _Pairs:
+    """The OD pairs with demand, class by class and origin by origin: the demand rows of the path LP."""
+
+    cls: NDArray[np.int64]
+    origin: NDArray[np.int64]  # zone
+    destination: NDArray[np.int64]  # zone
+    amount: NDArray[np.float64]
+
+    @classmethod
+    def of(cls, p: Problem) -> _Pairs:
+        k, o, d = np.nonzero(p.demand > 0)
+        return cls(k.astype(np.int64), o.astype(np.int64), d.astype(np.int64), p.demand[k, o, d])
+
+
+@dataclass(frozen=True)
+class _Solution:
+    """What either method hands back: class flows in CSR order, unserved per OD pair, duals per capped element."""
+
+    csr_flow: NDArray[np.float64]  # (K, E)
+    unserved: NDArray[np.float64]  # per OD pair of _Pairs
+    objective: float
+    status: str
+    duals: NDArray[np.float64]  # (capped elements,), >= 0
+    n_variables: int
+
+
+def _capped_of_links(p: Problem) -> tuple[NDArray[np.bool_], NDArray[np.int64], NDArray[np.int64]]:
+    """Elements with a finite capacity, and for CSR links their capped elements (``ptr``, ``elements``)."""
+    capped = np.isfinite(p.cap)
+    keep = capped[p.link_elem]
+    link_owner = np.repeat(np.arange(p.n_links, dtype=np.int64), np.diff(p.link_ptr))
+    ptr = np.concatenate(([0], np.cumsum(np.bincount(link_owner[keep], minlength=p.n_links)))).astype(np.int64)
+    return capped, ptr, p.link_elem[keep]
+
+
+def _solve_full(
+    p: Problem,
+    costs: NDArray[np.float64],
+    penalty: float,
+    capacity_scale: float,
+    max_seconds: float | None,
+    pairs: _Pairs,
+) -> _Solution:
+    """The arc-based LP of the module docstring, in one piece (scipy's linprog, HiGHS)."""
+    from scipy import sparse
+    from scipy.optimize import linprog
+
+    n_commodities = sum(int(o.size) for o in p.origins)
+    n_links = p.n_links
+    if n_commodities * n_links > MAX_VARIABLES:
+        raise InvalidOptionError(
+            f"The capacity LP would have {n_commodities} commodities (class, origin) x {n_links} links = "
+            f"{n_commodities * n_links:,} flow variables, above the limit of {MAX_VARIABLES:,}; aggregate zones, "
+            "use method='columns' or equilibrium assignment (corridor.assign)"
+        )
+    comms, n_rows = _commodities(p, costs)
+    n_k = len(p.class_names)
+
+    # Flow columns, commodity by commodity; unserved columns after them, one per OD pair with demand (a virtual
+    # arc from the origin node to the destination node, bounded by the demand), in the order of _Pairs.
+    arc = np.concatenate([c.arcs for c in comms]) if comms else np.zeros(0, np.int64)
+    col_cls = np.concatenate([np.full(c.arcs.size, c.cls, dtype=np.int64) for c in comms]) if comms else arc
+    n_flow = int(arc.size)
+    u_amount = np.concatenate([c.amounts for c in comms]) if comms else np.zeros(0)
+    n_u = int(u_amount.size)
+    n_var = n_flow + n_u
+
+    # Conservation, out - in = supply - demand, on every reachable node but the source (whose row is implied).
+    # Where two zones share a destination node their unserved variables split the shortfall arbitrarily.
+    tail_row = np.concatenate([c.row[p.tail[c.arcs]] for c in comms]) if comms else arc
+    head_row = np.concatenate([c.row[p.head[c.arcs]] for c in comms]) if comms else arc
+    u_row = np.concatenate([c.row[p.destination_node[c.destinations]] for c in comms]) if comms else arc
+    flow_cols = np.arange(n_flow, dtype=np.int64)
+    rows = np.concatenate((tail_row, head_row, u_row))
+    cols = np.concatenate((flow_cols, flow_cols, n_flow + np.arange(n_u, dtype=np.int64)))
+    vals = np.concatenate((np.ones(n_flow), -np.ones(n_flow), -np.ones(n_u)))
+    present = rows >= 0
+    a_eq = sparse.csr_matrix((vals[present], (rows[present], cols[present])), shape=(n_rows, n_var))
+    b_eq = np.zeros(n_rows)
+    np.add.at(b_eq, u_row[u_row >= 0], -u_amount[u_row >= 0])
+
+    # Capacity: one row per element with a finite capacity.
+    capped, capped_ptr, capped_elem = _capped_of_links(p)
+    row_of = np.full(p.cap.size, -1, dtype=np.int64)
+    row_of[capped] = np.arange(int(capped.sum()))
+    owner, elem = _gather(capped_ptr, capped_elem, arc)
+    a_ub = sparse.csr_matrix((p.pce[col_cls[owner]], (row_of[elem], owner)), shape=(int(capped.sum()), n_var))
+    b_ub = capacity_scale * p.cap[capped]
+
+    c = np.concatenate((costs[col_cls, arc], np.full(n_u, penalty)))
+    bounds = np.zeros((n_var, 2))
+    bounds[:n_flow, 1] = np.inf
+    bounds[n_flow:, 1] = u_amount
+
+    if not n_var:
+        return _Solution(
+            np.zeros((n_k, n_links)), np.zeros(0), 0.0, "No demand to assign", np.zeros(int(capped.sum())), 0
+        )
+    res = linprog(
+        c,
+        A_ub=a_ub if a_ub.shape[0] else None,
+        b_ub=b_ub if a_ub.shape[0] else None,
+        A_eq=a_eq,
+        b_eq=b_eq,
+        bounds=bounds,
+        method="highs-ipm" if n_var > IPM_ABOVE else "highs-ds",
+        options={} if max_seconds is None else {"time_limit": float(max_seconds)},
+    )
+    if res.status != 0:
+        raise SolverError(f"The capacity LP was not solved: {res.message}")
+    x = np.asarray(res.x, dtype=np.float64)
+    # HiGHS marginals are d objective / d b_ub: <= 0 for a <= constraint of a minimization.
+    duals = -np.asarray(res.ineqlin.marginals, dtype=np.float64) if a_ub.shape[0] else np.zeros(0)
+    csr_flow = np.zeros((n_k, n_links))
+    np.add.at(csr_flow, (col_cls, arc), np.maximum(x[:n_flow], 0.0))
+    return _Solution(csr_flow, x[n_flow:], float(res.fun), str(res.message), np.maximum(duals, 0.0), n_var)
+
+
+_highs_lock = threading.Lock()
+_highs_made = False
+
+
+def _new_highs() -> Any:
+    """A silent HiGHS instance (highspy).
+
+    HiGHS prints its banner on the process's standard output when the first instance is made, before any option
+    can silence it; the command line writes tables and JSON there, so that one construction writes to /dev/null.
+    """
+    import ctypes
+
+    import highspy
+
+    global _highs_made
+    with _highs_lock:
+        if _highs_made:
+            h = highspy.Highs()
+        else:
+            sys.stdout.flush()
+            saved = os.dup(1)
+            null = os.open(os.devnull, os.O_WRONLY)
+            try:
+                os.dup2(null, 1)
+                h = highspy.Highs()
+                ctypes.CDLL(None).fflush(None)
+            finally:
+                os.dup2(saved, 1)
+                os.close(saved)
+                os.close(null)
+            _highs_made = True
+    h.setOptionValue("output_flag", False)
+    return h
+
+
+@dataclass
+class _Columns:
+    """The path columns of the restricted master, round by round: class, OD pair and arcs (CSR) of each."""
+
+    cls: list[int]
+    pair: list[NDArray[np.int64]]
+    ptr: list[NDArray[np.int64]]
+    arcs: list[NDArray[np.int64]]
+    seen: set[bytes]
+
+    def flows(self, x: NDArray[np.float64], n_k: int, n_links: int) -> NDArray[np.float64]:
+        """Class link flows (CSR order) of path flows ``x`` (the path columns in the order they were added)."""
+        out = np.zeros((n_k, n_links))
+        at = 0
+        for k, ptr, arcs in zip(self.cls, self.ptr, self.arcs, strict=True):
+            n = ptr.size - 1
+            per_arc = np.repeat(np.maximum(x[at : at + n], 0.0), np.diff(ptr))
+            out[k] += np.bincount(arcs, weights=per_arc, minlength=n_links)
+            at += n
+        return out
+
+
+def _solve_columns(  # noqa: C901 (one loop: price, add, re-solve; its steps share the live model)
+    p: Problem,
+    costs: NDArray[np.float64],
+    penalty: float,
+    capacity_scale: float,
+    max_seconds: float | None,
+    pairs: _Pairs,
+) -> _Solution:
+    """The path-based LP by column generation: a restricted master in HiGHS, priced by shortest-path trees.
+
+    The unserved amount of a pair is its demand less its paths' flows, so a path's column costs its cost less the
+    penalty (the penalty on the whole demand is a constant), and a pair's paths share one row: their flows sum to
+    at most the demand. A pair with one path so far has no row, only the bound ``0 <= flow <= demand`` on its
+    path, as HiGHS's presolve would reduce it (Chicago-Sketch: 93,000 pairs, most of them on one path); its row is
+    added with its second path. Capacity rows: one per capped element.
+
+    Each round prices every pair on the link costs plus ``pce x`` the capacity prices, one tree per class and
+    origin; a path enters when it costs less than the penalty plus its pair's dual (the row's dual, or the single
+    path's reduced cost where it is at its bound). New rows and columns go into the live model, which HiGHS
+    re-solves from the last basis. No path left to enter: the master's optimum is the LP's.
+    """
+    import highspy
+    from scipy import sparse
+
+    from corridor.assignment.kernels import price_paths
+
+    started = time.perf_counter()
+    n_k, n_links = len(p.class_names), p.n_links
+    capped, capped_ptr, capped_elem = _capped_of_links(p)
+    n_cap = int(capped.sum())
+    row_of = np.full(p.cap.size, -1, dtype=np.int64)
+    row_of[capped] = np.arange(n_cap)
+    owner = np.repeat(np.arange(n_links, dtype=np.int64), np.diff(capped_ptr))
+    link_cap = sparse.csr_matrix((np.ones(owner.size), (owner, row_of[capped_elem])), shape=(n_links, n_cap))
+    n_od = int(pairs.amount.size)
+    if not n_od:
+        return _Solution(np.zeros((n_k, n_links)), np.zeros(0), 0.0, "No demand to assign", np.zeros(n_cap), 0)
+
+    h = _new_highs()
+    h.addRows(
+        n_cap,
+        np.full(n_cap, -np.inf),
+        capacity_scale * p.cap[capped],
+        0,
+        np.zeros(n_cap, dtype=np.int32),
+        np.zeros(0, dtype=np.int32),
+        np.zeros(0),
+    )
+    n_rows = n_cap
+    od_row = np.full(n_od, -1, dtype=np.int64)  # the pair's row, once it has two paths
+    od_first = np.full(n_od, -1, dtype=np.int64)  # the column of its first path
+
+    # Per class: its OD pairs grouped by origin (they are in class, origin order), the tree sources.
+    groups = []
+    for k in range(n_k):
+        mine = np.flatnonzero(pairs.cls == k)
+        if not mine.size:
+            continue
+        origins, counts = np.unique(pairs.origin[mine], return_counts=True)
+        od_ptr = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+        groups.append((k, mine, p.origin_node[origins], od_ptr, p.destination_node[pairs.destination[mine]]))
+
+    columns = _Columns([], [], [], [], set())
+    threshold = np.full(n_od, np.inf)  # first round: every pair's least-cost path
+    shadow = np.zeros(n_cap)
+    rounds = 0
+    n_cols = 0
+    while True:
+        link_price = link_cap @ shadow
+        added = 0
+        for k, mine, sources, od_ptr, od_node in groups:
+            cost = costs[k] + p.pce[k] * link_price
+            chosen, _, ptr, arcs = price_paths(
+                p.indptr, p.head, p.tail, cost, p.no_through, sources, od_ptr, od_node, threshold[mine]
+            )
+            pair = mine[chosen]
+            fresh = np.ones(chosen.size, dtype=np.bool_)
+            for i in range(chosen.size):
+                key = pair[i].tobytes() + arcs[ptr[i] : ptr[i + 1]].tobytes()
+                if key in columns.seen:
+                    fresh[i] = False
+                else:
+                    columns.seen.add(key)
+            if not fresh.all():
+                lengths = np.diff(ptr)[fresh]
+                arcs = arcs[np.repeat(fresh, np.diff(ptr))]
+                ptr = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+                pair = pair[fresh]
+            n_new = int(pair.size)
+            if not n_new:
+                continue
+            # Pairs on their second path get their row now, over their first path's column, whose bound goes.
+            second = pair[(od_row[pair] < 0) & (od_first[pair] >= 0)]
+            if second.size:
+                first = od_first[second].astype(np.int32)
+                h.addRows(
+                    second.size,
+                    np.full(second.size, -np.inf),
+                    pairs.amount[second],
+                    second.size,
+                    np.arange(second.size, dtype=np.int32),
+                    first,
+                    np.ones(second.size),
+                )
+                od_row[second] = n_rows + np.arange(second.size)
+                n_rows += int(second.size)
+                h.changeColsBounds(second.size, first, np.zeros(second.size), np.full(second.size, np.inf))
+            has_row = od_row[pair] >= 0
+            path_of_arc = np.repeat(np.arange(n_new, dtype=np.int64), np.diff(ptr))
+            spent = np.concatenate(([0.0], np.cumsum(costs[k][arcs])))
+            col_cost = spent[ptr[1:]] - spent[ptr[:-1]] - penalty
+            incidence = sparse.csr_matrix((np.ones(arcs.size), (path_of_arc, arcs)), shape=(n_new, n_links))
+            use = (incidence @ link_cap).tocoo()  # capacity rows crossed, with how many times
+            a = sparse.csc_matrix(
+                (
+                    np.concatenate((np.ones(int(has_row.sum())), p.pce[k] * use.data)),
+                    (
+                        np.concatenate((od_row[pair[has_row]], use.col)),
+                        np.concatenate((np.flatnonzero(has_row), use.row)),
+                    ),
+                ),
+                shape=(n_rows, n_new),
+            )
+            a.sum_duplicates()
+            h.addCols(
+                n_new,
+                col_cost,
+                np.zeros(n_new),
+                np.where(has_row, np.inf, pairs.amount[pair]),
+                int(a.nnz),
+                a.indptr[:-1].astype(np.int32),
+                a.indices.astype(np.int32),
+                a.data,
+            )
+            alone = pair[od_first[pair] < 0]
+            od_first[alone] = n_cols + np.flatnonzero(od_first[pair] < 0)
+            columns.cls.append(k)
+            columns.pair.append(pair)
+            columns.ptr.append(ptr)
+            columns.arcs.append(arcs)
+            n_cols += n_new
+            added += n_new
+        if not added and rounds:
+            break
+        if max_seconds is not None:
+            left = max_seconds - (time.perf_counter() - started)
+            if left <= 0:
+                raise SolverError("The capacity LP was not solved: Time limit reached")
+            h.setOptionValue("time_limit", float(left))
+        h.run()
+        status = h.getModelStatus()
+        if status != highspy.HighsModelStatus.kOptimal:
+            raise SolverError(f"The capacity LP was not solved: {h.modelStatusToString(status)}")
+        rounds += 1
+        solution = h.getSolution()
+        row_dual = np.asarray(solution.row_dual, dtype=np.float64)
+        # HiGHS row duals of a minimization are <= 0 on a binding <= row; the price is their negation.
+        shadow = np.maximum(-row_dual[:n_cap], 0.0)
+        # A pair's dual: its row's, or (one path, no row) its path's reduced cost where that is below zero (the
+        # path at its bound, the demand); zero where the pair is not served in full (unserved has room).
+        col_dual = np.asarray(solution.col_dual, dtype=np.float64)
+        dual = np.minimum(col_dual[od_first], 0.0)
+        with_row = od_row >= 0
+        dual[with_row] = row_dual[od_row[with_row]]
+        value = penalty + np.minimum(dual, 0.0)
+        # A path enters when it costs less than the penalty plus its pair's dual (a negative reduced cost), by
+        # more than the solver's own tolerance.
+        threshold = value - REDUCED_COST_TOLERANCE * np.maximum(1.0, np.abs(value))
+
+    x = np.asarray(h.getSolution().col_value, dtype=np.float64)
+    flows = np.maximum(x, 0.0)
+    served = np.bincount(np.concatenate(columns.pair), weights=flows, minlength=n_od)
+    unserved = np.maximum(pairs.amount - served, 0.0)
+    objective = float(h.getInfo().objective_function_value) + penalty * float(pairs.amount.sum())
+    return _Solution(
+        columns.flows(x, n_k, n_links),
+        unserved,
+        objective,
+        f"Optimal (column generation: {rounds} rounds, {n_cols:,} paths)",
+        shadow,
+        n_cols,
+    )
+
+
 def capacitated_flow(
     network: FlowNetwork,
     demand: Demand | None = None,
@@ -279,6 +667,7 @@ def capacitated_flow(
     unserved_penalty: float | None = None,
     capacity_scale: float = 1.0,
     max_seconds: float | None = None,
+    method: Method = "columns",
 ) -> CapacityResult:
     """Least-cost flows of ``demand`` on ``network`` within hard element capacities (a linear program, HiGHS).
 
@@ -300,6 +689,9 @@ def capacitated_flow(
         Multiplies every capacity (0.5: half the capacity everywhere).
     max_seconds
         Stop the solver after this long (raising :class:`SolverError`); default no limit.
+    method
+        ``"columns"``: the path-based LP by column generation (HiGHS through highspy, warm-started between
+        rounds); ``"full"``: the arc-based LP in one piece (scipy's linprog), the reference. Same optimum.
 
     Returns
     -------
@@ -310,16 +702,17 @@ def capacitated_flow(
     Raises
     ------
     InvalidOptionError
-        For bad numbers, demand that does not fit the network, or an LP above :data:`MAX_VARIABLES`.
+        For bad numbers, demand that does not fit the network, an unknown method, or (``"full"``) an LP above
+        :data:`MAX_VARIABLES`.
     SolverError
         When HiGHS stops without an optimal solution; the message is the solver's.
 
     Notes
     -----
-    Shadow prices are the duals of the capacity rows. scipy reports ``res.ineqlin.marginals`` as the derivative
-    of the objective by the right-hand side, which is <= 0 for a <= row of a minimization (more capacity lowers
-    the cost); the price reported is its negation. Where the optimum is degenerate (several dual solutions) the
-    price is the solver's vertex, one of several valid values.
+    Shadow prices are the duals of the capacity rows, negated: HiGHS reports the derivative of the objective by
+    the right-hand side, which is <= 0 for a <= row of a minimization (more capacity lowers the cost). Where the
+    optimum is degenerate (several dual solutions) the price is the solver's vertex, one of several valid values,
+    and the two methods may return different ones (each an optimal dual: same dual objective).
 
     Examples
     --------
@@ -330,11 +723,10 @@ def capacitated_flow(
     >>> list(result.to_frame().columns[:2])
     ['element', 'label']
     """
-    from scipy import sparse
-    from scipy.optimize import linprog
-
     from corridor.assignment.problem import prepare
 
+    if method not in METHODS:
+        raise InvalidOptionError(f"Unknown method {method!r}; valid: {', '.join(METHODS)}")
     if not (np.isfinite(capacity_scale) and capacity_scale > 0):
         raise InvalidOptionError(f"The capacity scale must be a positive number, got {capacity_scale!r}")
     if unserved_penalty is not None and not (np.isfinite(unserved_penalty) and unserved_penalty > 0):
@@ -349,88 +741,17 @@ def capacitated_flow(
             raise InvalidOptionError(f"Network {network.name!r} has no demand of its own; pass one")
         demand = network.demand
     p = prepare(network, demand, toll_factor=toll_factor, distance_factor=distance_factor)
-    n_commodities = sum(int(o.size) for o in p.origins)
-    n_links = p.n_links
-    if n_commodities * n_links > MAX_VARIABLES:
-        raise InvalidOptionError(
-            f"The capacity LP would have {n_commodities} commodities (class, origin) x {n_links} links = "
-            f"{n_commodities * n_links:,} flow variables, above the limit of {MAX_VARIABLES:,}; aggregate zones "
-            "or use equilibrium assignment (corridor.assign)"
-        )
     started = time.perf_counter()
     costs = _free_flow_costs(p)
     penalty = _default_penalty(p, costs) if unserved_penalty is None else float(unserved_penalty)
-    comms, n_rows = _commodities(p, costs)
-    n_k = len(p.class_names)
-
-    # Flow columns, commodity by commodity; unserved columns after them, one per OD pair with demand (a virtual
-    # arc from the origin node to the destination node, bounded by the demand).
-    arc = np.concatenate([c.arcs for c in comms]) if comms else np.zeros(0, np.int64)
-    col_cls = np.concatenate([np.full(c.arcs.size, c.cls, dtype=np.int64) for c in comms]) if comms else arc
-    n_flow = int(arc.size)
-    u_dest = np.concatenate([c.destinations for c in comms]) if comms else np.zeros(0, np.int64)
-    u_amount = np.concatenate([c.amounts for c in comms]) if comms else np.zeros(0)
-    u_comm = np.repeat(np.arange(len(comms), dtype=np.int64), [c.destinations.size for c in comms])
-    n_u = int(u_dest.size)
-    n_var = n_flow + n_u
-
-    # Conservation, out - in = supply - demand, on every reachable node but the source (whose row is implied).
-    # Where two zones share a destination node their unserved variables split the shortfall arbitrarily.
-    tail_row = np.concatenate([c.row[p.tail[c.arcs]] for c in comms]) if comms else arc
-    head_row = np.concatenate([c.row[p.head[c.arcs]] for c in comms]) if comms else arc
-    u_row = np.concatenate([c.row[p.destination_node[c.destinations]] for c in comms]) if comms else arc
-    flow_cols = np.arange(n_flow, dtype=np.int64)
-    rows = np.concatenate((tail_row, head_row, u_row))
-    cols = np.concatenate((flow_cols, flow_cols, n_flow + np.arange(n_u, dtype=np.int64)))
-    vals = np.concatenate((np.ones(n_flow), -np.ones(n_flow), -np.ones(n_u)))
-    present = rows >= 0
-    a_eq = sparse.csr_matrix((vals[present], (rows[present], cols[present])), shape=(n_rows, n_var))
-    b_eq = np.zeros(n_rows)
-    np.add.at(b_eq, u_row[u_row >= 0], -u_amount[u_row >= 0])
-
-    # Capacity: one row per element with a finite capacity.
-    capped = np.isfinite(p.cap)
-    row_of = np.full(p.cap.size, -1, dtype=np.int64)
-    row_of[capped] = np.arange(int(capped.sum()))
-    keep = capped[p.link_elem]
-    link_owner = np.repeat(np.arange(n_links, dtype=np.int64), np.diff(p.link_ptr))
-    capped_ptr = np.concatenate(([0], np.cumsum(np.bincount(link_owner[keep], minlength=n_links)))).astype(np.int64)
-    owner, elem = _gather(capped_ptr, p.link_elem[keep], arc)
-    a_ub = sparse.csr_matrix((p.pce[col_cls[owner]], (row_of[elem], owner)), shape=(int(capped.sum()), n_var))
-    b_ub = capacity_scale * p.cap[capped]
-
-    c = np.concatenate((costs[col_cls, arc], np.full(n_u, penalty)))
-    bounds = np.zeros((n_var, 2))
-    bounds[:n_flow, 1] = np.inf
-    bounds[n_flow:, 1] = u_amount
-
-    if n_var:
-        res = linprog(
-            c,
-            A_ub=a_ub if a_ub.shape[0] else None,
-            b_ub=b_ub if a_ub.shape[0] else None,
-            A_eq=a_eq,
-            b_eq=b_eq,
-            bounds=bounds,
-            method="highs-ipm" if n_var > IPM_ABOVE else "highs-ds",
-            options={} if max_seconds is None else {"time_limit": float(max_seconds)},
-        )
-        if res.status != 0:
-            raise SolverError(f"The capacity LP was not solved: {res.message}")
-        x = np.asarray(res.x, dtype=np.float64)
-        objective = float(res.fun)
-        status = str(res.message)
-        # HiGHS marginals are d objective / d b_ub: <= 0 for a <= constraint of a minimization.
-        duals = -np.asarray(res.ineqlin.marginals, dtype=np.float64) if a_ub.shape[0] else np.zeros(0)
-    else:
-        x, objective, status, duals = np.zeros(0), 0.0, "No demand to assign", np.zeros(int(capped.sum()))
+    pairs = _Pairs.of(p)
+    solve = _solve_columns if method == "columns" else _solve_full
+    solution = solve(p, costs, penalty, capacity_scale, max_seconds, pairs)
     seconds = time.perf_counter() - started
 
-    flows = np.maximum(x[:n_flow], 0.0)
-    csr_flow = np.zeros((n_k, n_links))
-    np.add.at(csr_flow, (col_cls, arc), flows)
-    class_flow = np.empty_like(csr_flow)
-    class_flow[:, p.perm] = csr_flow
+    capped = np.isfinite(p.cap)
+    class_flow = np.empty_like(solution.csr_flow)
+    class_flow[:, p.perm] = solution.csr_flow
     link_flow = p.pce @ class_flow
     volume = np.zeros(network.n_elements)
     np.add.at(
@@ -438,17 +759,16 @@ def capacitated_flow(
     )
     element_capacity = np.where(capped, capacity_scale * p.cap, np.inf)
     shadow = np.zeros(network.n_elements)
-    shadow[capped] = np.maximum(duals, 0.0)
+    shadow[capped] = solution.duals
     binding = np.zeros(network.n_elements, dtype=np.bool_)
     limit = element_capacity[capped]
     binding[capped] = volume[capped] >= limit - 1e-7 * np.maximum(1.0, limit)
 
     zones = network.zones
-    unserved_x = x[n_flow:]
-    scale = max(1.0, float(u_amount.max())) if n_u else 1.0
+    scale = max(1.0, float(pairs.amount.max())) if pairs.amount.size else 1.0
     lost = [
-        Unserved(p.class_names[comms[int(i)].cls], zones[comms[int(i)].origin], zones[int(d)], float(amount))
-        for i, d, amount in zip(u_comm, u_dest, unserved_x, strict=True)
+        Unserved(p.class_names[int(k)], zones[int(o)], zones[int(d)], float(amount))
+        for k, o, d, amount in zip(pairs.cls, pairs.origin, pairs.destination, solution.unserved, strict=True)
         if amount > 1e-9 * scale
     ]
     lost += [Unserved(name, zones[o], zones[d], q, no_path=True) for name, o, d, q in p.unassigned]
@@ -456,8 +776,8 @@ def capacitated_flow(
     unserved_total = float(sum(u.amount for u in lost))
     return CapacityResult(
         network=network,
-        status=status,
-        objective=objective,
+        status=solution.status,
+        objective=solution.objective,
         served=total - unserved_total,
         unserved_total=unserved_total,
         unserved=tuple(lost),
@@ -471,6 +791,6 @@ def capacitated_flow(
         shadow_price=shadow,
         binding=binding,
         total_demand=total,
-        n_variables=n_var,
+        n_variables=solution.n_variables,
         seconds=seconds,
     )
