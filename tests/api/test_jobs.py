@@ -155,9 +155,13 @@ def test_a_server_killed_mid_run_loses_nothing_committed(tmp_path: Path) -> None
     yaml = "title: More demand\nbase: base-2024\ndemand:\n  scale: 1.2\n"
     assert server.call("POST", "/v1/scenarios", {"name": "more-demand", "yaml": yaml}, key)[0] == 201
     quick = server.call("POST", "/v1/jobs", {"kind": "scenario", "scenario": "more-demand", "samples": 120}, key)[1]
-    assert _wait(server, quick["id"], ("succeeded", "failed"))["status"] == "succeeded"
-    body = {"kind": "sweep", "scenario": "more-demand", "param": "demand.scale=1:2:0.25", "samples": 6000}
+    assert "id" in quick, quick
+    done = _wait(server, quick["id"], ("succeeded", "failed"))
+    assert done["status"] == "succeeded", done
+    # long enough to be running when the server is killed (a sweep step is well under a second)
+    body = {"kind": "sweep", "scenario": "more-demand", "param": "demand.scale=1:1.95:0.05", "samples": 24000}
     long = server.call("POST", "/v1/jobs", body, key)[1]
+    assert "id" in long, long
     _wait(server, long["id"], ("running",))
     time.sleep(0.5)
     server.kill()

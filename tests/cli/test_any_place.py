@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -11,7 +12,11 @@ from hypothesis import strategies as st
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "corridor", *args], capture_output=True, text=True, timeout=120)
+    # tables follow COLUMNS: a wide terminal, so that no column is cut whatever the test process inherits
+    env = {**os.environ, "COLUMNS": "200"}
+    return subprocess.run(
+        [sys.executable, "-m", "corridor", *args], capture_output=True, text=True, timeout=120, env=env
+    )
 
 
 def test_route_from_a_city_off_the_network() -> None:

@@ -31,9 +31,9 @@ def test_help_lists_every_command_in_order() -> None:
     assert result.returncode == 0, result.stderr
     listed = [line.split()[0] for line in result.stdout.split("Commands:\n")[1].splitlines() if line.strip()]
     assert listed == [
-        "compare", "route", "places", "validate", "assign", "bottlenecks", "demand", "simulate", "fleet", "calibrate",
-        "validate-model", "appraise", "portfolio", "oil", "latency", "resilience", "serve", "scenario", "apikey",
-        "network",
+        "compare", "route", "places", "validate", "assign", "bottlenecks", "demand", "simulate", "fleet",
+        "rolling-stock", "calibrate", "validate-model", "appraise", "portfolio", "centres", "oil", "latency",
+        "resilience", "power", "serve", "scenario", "apikey", "network",
     ]  # fmt: skip
     groups = (("scenario", "list show run compare sweep runs"), ("apikey", "create list revoke"), ("network", "export"))
     for group, commands in groups:
