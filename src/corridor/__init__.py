@@ -59,7 +59,7 @@ _WHERE = {
     "FlowNetwork": "corridor.dataset.flownet",
     "TrafficClass": "corridor.dataset.flownet",
     "capacitated_flow": "corridor.assignment.capacity",
-    "simulate": "corridor.routing.search",
+    "simulate": "corridor.routing.timing",
     "simulate_route": "corridor.reliability.engine",
     "ReliabilityResult": "corridor.reliability.engine",
     "flow_network": "corridor.model.freight",
@@ -67,11 +67,11 @@ _WHERE = {
     "network_from_tntp": "corridor.dataset.tntp",
     "network_to_tntp": "corridor.dataset.tntp_write",
     "Avoid": "corridor.dataset.avoid",
-    "alternatives": "corridor.routing.search",
-    "latest_departure": "corridor.routing.search",
-    "latest_departures": "corridor.routing.search",
+    "alternatives": "corridor.routing.route_sets",
+    "latest_departure": "corridor.routing.timing",
+    "latest_departures": "corridor.routing.timing",
     "compare": "corridor.routing.search",
-    "pareto": "corridor.routing.search",
+    "pareto": "corridor.routing.route_sets",
     "route": "corridor.routing.search",
     "Comparison": "corridor.routing.results",
     "Leg": "corridor.routing.results",
@@ -115,15 +115,9 @@ if TYPE_CHECKING:
     from corridor.model.freight import flow_network, passage_volumes
     from corridor.reliability.engine import ReliabilityResult, simulate_route
     from corridor.routing.results import Comparison, Leg, Route, Routes
-    from corridor.routing.search import (
-        alternatives,
-        compare,
-        latest_departure,
-        latest_departures,
-        pareto,
-        route,
-        simulate,
-    )
+    from corridor.routing.route_sets import alternatives, pareto
+    from corridor.routing.search import compare, route
+    from corridor.routing.timing import latest_departure, latest_departures, simulate
     from corridor.scenarios.files import Scenario, load_scenario
     from corridor.scenarios.run import ScenarioResult, run_scenario
     from corridor.scenarios.sweep import SweepResult, sweep

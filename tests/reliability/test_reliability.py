@@ -18,7 +18,7 @@ from corridor.dataset.records import Service
 from corridor.errors import InvalidOptionError
 from corridor.reliability import kernels as rk
 from corridor.reliability.engine import Duration, Plan, Stage, plan_route, simulate_plan
-from corridor.routing.search import simulate
+from corridor.routing.timing import simulate
 from fixtures.toy import PROV, with_reliability_tables
 
 

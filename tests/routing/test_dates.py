@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -12,7 +13,8 @@ import pytest
 
 from corridor.dataset.network import Network
 from corridor.errors import InvalidOptionError
-from corridor.routing.search import latest_departure, latest_departures, route
+from corridor.routing.search import route
+from corridor.routing.timing import latest_departure, latest_departures
 from corridor.services.reliability import TripOptions, simulate_trip
 from corridor.services.trips import compare_trip
 
@@ -82,7 +84,11 @@ def test_compare_takes_a_departure_or_a_deadline(eurasia: Network) -> None:
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "corridor", *args], capture_output=True, text=True, timeout=120)
+    # tables follow COLUMNS: a wide terminal, whatever width the test process inherits
+    env = {**os.environ, "COLUMNS": "200"}
+    return subprocess.run(
+        [sys.executable, "-m", "corridor", *args], capture_output=True, text=True, timeout=120, env=env
+    )
 
 
 def test_cli_route_table_shows_when_each_leg_departs_and_arrives() -> None:

@@ -39,6 +39,7 @@ PRELOAD = [
     "corridor.api.jobs",
     "corridor.dataset.network",
     "corridor.routing.search",
+    "corridor.routing.timing",
     "corridor.reliability.engine",
     "corridor.scenarios.run",
     "corridor.choice.logit",

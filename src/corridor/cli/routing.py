@@ -218,6 +218,7 @@ def _find_routes(
 ) -> tuple[list[Any], str]:
     """The routes ``corridor route`` shows, and how they were chosen: from the latest departure for a deadline,
     the Pareto set, K alternatives, or the best route."""
+    from corridor.routing import route_sets, timing
     from corridor.routing import search as routing
 
     optimize, arrive_by = asked["optimize"], asked["arrive_by"]
@@ -230,15 +231,15 @@ def _find_routes(
                 "--arrive-by times one route: give it without --depart, --pareto or --alternatives."
             )
         options.pop("depart")
-        found = routing.latest_departure(
+        found = timing.latest_departure(
             net, origin, destination, arrive_by=arrive_by, optimize=optimize, **options, **weights
         )
         return [found], optimize
     if asked["pareto"]:
-        return routing.pareto(net, origin, destination, **options), "pareto"
+        return route_sets.pareto(net, origin, destination, **options), "pareto"
     if asked["alternatives"] > 1:
         k = asked["alternatives"]
-        return routing.alternatives(net, origin, destination, k=k, optimize=optimize, **options, **weights), optimize
+        return route_sets.alternatives(net, origin, destination, k=k, optimize=optimize, **options, **weights), optimize
     return [routing.route(net, origin, destination, optimize=optimize, **options, **weights)], optimize
 
 

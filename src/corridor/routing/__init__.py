@@ -26,9 +26,9 @@ __getattr__, __dir__ = lazy_exports(
     {
         "route": "corridor.routing.search",
         "compare": "corridor.routing.search",
-        "pareto": "corridor.routing.search",
-        "alternatives": "corridor.routing.search",
-        "simulate": "corridor.routing.search",
+        "pareto": "corridor.routing.route_sets",
+        "alternatives": "corridor.routing.route_sets",
+        "simulate": "corridor.routing.timing",
         "time_route": "corridor.routing.search",
         "corridor_paths": "corridor.routing.search",
         "Avoid": "corridor.dataset.avoid",

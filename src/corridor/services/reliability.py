@@ -116,7 +116,7 @@ def plan_trip(network: Network, options: TripOptions) -> PlannedTrip:
 
 
 def _latest_route(network: Network, options: TripOptions) -> Route:
-    from corridor.routing.search import latest_departure
+    from corridor.routing.timing import latest_departure
 
     return latest_departure(
         network,

@@ -85,7 +85,7 @@ def compare_trip(
     With ``year``, the network as it stood that year (changes.csv) and, without ``depart``, a departure on 15 June
     of it; a scenario then runs on that year's demand. ``under`` gives a scenario's times already found (for many
     trips under one scenario). With ``arrive_by`` instead of ``depart``, each corridor's route is timed from its
-    latest departure that arrives by then at the 90th percentile (``corridor.routing.search.latest_departures``).
+    latest departure that arrives by then at the 90th percentile (``corridor.routing.timing.latest_departures``).
     Returns the comparison and, for a scenario, what it was computed under (network, year, over-capacity elements).
 
     Raises
@@ -97,7 +97,8 @@ def compare_trip(
 
     from corridor.errors import InvalidOptionError
     from corridor.reliability.engine import as_datetime
-    from corridor.routing.search import compare, latest_departures
+    from corridor.routing.search import compare
+    from corridor.routing.timing import latest_departures
     from corridor.scenarios.years import check_year, network_of_year
 
     if arrive_by is not None and depart is not None:

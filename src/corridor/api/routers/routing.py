@@ -194,7 +194,7 @@ def _latest(
     net: Any, origin: str, destination: str, optimize: str, arrive_by: Any, **common: Any
 ) -> tuple[dict[str, Any], list[Any]]:
     """The answer of ``GET /v1/route?arrive_by=``: the route from the latest departure that makes it at P90."""
-    from corridor.routing.search import latest_departure
+    from corridor.routing.timing import latest_departure
 
     common.pop("depart")
     found = latest_departure(net, origin, destination, arrive_by=arrive_by, optimize=optimize, **common)
@@ -214,13 +214,14 @@ def _routes(
     net: Any, origin: str, destination: str, optimize: str, *, alternatives: int, pareto: bool, **common: Any
 ) -> tuple[dict[str, Any], list[Any]]:
     """The answer of ``GET /v1/route``: the Pareto set, the K best, or the best route."""
+    from corridor.routing import route_sets
     from corridor.routing import search as routing
 
     routes: list[Any]
     if pareto:
-        routes, label = routing.pareto(net, origin, destination, **common), "pareto"
+        routes, label = route_sets.pareto(net, origin, destination, **common), "pareto"
     elif alternatives > 1:
-        routes = routing.alternatives(net, origin, destination, k=alternatives, optimize=optimize, **common)
+        routes = route_sets.alternatives(net, origin, destination, k=alternatives, optimize=optimize, **common)
         label = optimize
     else:
         routes, label = [routing.route(net, origin, destination, optimize=optimize, **common)], optimize
