@@ -6,7 +6,8 @@ import html
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from corridor.scenarios.report import _CSS, Report, _figure, _html_table, _img, _md_table, _style, _svg
+from corridor.scenarios.report import _CSS, Report, _html_table, _img, _md_table
+from corridor.scenarios.report_charts import new_figure, style_axes, svg_text
 
 __all__ = ["build_appraisal_report"]
 
@@ -94,7 +95,7 @@ def _effect_rows(data: Mapping[str, Any]) -> tuple[list[str], list[list[str]]]:
 def _cash_flow_svg(data: Mapping[str, Any]) -> str:
     import numpy as np
 
-    fig = _figure(8.0, 3.6)
+    fig = new_figure(8.0, 3.6)
     ax = fig.add_subplot()
     years = [r["year"] for r in data["years"]]
     bottom_pos = np.zeros(len(years))
@@ -115,12 +116,12 @@ def _cash_flow_svg(data: Mapping[str, Any]) -> str:
     ax.axhline(0, color="#999999", linewidth=0.8)
     ax.set_ylabel("USD million", fontsize=9)
     ax.legend(fontsize=7, ncol=3, frameon=False, loc="upper left")
-    _style(ax)
-    return _svg(fig)
+    style_axes(ax)
+    return svg_text(fig)
 
 
 def _tornado_svg(data: Mapping[str, Any]) -> str:
-    fig = _figure(6.0, 0.5 + 0.45 * max(1, len(data["tornado"])))
+    fig = new_figure(6.0, 0.5 + 0.45 * max(1, len(data["tornado"])))
     ax = fig.add_subplot()
     centre = data["npv_usd"] / 1e6
     items = list(reversed(data["tornado"]))
@@ -131,8 +132,8 @@ def _tornado_svg(data: Mapping[str, Any]) -> str:
     ax.set_yticks(range(len(items)), [str(t["input"]) for t in items], fontsize=9)
     ax.axvline(centre, color="#222222", linewidth=0.8)
     ax.set_xlabel("NPV, USD million (purple: input at its low; orange: at its high)", fontsize=9)
-    _style(ax)
-    return _svg(fig)
+    style_axes(ax)
+    return svg_text(fig)
 
 
 def build_appraisal_report(
