@@ -267,7 +267,7 @@ def test_assign_with_user_demand_and_bad_demand(tmp_path: Path) -> None:
     assert result.returncode == 2 and "bad.csv:2:tonnes_per_year" in result.stderr
     assert "Traceback" not in result.stderr
     result = run("assign", "--year", "1990")
-    assert result.returncode == 2 and "No demand for year 1990" in result.stderr
+    assert result.returncode == 2 and "No data for year 1990; years with data: 2015, " in result.stderr
 
 
 def test_bottlenecks_json() -> None:

@@ -36,6 +36,10 @@ def corridor_bottlenecks(
         if not network.demand_years:
             raise InvalidOptionError("The dataset has no demand table: give a demand file.")
         year = network.demand_years[-1]
+    elif network.trade:
+        from corridor.scenarios.years import check_year
+
+        check_year(network, year)  # names every year with data, those trade generates among them
     network = network_of_year(network, year) if year in dataset_years(network) else network
     chosen = year_equilibrium(network, year, seed=seed, demand_scale=demand_scale, capacity_scale=capacity_scale)
     fn = flow_network(network, year=year, demand_scale=demand_scale, capacity_scale=capacity_scale)

@@ -85,6 +85,10 @@ def flow_network_of(network: Network, options: DemandOptions) -> FlowNetwork:
         # the year's changes first (apply_scenario), the scenario's own after them
         net = apply_scenario(network, dataclasses.replace(options.scenario, year=year))
     else:
+        if options.demand_file is None and year is not None and network.trade:
+            from corridor.scenarios.years import check_year
+
+            check_year(network, year)  # names every year with data, those trade generates among them
         net = _as_of_year(network, year)
     rows = None
     if options.demand_file is not None:

@@ -79,6 +79,10 @@ def rolling_stock_report(
         if not network.demand_years:
             raise InvalidOptionError("The dataset has no demand table: give --year with a dataset that has demand.")
         year = network.demand_years[-1]
+    if request.scenario is None and request.year is not None and network.trade:
+        from corridor.scenarios.years import check_year
+
+        check_year(network, year)  # names every year with data, those trade generates among them
     if request.scenario is None and year in dataset_years(network):
         network = network_of_year(network, year)
     chosen = year_equilibrium(network, year, seed=request.seed)
