@@ -27,6 +27,7 @@ from corridor.dataset.records import (
     Transfer,
     Weather,
 )
+from corridor.dataset.tariff_records import BulkTariff
 from corridor.dataset.trade_records import Gdp, GdpGrowth, TonnesPerUsd, Trade, TradeMix, TradeRegion, TradeShare
 from corridor.errors import UnknownPlaceError
 from corridor.names import normalize_name
@@ -88,6 +89,8 @@ class Network:
     power_lines: tuple[PowerLine, ...] = ()
     power_demand: tuple[PowerDemand, ...] = ()
     rail_fleet: tuple[RailFleet, ...] = ()
+    #: what a tonne of dry or liquid bulk pays by mode and by transfer kind (corridor.model.bulk)
+    bulk_tariffs: tuple[BulkTariff, ...] = ()
     path: str | None = field(default=None, compare=False)
 
     @classmethod
@@ -128,6 +131,7 @@ class Network:
             power_lines=tables.power_lines,
             power_demand=tables.power_demand,
             rail_fleet=tables.rail_fleet,
+            bulk_tariffs=tables.bulk_tariffs,
             path=path,
         )
 

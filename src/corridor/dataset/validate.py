@@ -38,6 +38,7 @@ from corridor.dataset.records import (
     Transfer,
     Weather,
 )
+from corridor.dataset.tariff_records import BULK_ROW_NOUNS, BULK_TABLES, BulkTariff, check_bulk_tables
 from corridor.dataset.trade_records import (
     TRADE_ROW_NOUNS,
     TRADE_TABLES,
@@ -83,6 +84,7 @@ TABLES: dict[str, type[BaseModel]] = {
 }
 TABLES.update(TRADE_TABLES)  # the trade model's tables (corridor.dataset.trade_records)
 TABLES.update(POWER_TABLES)  # the power layer and the rail fleets (corridor.dataset.power_records)
+TABLES.update(BULK_TABLES)  # rates of dry and liquid bulk (corridor.dataset.tariff_records)
 LAYER_TABLES = frozenset({"oil_nodes.csv", "oil_links.csv", "fiber_nodes.csv", "fiber_links.csv", "fiber_rtt.csv"})
 OPTIONAL_TABLES = (
     frozenset({"services.csv", "capacities.csv", "demand.csv", "weather.csv", "delays.csv", "berths.csv"})
@@ -90,6 +92,7 @@ OPTIONAL_TABLES = (
     | {"observations.csv", "changes.csv", "projects.csv"}
     | set(TRADE_TABLES)
     | set(POWER_TABLES)
+    | set(BULK_TABLES)
 )
 #: What one row of each table is, in messages ("duplicate place 'baku'").
 _ROW_NOUNS = {
@@ -116,6 +119,7 @@ _ROW_NOUNS = {
 }
 _ROW_NOUNS.update(TRADE_ROW_NOUNS)
 _ROW_NOUNS.update(POWER_ROW_NOUNS)
+_ROW_NOUNS.update(BULK_ROW_NOUNS)
 #: The records of one table, each with its line number (typed by the table, see ``TABLES``).
 _Lined = list[tuple[int, Any]]
 
@@ -169,6 +173,8 @@ class Tables:
     power_lines: tuple[PowerLine, ...] = ()
     power_demand: tuple[PowerDemand, ...] = ()
     rail_fleet: tuple[RailFleet, ...] = ()
+    # rates of dry and liquid bulk (corridor.dataset.tariff_records)
+    bulk_tariffs: tuple[BulkTariff, ...] = ()
 
 
 def _columns(model: type[BaseModel]) -> tuple[set[str], set[str]]:
@@ -250,6 +256,12 @@ def validate_tables(
     _check_references(rows, parsed_info, info_file, _Known(problems))
     check_trade_tables(rows, tables, problems)
     check_power_tables(rows, {rec.id for _, rec in rows["places.csv"]}, problems)
+    check_bulk_tables(
+        rows,
+        has_wagon_payload=parsed_info is not None and parsed_info.payload_t_per_wagon is not None,
+        info_file=info_file,
+        problems=problems,
+    )
     if problems or parsed_info is None:
         raise DatasetError(problems)
     # Each field of Tables is named after its file (links.csv -> links).

@@ -24,6 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from corridor.dataset.vocab import COMMODITIES, FREIGHT_MODES, MODES, PASSAGES, TARIFF_UNITS
+from corridor.model.bulk import BULK_COMMODITIES, bulk_rates_of
 
 if TYPE_CHECKING:
     from corridor.dataset.network import Network
@@ -44,6 +45,7 @@ __all__ = [
 ARC_LINK, ARC_THROUGH, ARC_TRANSFER, ARC_GATE_IN, ARC_GATE_OUT, ARC_MID = range(6)
 _COMMODITY_INDEX = {name: i for i, name in enumerate(COMMODITIES)}
 _UNIT_INDEX = {name: i for i, name in enumerate(TARIFF_UNITS)}
+_PER_T = _UNIT_INDEX["t"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -63,7 +65,8 @@ class VirtualGraph:
     transfers: tuple[tuple[int, ...], ...]  # per arc: indices into network.transfers
     distance_km: NDArray[np.float64]
     hours: NDArray[np.float64]  # (E, C, 3): low, typical, high, per commodity
-    cost: NDArray[np.float64]  # (E, C, U): USD per FEU, per TEU, per t, summed per commodity
+    # (E, C, U): USD per FEU, per TEU, per t, summed per commodity; bulk rows hold USD per t (corridor.model.bulk)
+    cost: NDArray[np.float64]
     co2e_g_per_t: NDArray[np.float64]  # (E, C, 2): tank-to-wheel, well-to-wheel
     allowed: NDArray[np.bool_]  # (E, C)
     mode: NDArray[np.int8]  # index into MODES for link arcs, -1 otherwise
@@ -196,13 +199,17 @@ def _transfer_attrs(network: Network, rows: list[int], *, needs_row: bool) -> At
     hours, cost, co2 = attrs["hours"], attrs["cost"], attrs["co2"]
     allowed = np.zeros(n_c, dtype=bool) if needs_row else np.ones(n_c, dtype=bool)
     factors = network.factor_by_id
+    bulk = bulk_rates_of(network)
     for i in rows:
         t = network.transfers[i]
         applies = [_COMMODITY_INDEX[c] for c in t.commodities] if t.commodities else list(range(n_c))
         for c in applies:
             allowed[c] = True
             hours[c] += (t.hours_low, t.hours_typical, t.hours_high)
-            cost[c, _UNIT_INDEX[t.cost_unit]] += t.cost_usd
+            if COMMODITIES[c] in BULK_COMMODITIES:
+                cost[c, _PER_T] += bulk.transfer_usd_per_t(t, COMMODITIES[c])
+            else:
+                cost[c, _UNIT_INDEX[t.cost_unit]] += t.cost_usd
             if t.emission_factor is not None:
                 f = factors[t.emission_factor]
                 co2[c] += (f.ttw * 1000.0, f.wtw * 1000.0)  # kg per t -> g per t
@@ -220,6 +227,13 @@ def _link_attrs(network: Network, link: Link) -> Attrs:
     attrs["hours"][:] = (run, run + wait, run + full_wait)
     assert link.tariff_usd is not None and link.tariff_unit is not None
     attrs["cost"][:, _UNIT_INDEX[link.tariff_unit]] = link.tariff_usd
+    bulk = bulk_rates_of(network)
+    for commodity in BULK_COMMODITIES:
+        per_t = bulk.link_usd_per_t(link, commodity) if commodity in link.commodities else None
+        if per_t is not None:  # priced per tonne by bulk_tariffs.csv, instead of as a share of a box
+            c = _COMMODITY_INDEX[commodity]
+            attrs["cost"][c] = 0.0
+            attrs["cost"][c, _PER_T] = per_t
     if link.emission_factor:
         factor = network.factor_by_id[link.emission_factor]
         attrs["co2"][:] = (factor.ttw * link.distance_km, factor.wtw * link.distance_km)

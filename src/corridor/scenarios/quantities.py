@@ -84,6 +84,7 @@ FIELD_DIMENSION: dict[str, dict[str, str]] = {
     "power_demand": {"energy_twh": "twh"},
     "power_nodes": {"price_usd_per_mwh": "count"},
     "rail_fleet": {"units": "count", "on_order": "count", "share_for_transit": "fraction"},
+    "bulk_tariffs": {"rate_usd": "usd", "rate_low_usd": "usd", "rate_high_usd": "usd"},
 }
 #: The dimension of a field whose value names a record of another table (set, never scaled or swept).
 REFERENCE = "reference"

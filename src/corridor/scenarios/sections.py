@@ -54,6 +54,7 @@ TABLE_ATTR = {
     "power_lines": "power_lines",
     "power_demand": "power_demand",
     "rail_fleet": "rail_fleet",
+    "bulk_tariffs": "bulk_tariffs",
 }
 
 #: An added record: its table, its fields as written, its line and the scenario that adds it.
