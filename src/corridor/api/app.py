@@ -34,9 +34,13 @@ SUMMARY = "Routes, costs, transit times, CO2e, flows and scenarios of the Middle
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Run the job runner while the app serves; close the store's connections when it stops."""
+    """Run the job runner while the app serves, warm before the first request; close the store's connections when
+    it stops."""
+    from corridor.api.preload import warm
+
     state: ServiceState = app.state.corridor
-    state.runner.start()
+    state.runner.start()  # its forkserver warms in a process of its own meanwhile
+    warm(state.network)  # no request waits for the kernels to compile (see corridor.api.preload)
     try:
         yield
     finally:

@@ -1,8 +1,10 @@
 """Background jobs: checked when submitted, run one per process, progress and results kept in the store.
 
 A job goes queued -> running -> succeeded | failed | cancelled. The :class:`JobRunner` thread of the server claims
-queued jobs (``job_workers`` at once) under a lease it renews, runs each in a process of its own (forkserver), stops
-one on cancel or after ``job_timeout_seconds``, and marks jobs whose lease expired (their server stopped) as failed.
+queued jobs (``job_workers`` at once) under a lease it renews, runs each in a process of its own, stops one on cancel
+or after ``job_timeout_seconds``, and marks jobs whose lease expired (their server stopped) as failed. Each job's
+process is forked from a forkserver that holds the network and the compiled kernels (:mod:`corridor.api.preload`):
+it computes at once, and killing it touches no other job.
 The process writes its progress to the store and saves its result (with any scenario runs) in one transaction, only
 if its server still holds the job under a live lease: a job cancelled, failed or recovered meanwhile keeps nothing.
 """
@@ -34,7 +36,7 @@ if TYPE_CHECKING:
 __all__ = ["JobRunner", "execute", "instance_id", "load_named", "prepare", "store_resolver"]
 
 Progress = Callable[[float, str], object]
-#: imported once by the forkserver, so that a job's process starts with them loaded
+#: imported once by the forkserver, so that a job's process starts with them loaded (and with the network, warm)
 PRELOAD = [
     "corridor.api.jobs",
     "corridor.dataset.network",
@@ -50,6 +52,12 @@ PRELOAD = [
     "corridor.services.sweeps",
     "corridor.services.flows",
     "alembic.command",
+    "sqlalchemy.dialects.sqlite",
+    "scipy.special",  # imported by the vectorized draws of some distributions (routes are timed with them)
+    "corridor.reliability.vector",
+    "corridor.services.power",
+    "corridor.services.mapdata",
+    "corridor.api.preload",  # last: with the runner's network named, loads and warms it (see start_forkserver)
 ]
 
 
@@ -318,10 +326,10 @@ class LeaseLost(Exception):
 
 def _work(job_id: str, store_url: str, network_path: str | None, owner: str) -> None:
     """Entry point of a job's process: run it and store its progress and outcome, while its server holds it."""
-    from corridor.dataset.csvfolder import load_network
+    from corridor.api.preload import network_of
     from corridor.store.database import Store
 
-    store = Store(store_url)
+    store = Store(store_url, migrate=False)  # its server migrated it
     _watch(job_id, store, owner)
     last = [0.0]
 
@@ -338,7 +346,7 @@ def _work(job_id: str, store_url: str, network_path: str | None, owner: str) -> 
 
     try:
         job = store.get_job(job_id)
-        network = load_network(Path(network_path) if network_path else None)
+        network = network_of(network_path)  # forked from the forkserver: loaded and warm already
         result, runs = execute(dict(job["params"]), network, store, progress)
         store.finish_job(job_id, clean(result), runs, owner=owner)  # refused unless the lease still holds
     except LeaseLost:
@@ -356,16 +364,24 @@ WATCH_SECONDS = 0.5
 
 
 def _watch(job_id: str, store: Store, owner: str) -> None:
-    """Stop this process when the server that started it is gone (its forkserver exits then) or when the job is no
-    longer its server's (cancelled, or its lease expired and another server recovered it): no orphan writes to the
-    store after that. The result is also written only under a live lease (:meth:`Store.finish_job`)."""
-    parent = os.getppid()
+    """Stop this process when the server that started it is gone or when the job is no longer its server's
+    (cancelled, or its lease expired and another server recovered it): no orphan writes to the store after that.
+    The result is also written only under a live lease (:meth:`Store.finish_job`).
+
+    The server is watched through multiprocessing's parent sentinel, a pipe whose only writer is the server: it
+    closes however the server ends, SIGKILL included. (The forkserver is no witness: it stays up while any job's
+    process it forked is alive.)
+    """
+    from multiprocessing.connection import wait
+
+    server = multiprocessing.parent_process()
 
     def watch() -> None:
         while True:
-            time.sleep(WATCH_SECONDS)
-            if os.getppid() != parent:
+            if server is not None and wait([server.sentinel], timeout=WATCH_SECONDS):
                 os._exit(3)
+            if server is None:
+                time.sleep(WATCH_SECONDS)
             with contextlib.suppress(CorridorError):  # the store unreachable for a moment: the lease decides
                 if not store.holds_lease(job_id, owner):
                     os._exit(4)
@@ -416,6 +432,10 @@ class JobRunner:
         self.interrupted = 0
 
     def start(self) -> None:
+        if self.workers > 0:  # the forkserver loads and warms the network while the server starts
+            from corridor.api.preload import start_forkserver
+
+            start_forkserver(self.network)
         self.interrupted = self.store.fail_expired_jobs()
         # with no workers too: the thread also recovers the jobs of stopped servers once their leases expire
         self._thread = threading.Thread(target=self._loop, name="corridor-jobs", daemon=True)

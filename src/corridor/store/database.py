@@ -157,7 +157,8 @@ def _tables() -> tuple[Any, Any]:
 
 
 class Store:
-    """A results store at ``url`` (SQLAlchemy URL; see :func:`default_store_url`), migrated to the latest schema.
+    """A results store at ``url`` (SQLAlchemy URL; see :func:`default_store_url`), migrated to the latest schema
+    (unless ``migrate`` is false: a process of a server that has migrated it).
 
     Raises
     ------
@@ -165,7 +166,7 @@ class Store:
         If the database cannot be reached or created (the message names the URL without its password).
     """
 
-    def __init__(self, url: str | None = None) -> None:
+    def __init__(self, url: str | None = None, *, migrate: bool = True) -> None:
         import sqlalchemy as sa
         from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
@@ -198,7 +199,10 @@ class Store:
             if parsed.get_backend_name() == "sqlite":
                 sa.event.listen(self.engine, "connect", _sqlite_pragmas)
             with self.engine.begin() as conn:
-                self._migrate(conn)
+                if migrate:
+                    self._migrate(conn)
+                else:  # opened by a process of a server that migrated it (a job's): reached, not migrated again
+                    conn.exec_driver_sql("SELECT 1")
         except NoSuchModuleError:
             raise InvalidOptionError(f"Store {self.shown!r}: no driver for this database.") from None
         except SQLAlchemyError as error:
