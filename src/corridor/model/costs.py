@@ -3,6 +3,8 @@
 Tariffs and fees are stored per FEU, per TEU or per tonne; a query asks for FEU, TEU, dry-bulk tonnes (``t``) or
 liquid-bulk tonnes (``liquid``). Conversions use the dataset's ``feu_to_teu_price_ratio`` (an FEU costs that many
 times a TEU) and payloads per container (``payload_t_per_teu``, ``payload_t_per_feu``), all sourced in dataset.yaml.
+Bulk is priced per tonne of its own commodity where bulk_tariffs.csv has a rate (``corridor.model.bulk``, compiled
+into the graph's per-tonne column), so the container conversions only reach bulk where the table is silent.
 """
 
 from __future__ import annotations
