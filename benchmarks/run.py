@@ -28,6 +28,9 @@ Scenarios (benchmarks/scenarios.py): scenario runs per minute on the embedded ne
 against a Dask LocalCluster of 1 and 2 workers; results-store writes and reads on SQLite and PostgreSQL against
 the raw drivers.
 
+Jobs (benchmarks/service.py): submission to result of a job through `corridor serve`, against the same computation
+in process (goal: overhead under 100 ms).
+
 Power (benchmarks/power.py): a year of the power layer's dispatch (every hour, and four typical days) against the
 same model built directly in PyPSA from the CSV files; goal under 60 s on 2 cores.
 
@@ -291,6 +294,7 @@ SECTIONS = {
     "reliability": "## Reliability",
     "scenarios": "## Scenarios",
     "service": "## Service",
+    "jobs": "## Jobs",
     "appraisal": "## Appraisal",
     "power": "## Power",
 }
@@ -437,6 +441,11 @@ def main() -> None:
         import service
 
         parts["service"] = service.report_section(service.bench(args.quick), command_line(args))
+    if args.only in (None, "jobs"):
+        import service
+
+        timings, about = service.bench_jobs(args.quick)
+        parts["jobs"] = service.jobs_section(timings, about, command_line(args))
     if args.only in (None, "appraisal"):
         import appraisal
 

@@ -57,6 +57,10 @@ PRELOAD = [
     "corridor.reliability.vector",
     "corridor.services.power",
     "corridor.services.mapdata",
+    "corridor.scenarios.apply",
+    "corridor.scenarios.files",
+    "corridor.scenarios.years",
+    "corridor.assignment.kernels",
     "corridor.api.preload",  # last: with the runner's network named, loads and warms it (see start_forkserver)
 ]
 

@@ -15,6 +15,7 @@ Two users:
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import threading
@@ -101,6 +102,9 @@ def _preload() -> None:
         network = load_network(Path(path) if path else None)
         warm(network)
         _preloaded = (path, network)
+    # what is loaded now is shared with every job's process until written to: kept out of the garbage collector's
+    # passes, which would otherwise touch, and so copy, every page of it in each job's process
+    gc.freeze()
 
 
 _preload()
