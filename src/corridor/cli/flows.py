@@ -279,6 +279,7 @@ def bottlenecks(
         typer.Option("--scenario", help="Rank under this scenario (its network and year), as its run does."),
     ] = None,
     as_json: JsonOpt = False,
+    output: OutputOpt = None,
 ) -> None:
     """Capacity elements ranked by v/c and delay at equilibrium, with the shadow price of the hard-capacity LP.
 
@@ -288,6 +289,10 @@ def bottlenecks(
     from corridor.assignment.bottlenecks import rank_bottlenecks
     from corridor.services.bottlenecks import corridor_bottlenecks
 
+    if output is not None:
+        from corridor.io.export import export_format
+
+        export_format(output, geojson=False, what="a ranking of capacity elements")  # refused before the equilibrium
     if demand is None:
         from corridor.scenarios.apply import apply_scenario
         from corridor.scenarios.files import load_scenario
@@ -305,6 +310,11 @@ def bottlenecks(
             raise InvalidOptionError("--scenario ranks the dataset's own demand; leave out --demand.")
         flow_net = _flow_network(network, demand, year, demand_scale=demand_scale, capacity_scale=capacity_scale)
         report = rank_bottlenecks(flow_net, top=top)
+    if output is not None:
+        from corridor.io.export import write_export
+        from corridor.services.exports import bottlenecks_export
+
+        write_export(output, bottlenecks_export(report))
     if as_json:
         print_json(report)
         return

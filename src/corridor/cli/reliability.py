@@ -313,6 +313,7 @@ def fleet(
     workers: WorkersOpt = None,
     in_process: InProcessOpt = False,
     as_json: JsonOpt = False,
+    output: OutputOpt = None,
     network: NetworkOpt = None,
 ) -> None:
     """How many ferries keep the 90th-percentile wait in port under a target for an annual volume (SimPy)."""
@@ -324,6 +325,10 @@ def fleet(
         raise InvalidOptionError(f"--volume-teu must be a positive number, got {volume_teu:g}.")
     if teu_per_wagon <= 0 or batch_teu <= 0:
         raise InvalidOptionError("--teu-per-wagon and --batch-teu must be positive.")
+    if output is not None:
+        from corridor.io.export import export_format
+
+        export_format(output, geojson=False, what="a fleet sizing")  # refused before the simulation
     net = open_network(network)
     services = tuple(service) if service else ("aktau-alat-ferries", "kuryk-alat-ferries")
     crossing = crossing_from_network(
@@ -344,6 +349,11 @@ def fleet(
     data = result.to_dict()
     data["services"] = list(services)
     data["vessel_capacity_teu"] = crossing.capacity_units
+    if output is not None:
+        from corridor.io.export import write_export
+        from corridor.services.exports import fleet_export
+
+        write_export(output, fleet_export(data))
     if as_json:
         print_json(data)
         return

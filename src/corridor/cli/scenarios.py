@@ -395,6 +395,7 @@ def scenario_sweep(
     workers: WorkersOpt = None,
     in_process: InProcessOpt = False,
     as_json: JsonOpt = False,
+    output: OutputOpt = None,
     network: NetworkOpt = None,
 ) -> None:
     """Run a scenario once per value of one parameter, here (or on Dask when asked or large), with a progress bar."""
@@ -402,6 +403,10 @@ def scenario_sweep(
     from corridor.services.sweeps import SweepOptions, parse_sweep, plan_sweep, run_sweep
     from corridor.store.database import Store
 
+    if output is not None:
+        from corridor.io.export import export_format
+
+        export_format(output, geojson=False, what="a sweep")  # refused before any run
     net = open_network(network)
     base = load_scenario(scenario, net)
     planned = plan_sweep(net, base, parse_sweep(net, param))  # every value is checked before anything runs
@@ -420,8 +425,14 @@ def scenario_sweep(
     if target is not None:
         target.close()
     sweep = planned.parameter
+    data = {"scenario": base.name, "param": sweep.path, "runs": rows}
+    if output is not None:
+        from corridor.io.export import write_export
+        from corridor.services.exports import scenario_sweep_export
+
+        write_export(output, scenario_sweep_export(data))
     if as_json:
-        print_json({"scenario": base.name, "param": sweep.path, "runs": rows})
+        print_json(data)
         return
     from rich.table import Table
 

@@ -17,10 +17,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "assignment_export",
+    "bottlenecks_export",
     "comparison_export",
     "data_export",
+    "fleet_export",
     "job_export",
     "routes_export",
+    "run_export",
+    "scenario_sweep_export",
     "scenarios_export",
     "simulation_export",
     "sweep_export",
@@ -172,6 +176,61 @@ def scenarios_export(results: Sequence[dict[str, Any]]) -> Export:
         "link_flows": pd.DataFrame(links),
     }
     return Export(tables=tables, data=results[0] if len(results) == 1 else list(results))
+
+
+def scenario_sweep_export(data: dict[str, Any]) -> Export:
+    """A scenario run per value of one parameter (``corridor scenario sweep``): the tables of
+    :func:`scenarios_export`, each row with the ``value`` it was run at (``corridors`` first: volume, P50, P90 and
+    cost per value and corridor). The JSON is the sweep's (``scenario``, ``param``, ``runs``)."""
+    import pandas as pd
+
+    parts: dict[str, list[pd.DataFrame]] = {}
+    for run in data["runs"]:
+        for name, frame in scenarios_export([run]).tables.items():
+            parts.setdefault(name, []).append(frame.assign(value=run["value"]))
+    tables = {}
+    for name, frames in parts.items():
+        frame = pd.concat([f for f in frames if not f.empty] or frames[:1], ignore_index=True)
+        tables[name] = frame[["value", *[c for c in frame.columns if c != "value"]]]
+    if not tables:
+        tables = {"corridors": pd.DataFrame(columns=["value", "scenario", "corridor"])}
+    return Export(tables=tables, data=data)
+
+
+def bottlenecks_export(report: dict[str, Any]) -> Export:
+    """``corridor bottlenecks``: ``bottlenecks`` (one row per element: rank, v/c, delay, shadow price) and
+    ``summary`` (the report's plain values, one row)."""
+    import pandas as pd
+
+    return Export(
+        tables={
+            "bottlenecks": pd.DataFrame(report.get("bottlenecks") or []),
+            "summary": pd.DataFrame([{k: v for k, v in report.items() if _plain(v)}]),
+        },
+        data=report,
+    )
+
+
+def fleet_export(data: dict[str, Any]) -> Export:
+    """``corridor fleet``: ``fleets`` (every fleet tried, unstable ones with their offered load only),
+    ``summary`` (the target, the fleet chosen and its result, one row)."""
+    import pandas as pd
+
+    fleets = [{**c, "stable": True} for c in data.get("candidates") or []]
+    fleets += [{**u, "stable": False} for u in data.get("unstable") or []]
+    fleets.sort(key=lambda row: row["ferries"])
+    chosen = data.get("result") or {}
+    summary = {k: v for k, v in data.items() if _plain(v)}
+    summary["services"] = ";".join(data.get("services") or [])
+    summary.update({f"chosen_{k}": v for k, v in chosen.items() if _plain(v)})
+    return Export(tables={"fleets": pd.DataFrame(fleets), "summary": pd.DataFrame([summary])}, data=data)
+
+
+def run_export(run: dict[str, Any]) -> Export:
+    """A stored run (``GET /v1/runs/{id}``) as a scenario run's files (:func:`scenarios_export` of its outputs);
+    the JSON is the stored run."""
+    export = scenarios_export([run.get("outputs") or {}])
+    return Export(tables=export.tables, data=run)
 
 
 def data_export(data: dict[str, Any]) -> Export:

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 
 from corridor.api.deps import Limit, Offset, Reader, RunId, RunScenario, State, Writer, check_owner, page
+from corridor.api.formats import Accept, Format, file_response, requested
 from corridor.api.responses import json_bytes
 
 __all__ = ["router"]
@@ -32,9 +33,15 @@ def runs(
     return page(rows, state.store.count(scenario=scenario), limit, offset)
 
 
-@router.get("/v1/runs/{run_id}", summary="A stored run: inputs and outputs")
-def run(_: Reader, state: State, run_id: RunId) -> Response:
-    return Response(json_bytes(_run_view(state.store.get(run_id))), media_type="application/json")
+@router.get("/v1/runs/{run_id}", summary="A stored run: inputs and outputs (JSON, or a file by format= or Accept)")
+def run(_: Reader, state: State, run_id: RunId, fmt: Format = None, accept: Accept = None) -> Response:
+    wanted = requested(fmt, accept, geojson=False)  # an unknown format is refused before the store is read
+    view = _run_view(state.store.get(run_id))
+    if wanted == "json":
+        return Response(json_bytes(view), media_type="application/json")
+    from corridor.services.exports import run_export
+
+    return file_response(run_export(view), wanted, f"run-{run_id[:8]}")
 
 
 @router.delete("/v1/runs/{run_id}", status_code=204, summary="Delete a stored run (its key's or by admin)")
