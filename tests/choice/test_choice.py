@@ -14,7 +14,7 @@ import yaml
 import corridor
 from corridor.choice.logit import ChoiceModel, build_markets, calibrate, equilibrium, load_choice_model
 from corridor.dataset.network import Network
-from corridor.errors import InvalidOptionError
+from corridor.errors import InvalidOptionError, SolverError
 from corridor.scenarios.years import network_of_year
 from corridor.services.calibration import calibrate_dataset
 from fixtures.toy import with_flow_tables
@@ -97,19 +97,68 @@ def test_calibration_hits_its_target_on_the_toy(make_dataset: Callable[..., Path
     assert result.cross_elasticities["y"] > 0  # dearer y sends tonnes to x
 
 
+def test_calibration_meets_the_commodity_target_when_the_total_contradicts_it(
+    make_dataset: Callable[..., Path],
+) -> None:
+    net = _toy(make_dataset, 1)
+    fitted = calibrate(net, targets={2024: 90_000}, corridor="x", theta=0.01, samples=200)
+    volume = fitted.fit[-1]["modelled_mt"] * 1e6
+    # a second target on the same markets asks for 10% more of x's volume: no constants meet both; the more
+    # specific one is met and x's total is left 10% under its target (1 / 1.1 - 1)
+    measures = {"x:container": lambda result: result.volume_of("x")}
+    result = calibrate(
+        net,
+        targets={2024: volume * 1.1},
+        corridor="x",
+        theta=0.01,
+        samples=200,
+        commodity_targets={"x:container": volume},
+        measures=measures,
+    )
+    errors = {row.get("target", "x"): row["error_pct"] for row in result.fit if row["fitted"]}
+    assert errors["x:container"] == pytest.approx(0.0, abs=0.6)
+    assert errors["x"] == pytest.approx(100 * (1 / 1.1 - 1), abs=0.8)
+    # started from a model, the corridor's own constant (which these volumes cannot tell from its container
+    # constant) stays as it was
+    again = calibrate(
+        net,
+        targets={2024: volume * 1.1},
+        corridor="x",
+        theta=0.01,
+        samples=200,
+        commodity_targets={"x:container": volume},
+        measures=measures,
+        start=result.model.asc,
+    )
+    assert again.model.asc == pytest.approx(result.model.asc)
+    # a contradiction that leaves the total more than 15% off is refused, naming the target
+    with pytest.raises(SolverError, match="off by"):
+        calibrate(
+            net,
+            targets={2024: volume * 1.5},
+            corridor="x",
+            theta=0.01,
+            samples=200,
+            commodity_targets={"x:container": volume},
+            measures=measures,
+        )
+
+
 def test_stored_model_reproduces_its_calibration(eurasia: Network) -> None:
     stored = yaml.safe_load((Path(eurasia.path or "") / "choice.yaml").read_text(encoding="utf-8"))
     model = load_choice_model(eurasia)
     assert model.to_dict() == stored["model"]
     # calibrated as `corridor calibrate` does it: to the observations marked for calibration, each year on its network
     fresh, data = calibrate_dataset(eurasia, theta=model.theta)
-    assert fresh.model.asc["middle"] == pytest.approx(model.asc["middle"], rel=1e-6)
+    assert fresh.model.asc == pytest.approx(model.asc, rel=1e-6)
     assert data["fit"] == stored["fit"]
-    middle_2024 = next(row for row in fresh.fit if row["year"] == 2024 and row.get("target", "middle") == "middle")
-    assert middle_2024["modelled_mt"] == pytest.approx(4.5, rel=5e-3)  # the fit stops within 0.5%
+    # the 2024 tonnes and the TEU crossing the Caspian ask the Middle Corridor's containers for different volumes
+    # (its other markets are captive): the TEU are met, the tonnes are the closest the rest allows (within 15%)
     for row in fresh.fit:
-        if row["fitted"]:
-            assert abs(row["error_pct"]) <= 0.5, row
+        if row["fitted"] and row.get("target", "middle") != "middle":
+            assert abs(row["error_pct"]) <= 1.0, row  # 0.5% at the fit's equilibrium tolerance, 1e-3
+    middle_2024 = next(row for row in fresh.fit if row["year"] == 2024 and row.get("target", "middle") == "middle")
+    assert middle_2024["modelled_mt"] == pytest.approx(4.5, rel=0.15)
     as_2024 = network_of_year(eurasia, 2024)
     result = equilibrium(as_2024, build_markets(as_2024, 2024), model, year=2024)
     # 2024 as calibrated runs at capacity, not beyond it: the busiest element (the Lake Van ferries) within 5%

@@ -69,6 +69,20 @@ def test_service_capacities_are_derived_from_services_csv(eurasia: Network) -> N
     assert checked == len(eurasia.services)  # every service has a capacity row
 
 
+def test_service_queues_wait_for_what_a_sailing_leaves_behind(eurasia: Network) -> None:
+    """t0 = h b / 2K (docs/model.md): headway h, a sailing's capacity K, a train's load b (K for a rail ferry that
+    takes about one train, 62 TEU a container train for the feeders)."""
+    services = {s.id: s for s in eurasia.services}
+    for capacity in eurasia.capacities:
+        if capacity.element_type != "service":
+            continue
+        service = services[capacity.elements[0]]
+        headway = 168.0 / service.departures_per_week
+        train = service.capacity_per_departure if service.capacity_unit == "wagons" else 62.0
+        expected = headway * train / (2 * service.capacity_per_departure)
+        assert capacity.t0_hours == pytest.approx(expected, rel=0.01), capacity.id
+
+
 def test_demand_covers_three_years_and_the_competitors(eurasia: Network) -> None:
     assert eurasia.demand_years == (2022, 2023, 2024)
     for year in eurasia.demand_years:

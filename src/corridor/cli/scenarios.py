@@ -90,7 +90,8 @@ def calibrate(
     for column in ("year", "target", "published", "modelled", "error"):
         table.add_column(column, justify="right")
     for row in data["fit"]:
-        fitted = " (fitted)" if row["fitted"] else ""
+        # a target the constants could not meet together with the others is at the least-squares compromise
+        fitted = (" (fitted)" if abs(row["error_pct"]) <= 1.0 else " (closest fit)") if row["fitted"] else ""
         table.add_row(
             str(row["year"]),
             row.get("target", "middle"),

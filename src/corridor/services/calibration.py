@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from corridor.choice.logit import Calibration
+    from corridor.choice.logit import Calibration, ChoiceResult
     from corridor.dataset.network import Network
 
-__all__ = ["calibrate_dataset", "calibration_targets", "commodity_targets"]
+__all__ = ["calibrate_dataset", "calibration_targets", "commodity_scopes", "commodity_targets"]
 
 
 def commodity_targets(network: Network, year: int, *, corridor: str = "middle") -> dict[str, float]:
@@ -21,13 +21,42 @@ def commodity_targets(network: Network, year: int, *, corridor: str = "middle") 
     found: dict[str, list[float]] = {}
     for obs in network.observations:
         prefix, _, cid = (obs.scope or "").partition(":")
-        if obs.used_for != "calibration" or obs.kind != "volume_t" or prefix != "corridor" or obs.year != year:
+        if obs.used_for != "calibration" or obs.kind != "volume_t" or obs.year != year:
             continue
-        if obs.unit == "TEU":
+        if prefix == "crossing" and obs.unit == "TEU":  # containers counted where they cross (commodity_scopes)
+            found.setdefault(f"{corridor}:container", []).append(obs.base_value * payload)
+        elif prefix != "corridor":
+            continue
+        elif obs.unit == "TEU":
             found.setdefault(f"{cid}:container", []).append(obs.base_value * payload)
         elif cid != corridor:
             found.setdefault(cid, []).append(obs.base_value)
     return {k: sum(v) / len(v) for k, v in sorted(found.items())}
+
+
+def commodity_scopes(network: Network, year: int, *, corridor: str = "middle") -> dict[str, str]:
+    """The targets of :func:`commodity_targets` counted where the cargo crosses rather than as a corridor's volume:
+    ``{"middle:container": "crossing:caspian"}`` for a TEU count of the Caspian crossing marked for calibration
+    (its containers fit ``corridor``'s container constant)."""
+    return {
+        f"{corridor}:container": obs.scope or ""
+        for obs in network.observations
+        if obs.used_for == "calibration"
+        and obs.kind == "volume_t"
+        and obs.year == year
+        and obs.unit == "TEU"
+        and (obs.scope or "").startswith("crossing:")
+    }
+
+
+def _measures(net: Network, scopes: dict[str, str]) -> dict[str, Callable[[ChoiceResult], float]]:
+    """For each scoped target, the containers an equilibrium on ``net`` carries across its crossing, in tonnes."""
+    from corridor.services.validation import link_filter, tonnes_on
+
+    def measure(select: Callable[[Any], bool]) -> Callable[[ChoiceResult], float]:
+        return lambda result: tonnes_on(net, result, select, ("container",))
+
+    return {key: measure(link_filter(net, *scope.split(":", 1))) for key, scope in scopes.items()}
 
 
 def calibration_targets(network: Network, *, corridor: str = "middle") -> dict[int, float]:
@@ -76,6 +105,7 @@ def calibrate_dataset(
     networks = {y: network_of_year(network, y) for y in targets if y in years}
     last = max(targets)
     extra = commodity_targets(network, last)
+    measures = _measures(networks.get(last, network), commodity_scopes(network, last))
     stored = load_choice_model(network)
     same = (stored.theta, stored.kind, stored.nest_scale) == (theta, kind, nest_scale)
     result = calibrate(
@@ -87,6 +117,7 @@ def calibrate_dataset(
         nest_scale=nest_scale,
         networks=networks,
         commodity_targets=extra,
+        measures=measures,
         progress=progress,
     )
     data = result.to_dict()

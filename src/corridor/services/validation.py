@@ -2,7 +2,8 @@
 
 For each observation the model computes the same quantity for the same year on the network as it stood then
 (changes.csv; a year after the last the dataset describes takes the dataset as it stands, one before the first takes
-the first): door-to-door and segment days (P50 of ``compare``), box rates (the route's cost), volumes (the corridor-
+the first): door-to-door days (P50 of ``compare``) and segment days (the same route timed without the terminals at
+its two ends, which a train passing through does not stop at), box rates (the route's cost), volumes (the corridor-
 choice equilibrium of the year: tonnes by corridor, across the Caspian, through a port, a border or on a link), oil
 flows (the least-cost allocation of the year's Kazakh exports) and round trips (the latency layer; the published round
 trips of fiber_rtt.csv count as observations too). An observation is
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -177,6 +178,8 @@ class _Model:
         self.seed = seed
         self._networks: dict[int | None, Network] = {}
         self._comparisons: dict[tuple[str, str, int | None, str], Comparison] = {}
+        #: what each comparison was timed on: its network, durations (with the year's queues) and departure
+        self._timed_on: dict[tuple[str, str, int | None, str], tuple[Network, Any, str | None]] = {}
         self._times: dict[int, ScenarioTimes | str] = {}
         self._latency: dict[tuple[str, str], Any] = {}
 
@@ -205,12 +208,30 @@ class _Model:
             if isinstance(times, str):  # no demand that year: the year's network without queues
                 depart = f"{year}-06-15"
                 result, _ = compare_trip(self.net(year), key[0], key[1], depart=depart, cargo=cargo)
+                self._timed_on[key] = (self.net(year), None, depart)
             elif times is None:
                 result, _ = compare_trip(self.network, key[0], key[1], cargo=cargo)
+                self._timed_on[key] = (self.network, None, None)
             else:
                 result, _ = compare_trip(self.network, key[0], key[1], under=times, cargo=cargo, year=year)
+                self._timed_on[key] = (times.network, times.durations, f"{year}-06-15")
             self._comparisons[key] = result
         return self._comparisons[key]
+
+    def through_days(self, o: Observation, cargo: str, route: Route) -> float:
+        """P50 days of ``route`` (of the observation's comparison) without the terminals at its two ends: the time
+        of a train that passes through the segment's ends, timed as compare times the whole route."""
+        from corridor.routing.search import time_route
+
+        year = self.year_of(o.year)
+        net, durations, depart = self._timed_on[(o.origin or "", o.destination or "", year, cargo)]
+        legs = list(route.legs)
+        while legs and legs[0].kind == "stop" and legs[0].mode == "terminal":
+            legs.pop(0)
+        while legs and legs[-1].kind == "stop" and legs[-1].mode == "terminal":
+            legs.pop()
+        inner = replace(route, legs=tuple(legs), timing=None)
+        return time_route(net, inner, depart=depart, durations=durations).p50_days
 
     def times(self, year: int) -> ScenarioTimes | str:
         """The year's network, equilibrium and queueing waits (one equilibrium for its volumes and its times), or
@@ -255,6 +276,8 @@ def _transit(m: _Model, o: Observation) -> tuple[float | None, str]:
     if o.scope == "running":  # a published sailing or running time: the links' own hours, no stops, waits or queues
         links = m.network.link_by_id
         return sum(links[leg.element].link_hours for leg in route.legs if leg.kind == "move") / 24.0, ""
+    if o.scope == "segment":  # a train's time between two points it passes: no terminal dwell at either end
+        return m.through_days(o, "FEU", route), ""
     return route.p50_days, ""
 
 
@@ -300,13 +323,16 @@ def _volume(m: _Model, o: Observation) -> tuple[float | None, str]:
         if o.unit == "TEU":
             return chosen.volume_of(ident, "container") / payload, ""
         return chosen.volumes_t.get(ident, 0.0), ""
-    select = _link_filter(net, prefix, ident)
+    select = link_filter(net, prefix, ident)
     if o.unit == "TEU":
-        return _tonnes_on(net, chosen, select, ("container",)) / payload, ""
-    return _tonnes_on(net, chosen, select), ""
+        return tonnes_on(net, chosen, select, ("container",)) / payload, ""
+    return tonnes_on(net, chosen, select), ""
 
 
-def _link_filter(net: Network, prefix: str, ident: str) -> Callable[[Any], bool]:
+def link_filter(net: Network, prefix: str, ident: str) -> Callable[[Any], bool]:
+    """The links an observation's scope ``prefix:ident`` counts: one link (``link``), the water links at a port
+    (``port``), the Caspian crossing between the ports of Kazakhstan and Azerbaijan (``crossing:caspian``), or the
+    links at a border place that cross into another country (``crossing``)."""
     country = {p.id: p.country for p in net.places}
     if prefix == "link":
         return lambda link: bool(link.id == ident)
@@ -342,7 +368,7 @@ def _link_tonnes(net: Network, chosen: ChoiceResult, commodities: tuple[str, ...
     return {link.id: float(total[i]) for i, link in enumerate(net.links) if total[i] > 0}
 
 
-def _tonnes_on(
+def tonnes_on(
     net: Network, chosen: ChoiceResult, select: Callable[[Any], bool], commodities: tuple[str, ...] | None = None
 ) -> float:
     """Tonnes a year on the links ``select`` picks (of ``commodities`` only, if given)."""
@@ -528,6 +554,9 @@ def validation_markdown(result: ModelValidation, *, command: str) -> str:
         + "). WAPE: sum of absolute errors over the sum of observed values; bias: sum of errors over the same.",
         "Observations marked for calibration (volumes the choice model is fitted to, the dwell of the borders, the",
         "crude exports the oil allocation takes as input) are shown but kept out of the validation statistics.",
+        "Times: [door-to-door] is compare's P50 of the whole trip; [segment] the same route timed without the",
+        "terminals at its two ends (a train passing through does not stop there); [running] the links' own hours;",
+        "[border] the dwell and queues of the crossing's border and gauge-change stops.",
         "",
         f"**Validation-only observations in range: {_pct(share)}** "
         f"({sum(v['in_range'] for v in data['by_kind'].values())} of "
