@@ -71,9 +71,9 @@ def _port() -> int:
 
 
 class _Process:
-    def __init__(self, command: list[str], url: str) -> None:
+    def __init__(self, command: list[str], url: str, env: dict[str, str] | None = None) -> None:
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop)
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=self.log, cwd=ROOT)
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=self.log, cwd=ROOT, env=env)
         import urllib.request
 
         deadline = time.monotonic() + 60
@@ -93,15 +93,20 @@ class _Process:
 
 
 BARE = """
-import sys, uvicorn
+import json, os, uvicorn
 from starlette.applications import Starlette
 from starlette.responses import Response
 from starlette.routing import Route
-body = open(sys.argv[2], "rb").read()
+body = open(os.environ["BARE_BODY"], "rb").read()
+answers = {}
+if os.environ.get("BARE_ANSWERS"):
+    answers = {k: v.encode() for k, v in json.load(open(os.environ["BARE_ANSWERS"], encoding="utf-8")).items()}
 async def compare(request):
-    return Response(body, media_type="application/json")
+    found = answers.get(request.url.path + "?" + request.url.query, body)
+    return Response(found, media_type="application/json")
 app = Starlette(routes=[Route("/v1/compare", compare), Route("/healthz", compare)])
-uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", timeout_keep_alive=5)
+if __name__ == "__main__":
+    uvicorn.run(app, host="127.0.0.1", port=int(os.environ["BARE_PORT"]), log_level="warning", timeout_keep_alive=5)
 """
 
 
@@ -181,6 +186,14 @@ def bench(quick: bool) -> Outcome:
             out.loads.append(asyncio.run(_load(base, [path], seconds, "corridor, repeated request", repeat=True)))
             pairs, out.engine_per_s = _pairs(400 if quick else 1200)
             out.loads.append(asyncio.run(_load(base, pairs, seconds * 4, "corridor, distinct pairs", repeat=False)))
+            answers = Path(folder) / "answers.json"
+            import json
+
+            kept = {}
+            for pair in pairs:  # the bytes corridor answered, for the bare peer to serve (from the server's cache)
+                with urllib.request.urlopen(base + pair) as answer:
+                    kept[pair] = answer.read().decode()
+            answers.write_text(json.dumps(kept), encoding="utf-8")
         finally:
             server.stop()
         port = _port()
@@ -199,16 +212,28 @@ def bench(quick: bool) -> Outcome:
             )
         finally:
             server.stop()
-        bare_port = _port()
         script = Path(folder) / "bare.py"
         script.write_text(BARE, encoding="utf-8")
-        bare = _Process(
-            [sys.executable, str(script), str(bare_port), str(body)], f"http://127.0.0.1:{bare_port}/healthz"
-        )
+        bare_port = _port()
+        env = {**os.environ, "BARE_BODY": str(body), "BARE_PORT": str(bare_port)}
+        bare = _Process([sys.executable, str(script)], f"http://127.0.0.1:{bare_port}/healthz", env=env)
         try:
             bare_base = f"http://127.0.0.1:{bare_port}"
             asyncio.run(_load(bare_base, [path], 2.0, "warm-up", repeat=True))
             out.loads.append(asyncio.run(_load(bare_base, [path], seconds, "bare Starlette, same bytes", repeat=True)))
+        finally:
+            bare.stop()
+        # the distinct pairs' answers served by the bare app on two uvicorn workers, as corridor --workers 2
+        bare_port = _port()
+        env = {**env, "BARE_ANSWERS": str(answers), "BARE_PORT": str(bare_port)}
+        command = [sys.executable, "-m", "uvicorn", "--app-dir", folder, "bare:app", "--workers", "2"]
+        command += ["--port", str(bare_port), "--log-level", "warning", "--timeout-keep-alive", "5"]
+        bare = _Process(command, f"http://127.0.0.1:{bare_port}/healthz", env=env)
+        try:
+            bare_base = f"http://127.0.0.1:{bare_port}"
+            asyncio.run(_load(bare_base, [path], 2.0, "warm-up", repeat=True))
+            label = "bare Starlette --workers 2, distinct pairs, same bytes"
+            out.loads.append(asyncio.run(_load(bare_base, pairs, seconds * 4, label, repeat=False)))
         finally:
             bare.stop()
     return out

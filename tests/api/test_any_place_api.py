@@ -25,7 +25,9 @@ def test_compare_from_a_city_off_the_network_is_the_cli_json(client: TestClient)
     args = ["compare", "Paris, FR", "Xian", "--depart", "2026-03-01", "--json"]
     cli = CliRunner().invoke(cli_app, args)
     assert cli.exit_code == 0, cli.output
-    api = client.get("/v1/compare", params={"origin": "Paris, FR", "destination": "Xian", "depart": "2026-03-01"})
+    api = client.get(
+        "/v1/compare", params={"origin": "Paris, FR", "destination": "Xian", "depart": "2026-03-01", "legs": True}
+    )
     assert api.status_code == 200, api.text
     assert api.json() == json.loads(cli.stdout)
     assert api.json()["origin"] == "Paris, FR"

@@ -56,18 +56,26 @@ def test_health(client: TestClient) -> None:
 def test_compare_is_the_cli_json(client: TestClient) -> None:
     cli = CliRunner().invoke(cli_app, ["compare", "Xian", "Duisburg", "--avoid", "RU", "--json"])
     assert cli.exit_code == 0
-    api = client.get("/v1/compare", params={"origin": "Xian", "destination": "Duisburg", "avoid": "RU"})
+    trip = {"origin": "Xian", "destination": "Duisburg", "avoid": "RU"}
+    api = client.get("/v1/compare", params={**trip, "legs": "true"})
     assert api.status_code == 200 and api.json() == json.loads(cli.stdout)
     # the same request again comes from the cache and is the same
-    again = client.get("/v1/compare", params={"origin": "xi'an", "destination": "Duisburg", "avoid": "RU"})
+    again = client.get("/v1/compare", params={**trip, "origin": "xi'an", "legs": "true"})
     assert again.json() == api.json()
+    # legs not asked for: the same totals, without the legs (a seventh of the bytes)
+    lean = client.get("/v1/compare", params=trip)
+    assert lean.json() == {
+        **api.json(),
+        "options": [{k: v for k, v in o.items() if k != "legs"} for o in api.json()["options"]],
+    }
+    assert len(lean.content) * 3 < len(api.content)
 
 
 def test_compare_takes_a_departure_and_a_scenario(client: TestClient) -> None:
     """Waits and weather depend on the departure; a scenario's flows add queues (and name what is over capacity)."""
     base = {"origin": "Xian", "destination": "Duisburg", "depart": "2026-11-20"}
     cli = CliRunner().invoke(cli_app, ["compare", "Xian", "Duisburg", "--depart", "2026-11-20", "--json"])
-    api = client.get("/v1/compare", params=base)
+    api = client.get("/v1/compare", params={**base, "legs": "true"})
     assert api.status_code == 200 and api.json() == json.loads(cli.stdout)
     assert api.json()["depart"].startswith("2026-11-20")
     under = client.get("/v1/compare", params={**base, "scenario": "base-2024"}).json()

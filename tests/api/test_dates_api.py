@@ -24,7 +24,8 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
 def test_compare_arrive_by_is_the_cli_json(client: TestClient) -> None:
     cli = CliRunner().invoke(cli_app, ["compare", "Xian", "Duisburg", "--arrive-by", "2026-04-01", "--json"])
     assert cli.exit_code == 0, cli.output
-    api = client.get("/v1/compare", params={"origin": "Xian", "destination": "Duisburg", "arrive_by": "2026-04-01"})
+    params = {"origin": "Xian", "destination": "Duisburg", "arrive_by": "2026-04-01", "legs": True}
+    api = client.get("/v1/compare", params=params)
     assert api.status_code == 200, api.text
     assert api.json() == json.loads(cli.stdout) and api.json()["arrive_by"] == "2026-04-01T00:00:00+00:00"
 

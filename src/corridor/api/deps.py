@@ -14,7 +14,6 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, Header, Path, Query, Request
 from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
-from starlette.concurrency import run_in_threadpool
 
 from corridor.api.errors import ComputeTimeout
 from corridor.api.jobs import JobRunner
@@ -50,6 +49,7 @@ __all__ = [
     "check_owner",
     "choice",
     "compute",
+    "dataset_version",
     "identifier",
     "page",
     "reader",
@@ -77,6 +77,9 @@ class ServiceState:
         self.lanes = link_geometry(self.network)
         self.geojson = json_bytes(network_geojson(self.network, geometry=self.lanes))
         self.etag = '"' + hashlib.sha256(self.geojson).hexdigest()[:32] + '"'
+        #: the dataset's version: a digest of its files, in every cached answer's key and ETag (another dataset, or
+        #: the same folder changed and the server restarted, never gets another's answers)
+        self.version = dataset_version(settings.network)
         self.runner = JobRunner(
             self.store,
             network=settings.network,
@@ -86,9 +89,23 @@ class ServiceState:
         )
         self.cache: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
         self.cache_lock = threading.Lock()
+        self._limiter: Any = None  # made on first use, in the event loop (see compute_limiter)
+
+    def compute_limiter(self) -> Any:
+        """The bound on computations at once (``compute_threads``), an anyio CapacityLimiter of this event loop."""
+        if self._limiter is None:
+            from anyio import CapacityLimiter
+
+            self._limiter = CapacityLimiter(self.settings.compute_threads)
+        return self._limiter
+
+    def etag_of(self, key: tuple[Any, ...]) -> str:
+        """The ETag of the answer cached under ``key``: the dataset's version and the request, digested."""
+        return '"' + hashlib.sha256(f"{self.version}{key!r}".encode()).hexdigest()[:32] + '"'
 
     def cached(self, key: tuple[Any, ...], make: Callable[[], Any]) -> bytes:
-        """The JSON of ``make()``, kept for repeated requests (the network never changes while serving)."""
+        """The JSON of ``make()``, kept for repeated requests (the network never changes while serving); ``key``
+        should carry :attr:`version` where the answer may outlive this process (an ETag)."""
         with self.cache_lock:
             hit = self.cache.get(key)
             if hit is not None:
@@ -100,6 +117,19 @@ class ServiceState:
             while len(self.cache) > CACHE_SIZE:
                 self.cache.popitem(last=False)
         return body
+
+
+def dataset_version(folder: Any) -> str:
+    """A digest of a dataset folder's files (``None``: the embedded dataset), names and bytes, in a stable order."""
+    from pathlib import Path as FilePath
+
+    from corridor.dataset.network import DEFAULT_DATASET
+
+    root = FilePath(DEFAULT_DATASET if folder is None else folder)
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
 
 
 # on the event loop: it only reads an attribute, a thread would cost more than it does
@@ -294,9 +324,12 @@ def choice(value: str, valid: tuple[str, ...], name: str) -> str:
 
 
 async def compute(state: ServiceState, fn: Callable[[], T]) -> T:
-    """``fn()`` in a worker thread; :class:`ComputeTimeout` (503) after ``request_timeout_seconds``."""
+    """``fn()`` in a worker thread, ``compute_threads`` at once; :class:`ComputeTimeout` (503) after
+    ``request_timeout_seconds``, waiting for a thread included."""
+    from anyio.to_thread import run_sync
+
     seconds = state.settings.limits.request_timeout_seconds
     try:
-        return await asyncio.wait_for(run_in_threadpool(fn), timeout=seconds)
+        return await asyncio.wait_for(run_sync(fn, limiter=state.compute_limiter()), timeout=seconds)
     except TimeoutError:
         raise ComputeTimeout(seconds) from None

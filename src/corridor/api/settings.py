@@ -54,4 +54,8 @@ class ServiceSettings:
     #: seconds a server's claim on a running job holds unless renewed (every third of it); a job whose server
     #: stopped is failed by another server sharing the store once its lease has expired
     job_lease_seconds: float = 30.0
+    #: requests computed at once (compare, route, simulate) in each server process; more wait their turn. Their
+    #: engines hold the interpreter lock for much of their work: more threads only take turns with each other and
+    #: with the event loop that reads and answers requests (see docs/benchmarks.md, Service)
+    compute_threads: int = 2
     limits: Limits = field(default_factory=Limits)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Header, Query, Response
 
 from corridor.api.deps import (
     OPTIMIZE,
@@ -105,12 +105,41 @@ def _comparison(state: ServiceState, args: tuple[Any, ...]) -> Any:
 
 
 # the routes are timed by the Monte Carlo engine (compiled, releasing the GIL): answered in a thread
+Legs = Annotated[
+    bool,
+    Query(description="Each option with its legs (as `corridor compare --json`); without, the totals only."),
+]
+
+
+def _without_legs(data: dict[str, Any]) -> dict[str, Any]:
+    """A comparison's JSON with each option's totals only (a seventh of the bytes on Xi'an-Duisburg)."""
+    return {**data, "options": [{k: v for k, v in o.items() if k != "legs"} for o in data["options"]]}
+
+
 @router.get("/v1/compare", summary="The best route of each corridor (as `corridor compare --json`, or as a file)")
-async def compare(_: Reader, state: State, args: Asked, fmt: Format = None, accept: Accept = None) -> Response:
+async def compare(
+    _: Reader,
+    state: State,
+    args: Asked,
+    legs: Legs = False,
+    fmt: Format = None,
+    accept: Accept = None,
+    if_none_match: Annotated[str | None, Header(max_length=200)] = None,
+) -> Response:
     wanted = requested(fmt, accept)
     if wanted == "json":
-        body = await compute(state, lambda: state.cached(("compare", *args), lambda: _comparison(state, args)[0]))
-        return Response(body, media_type="application/json")
+        key = ("compare", state.version, legs, *args)
+        # the same dataset, the same query (the departure resolved: today's changes at midnight), the same answer
+        headers = {"ETag": state.etag_of(key), "Cache-Control": "no-cache"}
+        if if_none_match and headers["ETag"] in [t.strip() for t in if_none_match.split(",")]:
+            return Response(status_code=304, headers=headers)
+
+        def answer() -> Any:
+            data = _comparison(state, args)[0]
+            return data if legs else _without_legs(data)
+
+        body = await compute(state, lambda: state.cached(key, answer))
+        return Response(body, media_type="application/json", headers=headers)
 
     def make() -> Response:
         from corridor.services.exports import comparison_export
@@ -129,7 +158,7 @@ async def compare_geojson(_: Reader, state: State, args: Asked) -> Response:
     def make() -> Any:
         return with_link_geometry(_comparison(state, args)[1].to_geojson(), state.lanes)
 
-    body = await compute(state, lambda: state.cached(("geojson", *args), make))
+    body = await compute(state, lambda: state.cached(("geojson", state.version, *args), make))
     return Response(body, media_type="application/geo+json")
 
 
