@@ -103,6 +103,14 @@ class ServiceState:
         """The ETag of the answer cached under ``key``: the dataset's version and the request, digested."""
         return '"' + hashlib.sha256(f"{self.version}{key!r}".encode()).hexdigest()[:32] + '"'
 
+    def hit(self, key: tuple[Any, ...]) -> bytes | None:
+        """The JSON kept under ``key``, if any (a dictionary lookup: answered on the event loop, no thread)."""
+        with self.cache_lock:
+            found = self.cache.get(key)
+            if found is not None:
+                self.cache.move_to_end(key)
+            return found
+
     def cached(self, key: tuple[Any, ...], make: Callable[[], Any]) -> bytes:
         """The JSON of ``make()``, kept for repeated requests (the network never changes while serving); ``key``
         should carry :attr:`version` where the answer may outlive this process (an ETag)."""
