@@ -446,6 +446,14 @@ def jobs_section(timings: list[JobTiming], about: str, command: str) -> str:
     lines += [
         "",
         *_para(
+            "A scenario run's overhead is larger: the first run in a process loads the equilibrium's kernels "
+            "from numba's cache, starts their OpenMP threads and fills the caches kept with the base network "
+            "(trade, durations), all of which this process did in its warm-up run. The forkserver cannot do it "
+            "for its jobs: one of those kernels runs on OpenMP threads, which GNU OpenMP cannot carry across a "
+            "fork (a forkserver that had run it would kill every job it forks)."
+        ),
+        "",
+        *_para(
             "Before the forkserver held the network (same machine, earlier run): 0.62 s from submission to the "
             "result of the 100,000-shipment simulation, which takes about 0.01-0.07 s in process; each job's "
             "process imported the engines' lazily imported modules, read and validated the dataset, built the "
