@@ -142,11 +142,21 @@ async def _load(base: str, paths: list[str], seconds: float, label: str, *, repe
 
 
 def _pairs(limit: int) -> tuple[list[str], float]:
-    """Distinct origin-destination pairs with a route, as request paths, and the engine's pairs per second."""
+    """Distinct origin-destination pairs with a route, as request paths, and the engine's pairs per second.
+
+    The pairs are drawn at random (a fixed seed) from every pair of places in two countries, in a random order:
+    the requests a server gets from many users, not one origin's destinations after another's. The engine is
+    timed as the server runs it (its compiled kernels loaded, :func:`corridor.api.preload.warm`).
+    """
+    import random
+
+    from corridor.api.preload import warm
+
     net = load_network()
     places = [p for p in net.places if p.kind in ("city", "port", "terminal", "hub")]
     candidates = [(a.id, b.id) for a in places for b in places if a.country != b.country]
-    candidates = candidates[:: max(1, len(candidates) // (limit * 2))]
+    random.Random(20).shuffle(candidates)
+    warm(net)
     compare(net, "Xian", "Duisburg")  # warm
     good = []
     took = 0.0
@@ -167,7 +177,7 @@ def bench(quick: bool) -> Outcome:
     out = Outcome()
     seconds = 5.0 if quick else 15.0
     out.versions = f"corridor {corridor.__version__}, uvicorn {version('uvicorn')}, httpx2 {version('httpx2')}"
-    load_before = os.getloadavg()[0]
+    load_before, cpu_before = os.getloadavg()[0], _cpu_sample()
     with tempfile.TemporaryDirectory() as folder:
         store = f"sqlite:///{folder}/bench.sqlite"
         port = _port()
@@ -204,6 +214,7 @@ def bench(quick: bool) -> Outcome:
         )
         base = f"http://127.0.0.1:{port}"
         try:
+            _wait_listening(port, 2)  # /healthz answers once the first process has started
             asyncio.run(_load(base, [path], 2.0, "warm-up", repeat=True))
             out.loads.append(
                 asyncio.run(_load(base, [path], seconds, "corridor --workers 2, repeated request", repeat=True))
@@ -237,15 +248,60 @@ def bench(quick: bool) -> Outcome:
             out.loads.append(asyncio.run(_load(bare_base, pairs, seconds * 4, label, repeat=False)))
         finally:
             bare.stop()
-    out.versions += f", {_machine_load(load_before)}"
+    out.versions += f", {_machine_load(load_before, cpu_before)}"
     return out
 
 
-def _machine_load(before: float) -> str:
-    """The 1-minute load average at the start and at the end: above the cores, other processes were running."""
+def _machine_load(before: float, cpu_before: tuple[float, float, float] | None = None) -> str:
+    """The 1-minute load average at the start and at the end (which counts the benchmark's own processes), and,
+    given the CPU sample taken at the start, the cores other processes kept busy meanwhile."""
     after = os.getloadavg()[0]
-    busy = "busy: other processes ran meanwhile" if max(before, after) > 1.5 else "quiet"
-    return f"load average {before:.1f} before, {after:.1f} after, machine {busy}"
+    text = f"load average {before:.1f} before, {after:.1f} after"
+    others = _others_since(cpu_before) if cpu_before is not None else None
+    if others is None:
+        busy = "busy: other processes ran meanwhile" if max(before, after) > 1.5 else "quiet"
+        return f"{text}, machine {busy}"
+    busy = "busy" if others > 0.2 else "otherwise close to idle"
+    return (
+        f"{text}; other processes kept {others:.2f} of {os.cpu_count()} cores busy on average during the run "
+        f"(from /proc/stat, less the CPU time of this process and of the servers it ran): machine {busy}"
+    )
+
+
+def _cpu_sample() -> tuple[float, float, float] | None:
+    """(machine busy seconds, this process's and its waited-for children's seconds, wall time); None off Linux."""
+    try:
+        first = Path("/proc/stat").read_text(encoding="ascii").split("\n", 1)[0].split()
+    except OSError:
+        return None
+    ticks = [int(v) for v in first[1:9]]  # user nice system idle iowait irq softirq steal
+    own = os.times()
+    busy = (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+    return busy, own.user + own.system + own.children_user + own.children_system, time.perf_counter()
+
+
+def _others_since(start: tuple[float, float, float] | None) -> float | None:
+    """Cores kept busy by other processes since ``start``, on average (the servers, stopped and waited for by
+    now, count as this process's)."""
+    end = _cpu_sample()
+    if start is None or end is None or end[2] <= start[2]:
+        return None
+    return max(0.0, (end[0] - start[0]) - (end[1] - start[1])) / (end[2] - start[2])
+
+
+def _wait_listening(port: int, sockets: int, seconds: float = 120.0) -> None:
+    """Until ``sockets`` sockets listen on ``port`` (each ``--workers`` process listens once it has started)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            rows = [line.split() for line in Path("/proc/net/tcp").read_text().splitlines()[1:]]
+        except OSError:  # not Linux: give the processes time to start
+            time.sleep(10)
+            return
+        if sum(1 for r in rows if int(r[1].rsplit(":", 1)[1], 16) == port and r[3] == "0A") >= sockets:
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"{sockets} processes did not listen on port {port} within {seconds:.0f} s")
 
 
 #: the jobs timed: what is asked, as the report names it

@@ -1,12 +1,18 @@
 """Several ``corridor serve`` processes on one store (a SQLite file, the PostgreSQL test server): a job started on
 one server survives another starting, a killed server's job is recovered only once its lease has expired,
-concurrent submissions to both never pass ``max_active_jobs``, and ``--workers`` serves from several processes."""
+concurrent submissions to both never pass ``max_active_jobs``, and ``--workers`` serves from several processes, the
+connections of many clients spread over them."""
 
 from __future__ import annotations
 
+import http.client
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from corridor.store.database import Store
 from fixtures.server import Server
@@ -105,3 +111,72 @@ def test_workers_serve_from_several_processes(store_url: str) -> None:
         assert all(status == 200 for status, _ in answers)
     finally:
         server.stop()
+
+
+def _sockets(port: int, state: str) -> set[str]:
+    """The inodes of the TCP sockets on local ``port`` in ``state`` (01 established, 0A listening), from /proc."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == state:
+                inodes.add(fields[9])
+    return inodes
+
+
+def _established(port: int) -> dict[int, int]:
+    """Established connections to ``port`` by the process that holds them (sockets by inode)."""
+    inodes = _sockets(port, "01")
+    held: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            links = [link.readlink().name for link in (entry / "fd").iterdir()]
+        except OSError:
+            continue
+        count = sum(1 for link in links if link.startswith("socket:[") and link[8:-1] in inodes)
+        if count:
+            held[int(entry.name)] = count
+    return held
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads the connections from /proc")
+def test_workers_share_the_connections_of_many_clients(store_url: str) -> None:
+    """Clients that connect at once land on both processes (each listens on a socket of its own: the kernel
+    spreads the connections), not all on whichever process woke first."""
+    server = Server(store_url, "--workers", "2", "--job-workers", "0")
+    clients = [http.client.HTTPConnection("127.0.0.1", server.port, timeout=30) for _ in range(24)]
+    try:
+        deadline = time.monotonic() + 60  # a process listens once it has started (warm): until then, the others
+        while len(_sockets(server.port, "0A")) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        for client in clients:
+            client.connect()
+        for client in clients:  # keep-alive: each connection stays with the process that accepted it
+            client.request("GET", "/healthz")
+            answer = client.getresponse()
+            answer.read()
+            assert answer.status == 200
+        held = _established(server.port)
+        held.pop(server.process.pid, None)
+        assert sorted(held.values()) != [24] and len(held) == 2, held
+        assert sum(held.values()) == 24
+    finally:
+        for client in clients:
+            client.close()
+        server.stop()
+
+
+def test_workers_on_a_port_another_program_holds_stop_with_a_message(store_url: str) -> None:
+    import socket
+    import subprocess
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        command = [sys.executable, "-m", "corridor", "serve", "--port", str(port), "--store", store_url]
+        done = subprocess.run([*command, "--workers", "2"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 3
+    assert f"cannot listen on 127.0.0.1:{port}" in done.stderr

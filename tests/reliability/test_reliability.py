@@ -352,6 +352,75 @@ def test_vectorized_walk_is_the_compiled_walk(case: int) -> None:
     assert vector == pytest.approx(compiled, rel=1e-9, abs=1e-6)
 
 
+def _hours_both_ways(plan: Plan, depart: datetime, samples: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The hours of the numpy walk and of its compiled twin (``kernels.walk_hours``) on the same uniforms."""
+    from corridor.reliability import engine
+
+    start = engine.epoch_hours(depart)
+    uniforms = np.random.default_rng(seed).random((samples, max(int(plan.arrays["n_uniforms"][0]), 1)))
+    return engine._numpy_walk_hours(start, plan.arrays, uniforms), engine._compiled_walk_hours(
+        start, plan.arrays, uniforms
+    )
+
+
+@pytest.mark.parametrize("case", range(40))
+def test_compiled_hours_walk_is_the_numpy_walk_bit_for_bit(case: int) -> None:
+    """The compiled walk that serves comparisons gives numpy's hours exactly (not to a tolerance): every stage
+    kind, every distribution (lognormal and queue waits as numpy draws them), running times of every shape, weather
+    that advances or holds a sailing, timetables; sample counts off the kernel's block size."""
+    rng = np.random.default_rng(1000 + case)
+    plan = _random_plan(rng)
+    shapes = [
+        Duration("lognormal", 0.8, 1.0, 2.5),
+        Duration("uniform", 0.9, 1.0, 1.4),
+        Duration("empirical", 0.0, 0.0, 0.0, (1.1, 0.95, 1.3)),
+        Duration.constant(1.05),
+        Duration("triangular", 1.0, 1.0, 1.0),  # no width: the low end
+    ]
+    runs = tuple(Stage("run", f"x{i}", "p", shape, hours=float(rng.uniform(5, 80))) for i, shape in enumerate(shapes))
+    plan = Plan(plan.stages + runs + plan.stages)
+    depart = datetime(2025, 1, 1, tzinfo=UTC) + timedelta(hours=float(rng.uniform(0, 3 * 8760)))
+    numpy_hours, compiled_hours = _hours_both_ways(plan, depart, int(rng.integers(100, 3000)), case)
+    np.testing.assert_array_equal(compiled_hours, numpy_hours)
+
+
+def test_compiled_hours_walk_finds_the_month_beyond_its_table() -> None:
+    """A weather closure met more than two years after departure (past the kernel's table of months) is looked
+    up by month as numpy does: closed all of July only, for 100,000 hours."""
+    july = tuple(1.0 if month == 7 else 0.0 for month in range(1, 13))
+    for days in (100, 900, 1600):
+        plan = Plan(
+            (
+                Stage("dwell", "long", "P", Duration("uniform", 24.0 * days, 0.0, 24.0 * (days + 200))),
+                Stage("weather", "storm", "P", const(100_000.0), closed_probability=july, advance=True),
+            )
+        )
+        numpy_hours, compiled_hours = _hours_both_ways(plan, datetime(2026, 1, 1, tzinfo=UTC), 4000, days)
+        np.testing.assert_array_equal(compiled_hours, numpy_hours)
+        held = compiled_hours > 24.0 * (days + 200)
+        assert 0 < held.mean() < 0.5  # some shipments met July (and its 100,000 hours), most not
+
+
+def test_simulate_hours_walks_the_uniforms_of_fresh_generators() -> None:
+    """The kept uniform streams are the generator's matrix for any number of columns (more than one stream holds:
+    drawn again), read-only; a comparison's hours are those of a generator made for it."""
+    from corridor.reliability.engine import _tasks, _uniforms, simulate_hours
+    from corridor.reliability.vector import walk_hours
+
+    child = np.random.SeedSequence(3).spawn(1)[0]
+    for columns in (1, 7, 64, 65, 130, 7):
+        kept = _uniforms(child, 1000, columns)
+        assert not kept.flags.writeable
+        np.testing.assert_array_equal(kept, np.random.Generator(np.random.PCG64(child)).random((1000, columns)))
+    plan = _random_plan(np.random.default_rng(9))
+    depart = datetime(2026, 4, 2, tzinfo=UTC)
+    (seeds, _), *_ = _tasks(8192, 5, per_task=8192)
+    n_u = max(int(plan.arrays["n_uniforms"][0]), 1)
+    fresh = np.random.Generator(np.random.PCG64(seeds[0])).random((8192, n_u))
+    expected = walk_hours(depart.timestamp() / 3600.0, plan.arrays, fresh)
+    np.testing.assert_array_equal(simulate_hours(plan, depart=depart, samples=8192, seed=5), expected)
+
+
 def test_vectorized_samples_are_the_first_of_a_longer_run(eurasia: Network) -> None:
     from corridor.reliability.engine import simulate_hours
 

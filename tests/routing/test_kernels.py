@@ -89,3 +89,35 @@ def test_truncation_is_reported() -> None:
     indptr, head, weights, _ = random_graph(1, 7, 0.9, 3)
     _, _, truncated = pareto_paths(indptr, head, weights, 0, 6, max_labels=3)
     assert truncated
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(2, 8), p=st.floats(0.2, 0.8))
+def test_kept_trees_give_the_paths_of_a_fresh_search(seed: int, n: int, p: float) -> None:
+    """Every destination read off a kept tree is the path a search of its own finds; other weights, another tree."""
+    from corridor.routing.kernels import TreeCache
+
+    indptr, head, weights, _ = random_graph(seed, n, p, 2)
+    trees = TreeCache()
+    for column in (0, 1, 0):
+        w = weights[:, column].copy()
+        for source in range(n):
+            for target in range(n):
+                if source != target:
+                    kept = shortest_path_arcs(indptr, head, w, source, target, trees=trees)
+                    assert kept == shortest_path_arcs(indptr, head, w, source, target)
+
+
+def test_kept_trees_are_bounded_and_keyed_by_the_weights() -> None:
+    from corridor.routing.kernels import TreeCache
+
+    indptr, head, weights, _ = random_graph(3, 6, 0.9, 1)
+    w = weights[:, 0].copy()
+    trees = TreeCache(size=3)
+    first = trees.tree(indptr, head, w, 0)
+    assert trees.tree(indptr, head, w.copy(), 0) is first  # the same weights, another array: the same tree
+    w[0] = np.inf
+    assert trees.tree(indptr, head, w, 0) is not first
+    for source in range(1, 5):
+        trees.tree(indptr, head, w, source)
+    assert len(trees._trees) == 3

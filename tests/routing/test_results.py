@@ -25,3 +25,14 @@ def test_comparison_frame(toy: Network) -> None:
     frame = result.to_frame()
     assert set(frame["corridor"]) == {"x", "y"}
     assert result.to_dict()["options"][0]["legs"]
+
+
+def test_comparison_without_legs_is_the_totals_of_the_full_answer(toy: Network) -> None:
+    """``to_dict(legs=False)`` (``GET /v1/compare`` without ``legs=true``) is the full dict, each option's legs
+    left out, keys in the same order."""
+    comparison = corridor.compare(toy, "a", "e", depart="2025-03-01")
+    full, lean = comparison.to_dict(), comparison.to_dict(legs=False)
+    assert all("legs" in option and option["legs"] for option in full["options"])
+    expected = {**full, "options": [{k: v for k, v in o.items() if k != "legs"} for o in full["options"]]}
+    assert lean == expected
+    assert [list(o) for o in lean["options"]] == [list(o) for o in expected["options"]]

@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from corridor._version import __version__
 from corridor.api import errors
 from corridor.api.deps import ServiceState
-from corridor.api.middleware import BodyLimit, security_headers
+from corridor.api.middleware import BodyLimit, SecurityHeaders
 from corridor.api.responses import StrictJSONResponse
 from corridor.api.routers import ROUTERS, service
 from corridor.api.settings import ServiceSettings
@@ -124,4 +124,4 @@ def _add_middleware(app: FastAPI, settings: ServiceSettings) -> None:
             allow_headers=["X-API-Key", "Authorization", "Content-Type", "If-None-Match"],
             expose_headers=["ETag", "Location"],
         )
-    app.middleware("http")(security_headers)
+    app.add_middleware(SecurityHeaders)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
-from fastapi import Request, Response
+from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from corridor.api.errors import error_response
 
-__all__ = ["API_SECURITY_POLICY", "CONTENT_SECURITY_POLICY", "SECURITY_HEADERS", "BodyLimit", "security_headers"]
+__all__ = ["API_SECURITY_POLICY", "CONTENT_SECURITY_POLICY", "SECURITY_HEADERS", "BodyLimit", "SecurityHeaders"]
 
 #: the policy of HTML answers (the page at ``/``, the API docs at ``/docs``): their own scripts and styles,
 #: OpenStreetMap tiles, no plugins, never inside a frame of another page
@@ -71,10 +69,27 @@ class BodyLimit:
         await response(scope, receive, send)
 
 
-async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-    """:data:`SECURITY_HEADERS` on every answer, and a Content-Security-Policy: the page's on HTML, else the API's."""
-    response = await call_next(request)
-    response.headers.update(SECURITY_HEADERS)
-    html = response.headers.get("content-type", "").startswith("text/html")
-    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY if html else API_SECURITY_POLICY
-    return response
+class SecurityHeaders:
+    """:data:`SECURITY_HEADERS` on every answer, and a Content-Security-Policy: the page's on HTML, else the API's.
+
+    Plain ASGI, set on the start of each answer as it is sent: Starlette's ``BaseHTTPMiddleware`` (``call_next``)
+    would run each request in a task of its own with streams between the two, a cost every answer paid.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.update(SECURITY_HEADERS)
+                html = headers.get("content-type", "").startswith("text/html")
+                headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY if html else API_SECURITY_POLICY
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

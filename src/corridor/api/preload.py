@@ -43,6 +43,9 @@ def warm(network: Network) -> None:
     Routes the first link of the network and simulates a few shipments over it; a network on which that link has
     no route warms only its graph (the kernels then compile on first use, as without this).
     """
+    # loaded first, so that the route below is timed by the compiled walk of corridor.reliability.engine's
+    # simulate_hours, which it warms too
+    import corridor.reliability.kernels  # noqa: F401
     from corridor.errors import CorridorError
     from corridor.model.graph import graph_of
     from corridor.reliability.engine import plan_route, simulate_plan

@@ -37,7 +37,13 @@ def serve(
     ] = 2_000,
     job_timeout: Annotated[float, typer.Option("--job-timeout", help="Seconds a job may run.", min=1)] = 900.0,
     workers: Annotated[
-        int, typer.Option("--workers", help="Server processes (uvicorn workers), each runs jobs.", min=1, max=64)
+        int,
+        typer.Option(
+            "--workers",
+            help="Server processes, each on the port with a socket of its own, each runs jobs.",
+            min=1,
+            max=64,
+        ),
     ] = 1,
     job_lease: Annotated[
         float,
@@ -89,16 +95,12 @@ def serve(
         console.print(f"{interrupted} job(s) whose server stopped (lease expired) marked failed")
     if workers == 1:
         uvicorn.run(service, host=host, port=port, log_level="warning", timeout_keep_alive=5)
-    else:
-        uvicorn.run(
-            "corridor.api.app:app_from_environment",
-            factory=True,
-            workers=workers,
-            host=host,
-            port=port,
-            log_level="warning",
-            timeout_keep_alive=5,
-        )
+    else:  # each process on a socket of its own: the kernel spreads the connections (see corridor.api.workers)
+        from corridor.api.workers import serve_workers
+
+        status = serve_workers(workers, host, port, timeout_keep_alive=5)
+        if status:
+            raise typer.Exit(status)
 
 
 apikey_app = typer.Typer(name="apikey", help="API keys of the service (stored hashed).", no_args_is_help=True)

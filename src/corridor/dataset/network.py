@@ -148,6 +148,11 @@ class Network:
         return {place.id: place for place in self.places}
 
     @cached_property
+    def place_index_by_id(self) -> dict[str, int]:
+        """Each place's position in :attr:`places` (a dictionary look-up, not a scan comparing every field)."""
+        return {place.id: i for i, place in enumerate(self.places)}
+
+    @cached_property
     def link_by_id(self) -> dict[str, Link]:
         return {link.id: link for link in self.links}
 

@@ -10,6 +10,9 @@ with the contribution of each element to its variance. The formulas are in docs/
 from __future__ import annotations
 
 import math
+import sys
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
@@ -325,19 +328,98 @@ def simulate_hours(
     The samples are those of :func:`simulate_plan` with the same plan, departure, size and seed (the same chunks
     and uniforms, walked by the vectorized twin of the compiled kernel); being the first rows of each chunk, they
     are also the first samples of a longer run with that seed.
-    """
-    from corridor.reliability.vector import walk_hours
 
+    Once the engine's compiled kernels are loaded in this process (a server loads them at start,
+    ``corridor.api.preload``), the stages are walked by the compiled twin of the numpy walk, ``kernels.walk_hours``,
+    which gives the same hours bit for bit at a fraction of the time; a one-off comparison (the CLI) does not pay
+    numba's import and stays in numpy.
+    """
     check_run(samples, seed, None)
     start = epoch_hours(as_datetime(depart))
     arrays = plan.arrays
     n_u = max(int(arrays["n_uniforms"][0]), 1)
+    walk = _compiled_walk_hours if "corridor.reliability.kernels" in sys.modules else _numpy_walk_hours
     parts = []
     for seeds, sizes in _tasks(samples, seed, per_task=samples):
         for child, size in zip(seeds, sizes, strict=True):
-            uniforms = np.random.Generator(np.random.PCG64(child)).random((size, n_u))
-            parts.append(walk_hours(start, arrays, uniforms))
+            parts.append(walk(start, arrays, _uniforms(child, size, n_u)))
     return np.concatenate(parts)
+
+
+#: uniforms kept by :func:`_uniforms`: (the chunk's seed, its size) -> the first values of its stream, read-only
+_STREAMS: OrderedDict[tuple[Any, ...], NDArray[np.float64]] = OrderedDict()
+_STREAMS_LOCK = threading.Lock()
+#: columns of uniforms drawn at once for a chunk (a route with more stages draws again, as many as it needs)
+_STREAM_COLUMNS = 64
+#: streams kept, and the most values one may hold (beyond, the uniforms are drawn for each run)
+_STREAMS_KEPT, _STREAM_VALUES = 4, 1 << 21
+
+
+def _uniforms(child: np.random.SeedSequence, size: int, n_u: int) -> NDArray[np.float64]:
+    """``Generator(PCG64(child)).random((size, n_u))``, from the stream of ``child`` drawn once and kept.
+
+    A chunk's uniforms fill its matrix row after row from one stream, so the matrix of ``n_u`` columns is the
+    stream's first ``size * n_u`` values, whatever ``n_u``: every route timed with the same seed and samples (all
+    of a comparison's, all of a server's) walks the same values, drawn once instead of once a route.
+    """
+    key = (child.entropy, child.spawn_key, child.pool_size, size)
+    with _STREAMS_LOCK:
+        stream = _STREAMS.get(key)
+    if stream is None or stream.size < size * n_u:
+        width = max(n_u, _STREAM_COLUMNS)
+        if size * width > _STREAM_VALUES:
+            uniforms = np.random.Generator(np.random.PCG64(child)).random((size, n_u))
+            uniforms.flags.writeable = False  # as a kept stream (one signature of the compiled walk)
+            return uniforms
+        stream = np.random.Generator(np.random.PCG64(child)).random(size * width)
+        stream.flags.writeable = False
+        with _STREAMS_LOCK:
+            _STREAMS[key] = stream
+            while len(_STREAMS) > _STREAMS_KEPT:
+                _STREAMS.popitem(last=False)
+    return stream[: size * n_u].reshape(size, n_u)
+
+
+def _numpy_walk_hours(start: float, arrays: dict[str, NDArray[Any]], uniforms: NDArray[np.float64]) -> NDArray[Any]:
+    from corridor.reliability.vector import walk_hours
+
+    return walk_hours(start, arrays, uniforms)
+
+
+def _compiled_walk_hours(
+    start: float, arrays: dict[str, NDArray[Any]], uniforms: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """The hours of :func:`corridor.reliability.vector.walk_hours`, walked in numba (the same bits)."""
+    from corridor.reliability.kernels import walk_hours
+    from corridor.reliability.vector import transcendental_draws
+
+    drawn, rows = transcendental_draws(arrays, uniforms)
+    total = np.empty(uniforms.shape[0])
+    walk_hours(
+        start,
+        arrays["kind"],
+        arrays["dist"],
+        arrays["pa"],
+        arrays["pb"],
+        arrays["pc"],
+        arrays["scale"],
+        arrays["column"],
+        arrays["svc_mode"],
+        arrays["svc_headway"],
+        arrays["svc_anchor"],
+        arrays["svc_max_wait"],
+        arrays["tt_offset"],
+        arrays["tt_count"],
+        arrays["weekly"],
+        arrays["wx_prob"],
+        arrays["advance"],
+        arrays["emp"],
+        uniforms,
+        drawn,
+        rows,
+        total,
+    )
+    return total
 
 
 def combine_tallies(tallies: Iterable[Tally]) -> Tally:

@@ -44,6 +44,7 @@ __all__ = [
     "next_departure",
     "norm_ppf",
     "walk",
+    "walk_hours",
 ]
 
 
@@ -249,3 +250,132 @@ def walk(
             dk = d[k] - shift[k]
             sum_d[k] += dk
             sum_dt[k] += dk * e
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _triangular(a: float, b: float, c: float, u: float) -> float:
+    """The triangular draw of :func:`_draw` (``c > a``) without a branch: both sides computed, one kept, as numpy's
+    ``where`` does; the side a uniform falls on is a coin toss that a branch would mispredict half the time."""
+    width = c - a
+    low = a + math.sqrt(u * width * (b - a))
+    high = c - math.sqrt((1.0 - u) * width * (c - b))
+    return low if u * width < b - a else high
+
+
+#: samples walked together by :func:`walk_hours`: their uniforms, turned stage-major, stay in the cache
+_BLOCK = 512
+#: days from the departure whose month :func:`walk_hours` looks up in a table (later ones are computed)
+_MONTH_DAYS = 732
+
+
+@njit(cache=True, nogil=True)
+def _add_duration(
+    t: NDArray[np.float64], m: int, factor: float, dist: int, a: float, b: float, c: float, u: NDArray[np.float64],
+    emp: NDArray[np.float64], drawn: NDArray[np.float64],
+) -> None:  # fmt: skip
+    """``t += factor * draw`` over the first ``m`` samples (``factor`` 1: the draw as it is, a dwell's).
+
+    ``drawn`` holds numpy's draws of a lognormal or queue stage; empty, the draws are made here, in a loop the
+    compiler turns into vector instructions for the triangular ones.
+    """
+    if drawn.shape[0]:
+        if factor == 1.0:
+            for i in range(m):
+                t[i] = t[i] + drawn[i]
+        else:
+            for i in range(m):
+                t[i] = t[i] + factor * drawn[i]
+    elif dist == DIST_TRIANGULAR and c > a:
+        if factor == 1.0:
+            for i in range(m):
+                t[i] = t[i] + _triangular(a, b, c, u[i])
+        else:
+            for i in range(m):
+                t[i] = t[i] + factor * _triangular(a, b, c, u[i])
+    else:
+        for i in range(m):
+            x = _draw(dist, a, b, c, u[i], emp)
+            t[i] = t[i] + (x if factor == 1.0 else factor * x)
+
+
+@njit(cache=True, nogil=True)
+def walk_hours(
+    start: float,
+    kind: NDArray[np.int8],
+    dist: NDArray[np.int8],
+    pa: NDArray[np.float64],
+    pb: NDArray[np.float64],
+    pc: NDArray[np.float64],
+    scale: NDArray[np.float64],
+    column: NDArray[np.int64],
+    svc_mode: NDArray[np.int8],
+    svc_headway: NDArray[np.float64],
+    svc_anchor: NDArray[np.float64],
+    svc_max_wait: NDArray[np.float64],
+    tt_offset: NDArray[np.int64],
+    tt_count: NDArray[np.int64],
+    weekly: NDArray[np.float64],
+    wx_prob: NDArray[np.float64],
+    advance: NDArray[np.bool_],
+    emp: NDArray[np.float64],
+    uniforms: NDArray[np.float64],
+    drawn: NDArray[np.float64],
+    drawn_row: NDArray[np.int64],
+    total: NDArray[np.float64],
+) -> None:
+    """Door-to-door hours of every sample into ``total``: the numpy walk ``corridor.reliability.vector.walk_hours``
+    bit for bit.
+
+    The draws that take a logarithm or an exponential (lognormal, queue waits below capacity) come in precomputed
+    by numpy, stage ``k``'s in ``drawn[drawn_row[k]]`` (``-1``: drawn here), so that every figure is numpy's own;
+    the others are exact arithmetic and square roots, the same in both. Samples go in blocks, stage after stage
+    over a block (as numpy goes stage after stage over all samples), so that the draws of a stage are one loop
+    the compiler turns into vector instructions.
+    """
+    n, n_u = uniforms.shape
+    ub = np.empty((n_u, _BLOCK))
+    t = np.empty(_BLOCK)
+    hold = np.empty(_BLOCK)
+    none = np.empty(0)
+    # the month of each day of the next two years (a lookup in the loop; Hinnant's arithmetic is slow per sample)
+    first_day = math.floor(start / 24.0)
+    months = np.empty(_MONTH_DAYS, np.int64)
+    for d in range(_MONTH_DAYS):
+        months[d] = month_of((first_day + d) * 24.0)
+    for b0 in range(0, n, _BLOCK):
+        m = min(_BLOCK, n - b0)
+        for j in range(n_u):
+            for i in range(m):
+                ub[j, i] = uniforms[b0 + i, j]
+        t[:] = start
+        hold[:] = -np.inf
+        for k in range(kind.shape[0]):
+            row = drawn_row[k]
+            mine = drawn[row, b0 : b0 + m] if row >= 0 else none
+            if kind[k] == STAGE_DWELL or kind[k] == STAGE_RUN:
+                factor = 1.0 if kind[k] == STAGE_DWELL else scale[k]
+                _add_duration(t, m, factor, dist[k], pa[k], pb[k], pc[k], ub[column[k]], emp, mine)
+            elif kind[k] == STAGE_WEATHER:
+                u, u2 = ub[column[k]], ub[column[k] + 1]
+                for i in range(m):
+                    day = math.floor(t[i] / 24.0) - first_day
+                    month = months[day] if 0 <= day < _MONTH_DAYS else month_of(t[i])
+                    if u[i] >= wx_prob[k, month - 1]:
+                        continue
+                    extra = mine[i] if row >= 0 else _draw(dist[k], pa[k], pb[k], pc[k], u2[i], emp)
+                    if advance[k]:
+                        t[i] = t[i] + extra
+                    elif t[i] + extra > hold[i]:
+                        hold[i] = t[i] + extra
+            else:  # STAGE_SERVICE: the departure, or the sailing a weather closure held
+                u = ub[column[k]]
+                for i in range(m):
+                    if svc_mode[k] == SVC_WHEN_FULL:
+                        scheduled = t[i] + min(u[i] * svc_headway[k], svc_max_wait[k])
+                    else:
+                        scheduled = next_departure(
+                            t[i], svc_mode[k], svc_headway[k], svc_anchor[k], weekly, tt_offset[k], tt_count[k]
+                        )
+                    t[i] = max(hold[i], scheduled)
+                    hold[i] = -np.inf
+        total[b0 : b0 + m] = t[:m] - start

@@ -27,7 +27,7 @@ from corridor.reliability.codes import (
     SVC_WHEN_FULL,
 )
 
-__all__ = ["draw", "month_of", "next_departure", "walk_hours"]
+__all__ = ["draw", "month_of", "next_departure", "transcendental_draws", "walk_hours"]
 
 F = NDArray[np.float64]
 
@@ -113,3 +113,25 @@ def walk_hours(start: float, arrays: dict[str, NDArray[Any]], uniforms: F) -> F:
             t = np.maximum(scheduled, hold)
             hold = np.full(n, -np.inf)
     return np.asarray(t - start)
+
+
+def transcendental_draws(arrays: dict[str, NDArray[Any]], uniforms: F) -> tuple[F, NDArray[np.int64]]:
+    """The draws of the stages whose inverse CDF takes a logarithm or an exponential (lognormal; a queue's wait
+    below capacity), by :func:`draw` on every sample, for the compiled walk ``kernels.walk_hours`` to add as they
+    are (numpy's ``exp``, ``log`` and scipy's ``ndtri`` are not those a compiled loop calls).
+
+    Returns the draws, one row per such stage, and each stage's row (``-1``: the walk draws it itself).
+    """
+    kind, dist, column, pc = arrays["kind"], arrays["dist"], arrays["column"], arrays["pc"]
+    rows = np.full(kind.shape[0], -1, dtype=np.int64)
+    drawn: list[F] = []
+    for k in range(kind.shape[0]):
+        if kind[k] not in (STAGE_DWELL, STAGE_RUN, STAGE_WEATHER):
+            continue
+        if dist[k] == DIST_LOGNORMAL or (dist[k] == DIST_QUEUE and pc[k] <= 0.0):
+            col = column[k] + 1 if kind[k] == STAGE_WEATHER else column[k]
+            rows[k] = len(drawn)
+            drawn.append(draw(int(dist[k]), arrays["pa"][k], arrays["pb"][k], pc[k], uniforms[:, col], arrays["emp"]))
+    if not drawn:
+        return np.zeros((1, 1)), rows
+    return np.vstack(drawn), rows

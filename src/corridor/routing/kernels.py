@@ -7,28 +7,77 @@ pair at most once) and per-arc weights, where ``inf`` marks an arc that may not 
 from __future__ import annotations
 
 import itertools
+import threading
+from collections import OrderedDict
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["pareto_paths", "path_arcs", "shortest_path_arcs"]
+__all__ = ["TreeCache", "pareto_paths", "path_arcs", "shortest_path_arcs"]
 
 
-def shortest_path_arcs(
-    indptr: NDArray[np.int64], head: NDArray[np.int32], weights: NDArray[np.float64], source: int, target: int
-) -> list[int] | None:
-    """Arcs of a least-weight path from ``source`` to ``target`` (Dijkstra in scipy), or None if unreachable.
+class TreeCache:
+    """Shortest-path trees (distances and predecessors) by source and arc weights, the least recently used dropped
+    beyond ``size``; safe to share between threads.
 
-    For one-off searches (a CLI call, a route): nothing to compile. Loops that ask for many paths on one graph (an
-    equilibrium) use the compiled :func:`corridor.assignment.kernels.point_to_point_arcs`.
+    Every destination of a source under the same weights is read off one tree: the comparisons a server answers
+    from one origin (with the same cargo, month and options) search each corridor once. The key is the weights'
+    bytes themselves, so a tree is only ever reused for the very same search.
     """
+
+    def __init__(self, size: int = 1024) -> None:
+        self.size = size
+        self._trees: OrderedDict[tuple[int, bytes], tuple[NDArray[np.float64], NDArray[np.int32]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def tree(
+        self, indptr: NDArray[np.int64], head: NDArray[np.int32], weights: NDArray[np.float64], source: int
+    ) -> tuple[NDArray[np.float64], NDArray[np.int32]]:
+        key = (source, weights.tobytes())
+        with self._lock:
+            found = self._trees.get(key)
+            if found is not None:
+                self._trees.move_to_end(key)
+                return found
+        found = _dijkstra(indptr, head, weights, source)
+        with self._lock:
+            self._trees[key] = found
+            while len(self._trees) > self.size:
+                self._trees.popitem(last=False)
+        return found
+
+
+def _dijkstra(
+    indptr: NDArray[np.int64], head: NDArray[np.int32], weights: NDArray[np.float64], source: int
+) -> tuple[NDArray[np.float64], NDArray[np.int32]]:
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import dijkstra
 
     n = indptr.shape[0] - 1
     matrix = csr_matrix((weights, head, indptr), shape=(n, n), copy=False)
     dist, pred = dijkstra(matrix, directed=True, indices=source, return_predecessors=True)
+    return dist, pred
+
+
+def shortest_path_arcs(
+    indptr: NDArray[np.int64],
+    head: NDArray[np.int32],
+    weights: NDArray[np.float64],
+    source: int,
+    target: int,
+    *,
+    trees: TreeCache | None = None,
+) -> list[int] | None:
+    """Arcs of a least-weight path from ``source`` to ``target`` (Dijkstra in scipy), or None if unreachable.
+
+    For one-off searches (a CLI call, a route): nothing to compile. Loops that ask for many paths on one graph (an
+    equilibrium) use the compiled :func:`corridor.assignment.kernels.point_to_point_arcs`. With ``trees``, the
+    tree of ``source`` under ``weights`` is taken from there if it was grown before (the same path).
+    """
+    dist, pred = (
+        _dijkstra(indptr, head, weights, source) if trees is None else trees.tree(indptr, head, weights, source)
+    )
     if not np.isfinite(dist[target]):
         return None
     nodes = [target]

@@ -268,8 +268,9 @@ class Route:
             rows.append(row)
         return rows
 
-    def to_dict(self) -> dict[str, Any]:
-        return {**self.summary(), "legs": self.legs_dicts()}
+    def to_dict(self, *, legs: bool = True) -> dict[str, Any]:
+        """The totals (:meth:`summary`) and, with ``legs``, each leg (:meth:`legs_dicts`)."""
+        return {**self.summary(), "legs": self.legs_dicts()} if legs else self.summary()
 
     def to_frame(self) -> pd.DataFrame:
         """The legs as a DataFrame, one row per leg."""
@@ -315,7 +316,8 @@ class Comparison:
     depart: str | None = None  # ISO date-time the routes were timed from
     arrive_by: str | None = None  # ISO deadline: each route was timed from its latest departure that makes it at P90
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, legs: bool = True) -> dict[str, Any]:
+        """The comparison as JSON; without ``legs``, each option's totals only."""
         return {
             "depart": self.depart,
             **({"arrive_by": self.arrive_by} if self.arrive_by else {}),
@@ -324,7 +326,7 @@ class Comparison:
             "cargo": self.cargo,
             "quantity": self.quantity,
             "optimize": self.optimize,
-            "options": [route.to_dict() for route in self.options],
+            "options": [route.to_dict(legs=legs) for route in self.options],
             "unavailable": dict(self.unavailable),
         }
 

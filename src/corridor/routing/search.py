@@ -31,7 +31,7 @@ from corridor.reliability.engine import (
     plan_route,
     simulate_hours,
 )
-from corridor.routing.kernels import shortest_path_arcs
+from corridor.routing.kernels import TreeCache, shortest_path_arcs
 from corridor.routing.results import Comparison, Leg, Route, TransitTime
 
 if TYPE_CHECKING:
@@ -146,8 +146,8 @@ def _prepare(
     return _Query(
         network=network,
         graph=graph,
-        origin=network.places.index(start),
-        destination=network.places.index(end),
+        origin=network.place_index_by_id[start.id],
+        destination=network.place_index_by_id[end.id],
         cargo=unit,
         blocked=blocked,
         hours=model.arc_mean_hours(instant.month)[:, c].copy(),
@@ -507,7 +507,17 @@ def _best_in_corridor(q: _Query, base: NDArray[np.float64], corridor: str | None
     """Arcs of the least-weight route within ``corridor`` (anywhere for None), or None if there is none."""
     weights = base.copy()
     weights[q.restricted(corridor)] = np.inf
-    return shortest_path_arcs(q.graph.indptr, q.graph.head, weights, q.source, q.target)
+    return shortest_path_arcs(q.graph.indptr, q.graph.head, weights, q.source, q.target, trees=_trees_of(q.graph))
+
+
+def _trees_of(graph: VirtualGraph) -> TreeCache:
+    """The shortest-path trees grown on ``graph``, kept with it (the best route of each corridor from an origin is
+    read off the tree of its weights: another destination from the same origin needs no search)."""
+    trees = graph.__dict__.get("_trees")
+    if trees is None:
+        trees = graph.__dict__.setdefault("_trees", TreeCache())
+    assert isinstance(trees, TreeCache)
+    return trees
 
 
 def compare(

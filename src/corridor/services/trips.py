@@ -134,12 +134,12 @@ def compare_trip(
 
 
 def comparison_json(
-    network: Network, origin: str, destination: str, **options: Any
+    network: Network, origin: str, destination: str, *, legs: bool = True, **options: Any
 ) -> tuple[dict[str, Any], Comparison]:
     """The JSON of ``corridor compare --json`` and ``GET /v1/compare`` (options as :func:`compare_trip`), and the
-    comparison itself."""
+    comparison itself; without ``legs``, each option's totals only (``GET /v1/compare`` without ``legs=true``)."""
     comparison, under = compare_trip(network, origin, destination, **options)
-    data = comparison.to_dict()
+    data = comparison.to_dict(legs=legs)
     data["year"] = options.get("year")
     data["scenario"] = (
         None
