@@ -394,6 +394,7 @@ def _compiled_walk_hours(
     from corridor.reliability.vector import transcendental_draws
 
     drawn, rows = transcendental_draws(arrays, uniforms)
+    columns = _columns_of(uniforms)
     total = np.empty(uniforms.shape[0])
     walk_hours(
         start,
@@ -414,12 +415,41 @@ def _compiled_walk_hours(
         arrays["wx_prob"],
         arrays["advance"],
         arrays["emp"],
-        uniforms,
+        columns,
         drawn,
         rows,
         total,
     )
     return total
+
+
+#: uniforms column by column, by the matrix they are the columns of (see :func:`_columns_of`)
+_COLUMNS: OrderedDict[tuple[int, tuple[int, ...]], tuple[NDArray[np.float64], NDArray[np.float64]]] = OrderedDict()
+#: matrices kept column by column (routes of as many different counts of uniforms)
+_COLUMNS_KEPT = 24
+
+
+def _columns_of(uniforms: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``uniforms`` column by column (its transpose, contiguous), kept for the matrices :func:`_uniforms` keeps.
+
+    A kept stream gives one matrix per count of uniforms a route needs, the same for every route of that count:
+    turning it once saves the compiled walk a pass over every uniform of every route.
+    """
+    if uniforms.flags.writeable or uniforms.base is None:  # not a view of a kept stream
+        return np.ascontiguousarray(uniforms.T)
+    key = (id(uniforms.base), uniforms.shape)
+    with _STREAMS_LOCK:
+        found = _COLUMNS.get(key)
+        if found is not None and found[0] is uniforms.base:  # the id is of a stream still kept
+            _COLUMNS.move_to_end(key)
+            return found[1]
+    columns = np.ascontiguousarray(uniforms.T)
+    columns.flags.writeable = False
+    with _STREAMS_LOCK:
+        _COLUMNS[key] = (uniforms.base, columns)
+        while len(_COLUMNS) > _COLUMNS_KEPT:
+            _COLUMNS.popitem(last=False)
+    return columns
 
 
 def combine_tallies(tallies: Iterable[Tally]) -> Tally:

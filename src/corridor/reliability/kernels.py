@@ -262,7 +262,7 @@ def _triangular(a: float, b: float, c: float, u: float) -> float:
     return low if u * width < b - a else high
 
 
-#: samples walked together by :func:`walk_hours`: their uniforms, turned stage-major, stay in the cache
+#: samples walked together by :func:`walk_hours` (their times and holds stay in the cache)
 _BLOCK = 512
 #: days from the departure whose month :func:`walk_hours` looks up in a table (later ones are computed)
 _MONTH_DAYS = 732
@@ -318,7 +318,7 @@ def walk_hours(
     wx_prob: NDArray[np.float64],
     advance: NDArray[np.bool_],
     emp: NDArray[np.float64],
-    uniforms: NDArray[np.float64],
+    columns: NDArray[np.float64],
     drawn: NDArray[np.float64],
     drawn_row: NDArray[np.int64],
     total: NDArray[np.float64],
@@ -328,12 +328,12 @@ def walk_hours(
 
     The draws that take a logarithm or an exponential (lognormal, queue waits below capacity) come in precomputed
     by numpy, stage ``k``'s in ``drawn[drawn_row[k]]`` (``-1``: drawn here), so that every figure is numpy's own;
-    the others are exact arithmetic and square roots, the same in both. Samples go in blocks, stage after stage
-    over a block (as numpy goes stage after stage over all samples), so that the draws of a stage are one loop
-    the compiler turns into vector instructions.
+    the others are exact arithmetic and square roots, the same in both. The uniforms come column by column
+    (``columns[j]`` is column ``j`` of the samples' uniforms, contiguous), and the samples go in blocks, stage
+    after stage over a block (as numpy goes stage after stage over all samples), so that the draws of a stage are
+    one loop the compiler turns into vector instructions.
     """
-    n, n_u = uniforms.shape
-    ub = np.empty((n_u, _BLOCK))
+    n = columns.shape[1]
     t = np.empty(_BLOCK)
     hold = np.empty(_BLOCK)
     none = np.empty(0)
@@ -344,9 +344,6 @@ def walk_hours(
         months[d] = month_of((first_day + d) * 24.0)
     for b0 in range(0, n, _BLOCK):
         m = min(_BLOCK, n - b0)
-        for j in range(n_u):
-            for i in range(m):
-                ub[j, i] = uniforms[b0 + i, j]
         t[:] = start
         hold[:] = -np.inf
         for k in range(kind.shape[0]):
@@ -354,9 +351,9 @@ def walk_hours(
             mine = drawn[row, b0 : b0 + m] if row >= 0 else none
             if kind[k] == STAGE_DWELL or kind[k] == STAGE_RUN:
                 factor = 1.0 if kind[k] == STAGE_DWELL else scale[k]
-                _add_duration(t, m, factor, dist[k], pa[k], pb[k], pc[k], ub[column[k]], emp, mine)
+                _add_duration(t, m, factor, dist[k], pa[k], pb[k], pc[k], columns[column[k], b0 : b0 + m], emp, mine)
             elif kind[k] == STAGE_WEATHER:
-                u, u2 = ub[column[k]], ub[column[k] + 1]
+                u, u2 = columns[column[k], b0 : b0 + m], columns[column[k] + 1, b0 : b0 + m]
                 for i in range(m):
                     day = math.floor(t[i] / 24.0) - first_day
                     month = months[day] if 0 <= day < _MONTH_DAYS else month_of(t[i])
@@ -368,7 +365,7 @@ def walk_hours(
                     elif t[i] + extra > hold[i]:
                         hold[i] = t[i] + extra
             else:  # STAGE_SERVICE: the departure, or the sailing a weather closure held
-                u = ub[column[k]]
+                u = columns[column[k], b0 : b0 + m]
                 for i in range(m):
                     if svc_mode[k] == SVC_WHEN_FULL:
                         scheduled = t[i] + min(u[i] * svc_headway[k], svc_max_wait[k])
