@@ -428,3 +428,26 @@ def test_vectorized_samples_are_the_first_of_a_longer_run(eurasia: Network) -> N
     short = simulate_hours(plan, depart="2026-05-01", samples=8192, seed=4)
     long = simulate_plan(plan, depart="2026-05-01", samples=100_000, seed=4).hours
     assert short == pytest.approx(long[:8192], rel=1e-9)
+
+
+@pytest.mark.parametrize("case", range(12))
+def test_percentiles_are_numpys(case: int) -> None:
+    """The percentiles a timed route reports are ``np.percentile``'s floats exactly, with the compiled selection of
+    order statistics (this module loads the kernels): ties, a constant sample, far outliers, one value, q of 0 and
+    100; the order statistics are those of a sort."""
+    from corridor.reliability.engine import percentiles
+
+    rng = np.random.default_rng(case)
+    n = [8192, 1, 2, 17, 1000, 20_000][case % 6]
+    values = [
+        rng.gamma(3.0, 100.0, n) + 500.0,
+        np.round(rng.normal(0.0, 5.0, n), 1),
+        rng.integers(0, 5, n).astype(float),
+        np.full(n, 7.25),
+        np.concatenate([rng.normal(500.0, 10.0, n - n // 50), rng.normal(1e5, 1.0, n // 50)]),
+        rng.random(n) * 1e6,
+    ][case % 6]
+    for q in ((10, 50, 90), (0, 100), (0.5, 99.5), (50,), (1, 25, 75, 99)):
+        np.testing.assert_array_equal(percentiles(values, q), np.percentile(values, q))
+    ranks = np.unique(rng.integers(0, n, 7))
+    np.testing.assert_array_equal(rk.order_statistics(values, ranks), np.sort(values)[ranks])

@@ -28,6 +28,7 @@ from corridor.model.emissions import TTW, WTW, arc_co2e_kg
 from corridor.model.graph import ARC_LINK, ARC_MID, VirtualGraph, graph_of
 from corridor.reliability.engine import (
     as_datetime,
+    percentiles,
     plan_route,
     simulate_hours,
 )
@@ -369,7 +370,7 @@ def time_route(
     _check_samples(samples)
     instant = as_datetime(depart)
     hours = simulate_hours(plan_route(network, route, durations=durations), depart=instant, samples=samples, seed=seed)
-    p10, p50, p90 = (float(x) / 24.0 for x in np.percentile(hours, (10, 50, 90)))
+    p10, p50, p90 = (float(x) / 24.0 for x in percentiles(hours, (10, 50, 90)))
     timing = TransitTime(
         depart=instant.isoformat(),
         samples=samples,
