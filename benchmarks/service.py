@@ -454,6 +454,20 @@ def _para(text: str) -> list[str]:
     return textwrap.wrap(text, 116, break_on_hyphens=False)
 
 
+#: what the service measured before the work on the engine's time per pair (issue 20), for comparison
+HISTORY = (
+    "Before (this benchmark on the same machine, quiet, an hour earlier, on the code of 9d7b3cd: without the "
+    "compiled comparison walk, the kept uniforms, trees and percentiles, the plain ASGI middleware and the "
+    "workers on sockets of their own): `--workers 2` on "
+    "these distinct pairs 194 requests a second, p95 373 ms; repeated request 998 requests a second, p95 154 ms "
+    "(one process). The engine took 5.3-5.8 ms of CPU a pair (now 1.8-2.3 ms), `np.percentile` and the numpy walk "
+    "most of it; uvicorn's shared socket left 46 of the 50 connections on one of the two processes. On the pairs "
+    "drawn before (the first 1,200 in order, one origin after another), 120 requests a second and a p95 of "
+    "1,047 ms (load average 0.3 at the start of that run), and 124 and 1,074 ms in the report before (load "
+    "average 3.6)."
+)
+
+
 def report_section(outcome: Outcome, command: str) -> str:
     lines = [
         "## Service: the REST API under load",
@@ -519,6 +533,8 @@ def report_section(outcome: Outcome, command: str) -> str:
             "FastAPI's parameters and dependencies, the hand-off to a compute thread and the interpreter lock that "
             "the event loop and the compute threads share), and the load generator shares the two cores."
         ),
+        "",
+        *_para(HISTORY),
     ]
     return "\n".join(lines) + "\n"
 
