@@ -224,3 +224,18 @@ def test_pareto_contains_each_single_objective_optimum(eurasia: Network) -> None
         for b in routes:
             if a is not b:
                 assert not (a.hours <= b.hours and a.cost_usd <= b.cost_usd and a.co2e_kg <= b.co2e_kg)
+
+
+def test_default_trees_grown_at_start_give_the_same_comparisons() -> None:
+    """The trees a server grows at start are those the default comparisons would grow: every such comparison finds
+    its routes there (no tree added) and answers as on a network without them."""
+    from corridor.model.graph import graph_of
+    from corridor.routing.search import _trees_of, grow_default_trees
+
+    warmed, fresh = corridor.load_network(), corridor.load_network()
+    grown = grow_default_trees(warmed, depart="2026-03-01")
+    assert grown == len(warmed.places) * len(warmed.corridor_ids)
+    for origin, destination in (("Xian", "Duisburg"), ("Almaty", "Istanbul"), ("Shanghai", "Baku")):
+        ours = corridor.compare(warmed, origin, destination, depart="2026-03-05")
+        assert ours == corridor.compare(fresh, origin, destination, depart="2026-03-05")
+    assert len(_trees_of(graph_of(warmed))) == grown

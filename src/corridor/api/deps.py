@@ -176,15 +176,21 @@ def writer(
     return key_id
 
 
-def reader(
+async def reader(
     state: State,
     x_api_key: Annotated[str | None, Header(max_length=200)] = None,
     authorization: Annotated[str | None, Header(max_length=220)] = None,
 ) -> str | None:
-    """As :func:`writer`, but ``None`` for a request without a key when the server answers reads anonymously."""
+    """As :func:`writer`, but ``None`` for a request without a key when the server answers reads anonymously.
+
+    On the event loop: an anonymous read checks nothing, and FastAPI would run a plain function in a thread of its
+    pool, a hand-off every read paid; a key is checked in a thread, as :func:`writer` (it asks the store).
+    """
     if state.settings.anonymous_read and not _key(x_api_key, authorization):
         return None
-    return writer(state, x_api_key, authorization)
+    from starlette.concurrency import run_in_threadpool
+
+    return await run_in_threadpool(writer, state, x_api_key, authorization)
 
 
 Reader = Annotated[str | None, Depends(reader)]

@@ -49,9 +49,10 @@ def warm(network: Network) -> None:
     from corridor.errors import CorridorError
     from corridor.model.graph import graph_of
     from corridor.reliability.engine import plan_route, simulate_plan
-    from corridor.routing.search import route
+    from corridor.routing.search import grow_default_trees, route
 
     graph_of(network)
+    grow_default_trees(network)  # every origin's routes of the default comparison, this month (about 0.2 s)
     for link in network.links[:5]:
         try:
             found = route(network, link.from_, link.to)

@@ -31,6 +31,9 @@ class TreeCache:
         self._trees: OrderedDict[tuple[int, bytes], tuple[NDArray[np.float64], NDArray[np.int32]]] = OrderedDict()
         self._lock = threading.Lock()
 
+    def __len__(self) -> int:
+        return len(self._trees)
+
     def tree(
         self, indptr: NDArray[np.int64], head: NDArray[np.int32], weights: NDArray[np.float64], source: int
     ) -> tuple[NDArray[np.float64], NDArray[np.int32]]:

@@ -45,6 +45,7 @@ __all__ = [
     "blocked_arcs",
     "compare",
     "corridor_paths",
+    "grow_default_trees",
     "parse_avoid",
     "route",
     "time_route",
@@ -509,6 +510,39 @@ def _best_in_corridor(q: _Query, base: NDArray[np.float64], corridor: str | None
     weights = base.copy()
     weights[q.restricted(corridor)] = np.inf
     return shortest_path_arcs(q.graph.indptr, q.graph.head, weights, q.source, q.target, trees=_trees_of(q.graph))
+
+
+def grow_default_trees(network: Network, *, depart: Depart = None) -> int:
+    """Grow the shortest-path trees of the default comparison (an FEU, generalized cost, the month of ``depart``,
+    default today) from every place, one per corridor; returns how many trees the graph keeps then.
+
+    A server does it once at start (``corridor.api.preload.warm``): a comparison from any origin then finds its
+    corridors' routes without a search. The trees are those :func:`compare` grows (the same weights, the same key),
+    so the answers are the same with them or without.
+    """
+    ids = [place.id for place in network.places]
+    trees = _trees_of(graph_of(network))
+    for origin in ids:
+        try:
+            q = _prepare(
+                network,
+                origin,
+                ids[1] if origin == ids[0] else ids[0],
+                cargo="FEU",
+                quantity=1.0,
+                avoid=None,
+                value_of_time_usd_per_t_hour=None,
+                carbon_price_usd_per_t=None,
+                depart=depart,
+            )
+        except (InvalidOptionError, NoRouteError):
+            continue
+        base = q.weights("generalized")
+        for cid in network.corridor_ids:
+            weights = base.copy()
+            weights[q.restricted(cid)] = np.inf
+            trees.tree(q.graph.indptr, q.graph.head, weights, q.source)
+    return len(trees)
 
 
 def _trees_of(graph: VirtualGraph) -> TreeCache:
