@@ -457,8 +457,8 @@ def _para(text: str) -> list[str]:
 #: what the service measured before the work on the engine's time per pair (issue 20), for comparison
 HISTORY = (
     "Before (this benchmark on the same machine, quiet, an hour earlier, on the code of 9d7b3cd: without the "
-    "compiled comparison walk, the kept uniforms, trees and percentiles, the plain ASGI middleware and the "
-    "workers on sockets of their own): `--workers 2` on "
+    "compiled comparison walk, the kept uniforms, trees and percentiles, the plain ASGI middleware, the key "
+    "check of anonymous reads on the event loop and the workers on sockets of their own): `--workers 2` on "
     "these distinct pairs 194 requests a second, p95 373 ms; repeated request 998 requests a second, p95 154 ms "
     "(one process). The engine took 5.3-5.8 ms of CPU a pair (now 1.8-2.3 ms), `np.percentile` and the numpy walk "
     "most of it; uvicorn's shared socket left 46 of the 50 connections on one of the two processes. On the pairs "
@@ -513,8 +513,9 @@ def report_section(outcome: Outcome, command: str) -> str:
             f"pair, the compiled kernels loaded as in a server); p95 {distinct.pct(95):.0f} ms. The pairs are "
             f"{len(outcome.pairs):,} of the {outcome.candidates:,} pairs of places (cities, ports, terminals, hubs) "
             "in two countries, drawn at random with a fixed seed and asked in that random order, each once: every "
-            "answer is computed, none comes from the comparison cache (a pair from an origin asked before reads its "
-            "routes off the shortest-path trees kept for that origin, as any server would). Each process computes "
+            "answer is computed, none comes from the comparison cache (each server process grows at start the "
+            "shortest-path trees of the default comparison from every place, so the routes are read off them; the "
+            "Monte Carlo timing of every route is computed for each request). Each process computes "
             "`compute_threads` (2) requests at once (the others wait for a thread), in threads off the event loop; "
             "the answers carry no legs unless asked (`legs=true`). 'server CPU ms/request' is the CPU time of the "
             "server's processes over the requests of the run (from /proc): it does not depend on what else the "
