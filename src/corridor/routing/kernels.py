@@ -91,11 +91,14 @@ def shortest_path_arcs(
 
 
 def path_arcs(indptr: NDArray[np.int64], head: NDArray[np.int32], nodes: list[int]) -> list[int]:
-    """The arcs joining consecutive nodes of a path."""
+    """The arcs joining consecutive nodes of a path (the first arc of ``u`` to ``v``: CSR rows list each once).
+
+    A node has a few arcs: a list search of its row costs less than numpy's per-call overhead.
+    """
     arcs = []
     for u, v in itertools.pairwise(nodes):
         start = int(indptr[u])
-        arcs.append(start + int(np.flatnonzero(head[start : int(indptr[u + 1])] == v)[0]))
+        arcs.append(start + head[start : int(indptr[u + 1])].tolist().index(v))
     return arcs
 
 
