@@ -17,6 +17,10 @@ Routing:
 Equilibrium assignment (benchmarks/assignment.py): time to relative gaps 1e-4 and 1e-6 on the TNTP networks,
 corridor against AequilibraE.
 
+Capacity LP (benchmarks/capacity.py): the hard-capacity LP by column generation against the full arc-based LP on
+SiouxFalls, Anaheim, Barcelona and Chicago-Sketch, each capped at --budget (goals: Chicago-Sketch under 30 s,
+Barcelona under 10 s).
+
 Reliability (benchmarks/reliability.py): samples per second of the vectorized Monte Carlo engine against the SimPy
 reference model on the Xi'an–Duisburg middle route, and its throughput on a Dask LocalCluster of 1 and 2 workers.
 
@@ -291,6 +295,7 @@ COMMAND = (
 SECTIONS = {
     "routing": "## Routing",
     "assignment": "## Equilibrium assignment",
+    "capacity": "## Capacity LP",
     "reliability": "## Reliability",
     "scenarios": "## Scenarios",
     "service": "## Service",
@@ -428,6 +433,11 @@ def main() -> None:
         networks = args.network or (["SiouxFalls", "Anaheim"] if args.quick else None)
         outcome = assignment.bench(args.tntp.resolve(), networks=networks, budget_s=args.budget)
         parts["assignment"] = assignment.report_section(outcome)
+    if args.only in (None, "capacity"):
+        import capacity
+
+        rows_c = capacity.bench(args.tntp.resolve(), networks=args.network, budget_s=args.budget)
+        parts["capacity"] = capacity.report_section(rows_c, command_line(args))
     if args.only in (None, "reliability"):
         import reliability
 

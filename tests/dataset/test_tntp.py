@@ -148,8 +148,10 @@ def test_chicago_sketch_header_and_connectors(networks: dict[str, FlowNetwork]) 
 def test_constant_time_links_of_barcelona_and_winnipeg(networks: dict[str, FlowNetwork]) -> None:
     for name, count in (("Barcelona", 565), ("Winnipeg", 1176)):
         net = networks[name]
-        assert int(np.sum(net.beta == 0)) == count
-        assert np.all(np.isfinite(net.capacity))
+        constant = net.beta == 0
+        assert int(np.sum(constant)) == count
+        # Their capacity column holds a placeholder (1): no capacity, or the capacity LP would see walls of 1.
+        assert np.all(np.isinf(net.capacity[constant])) and np.all(np.isfinite(net.capacity[~constant]))
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -383,12 +385,13 @@ def test_duplicate_links_are_numbered_and_flows_matched_in_order(tmp_path: Path)
     assert_same_network(net, network_from_tntp(tmp_path / "out"))
 
 
-def test_constant_time_links_may_have_zero_capacity(tmp_path: Path) -> None:
+def test_constant_time_links_have_no_capacity(tmp_path: Path) -> None:
     lines = NET.splitlines()
     lines[7] = "\t1\t3\t0\t1\t2\t0\t4\t0\t0\t1\t;"  # b 0
     lines[8] = "\t3\t1\t0\t1\t2\t0.15\t0\t0\t0\t1\t;"  # power 0
+    lines[9] = "\t2\t3\t1\t1\t2\t0\t0\t0\t0\t1\t;"  # a placeholder capacity on a constant-time link
     net = network_from_tntp(write_case(tmp_path, net="\n".join(lines) + "\n"))
-    np.testing.assert_array_equal(net.capacity, [np.inf, np.inf, 100, 100])
+    np.testing.assert_array_equal(net.capacity, [np.inf, np.inf, np.inf, 100])
     network_to_tntp(net, tmp_path / "out")
     assert "\t1\t3\t0\t1\t2\t0\t4\t" in (tmp_path / "out" / "toy_net.tntp").read_text()
     assert_same_network(net, network_from_tntp(tmp_path / "out"))

@@ -631,7 +631,8 @@ def price_paths(
 
     OD pairs are grouped by source: those of ``sources[i]`` are ``od_ptr[i]:od_ptr[i+1]``, ``od_node`` their
     destination nodes. One shortest-path tree per source on ``cost`` (``inf`` bars an arc); returns the OD pairs
-    whose least cost is below their threshold, those costs, and their paths' arcs as CSR (``ptr``, ``arcs``).
+    whose least cost is below their threshold, the least cost of every OD pair, and the chosen pairs' paths' arcs
+    as CSR (``ptr``, ``arcs``).
     """
     pred = np.empty((sources.shape[0], indptr.shape[0] - 1), np.int64)
     dist = np.empty(od_node.shape[0])
@@ -639,4 +640,4 @@ def price_paths(
     chosen = np.flatnonzero(dist < threshold).astype(np.int64)
     od_tree = np.repeat(np.arange(sources.shape[0], dtype=np.int64), np.diff(od_ptr))
     ptr, arcs = _trace_paths(pred, tail, od_tree, od_node, chosen)
-    return chosen, dist[chosen], ptr, arcs
+    return chosen, dist, ptr, arcs

@@ -169,10 +169,10 @@ def network_from_tntp(folder: str | Path, *, name: str | None = None) -> FlowNet
 
     Optional ``*_flow.tntp`` (best-known link flows) becomes ``reference_flow`` and ``*_node.tntp`` (coordinates)
     ``node_xy``. Nodes 1..N become indices 0..N-1, zones are nodes 1..Z, nodes below ``<FIRST THRU NODE>`` are
-    ``no_through``. Every link is its own BPR element with ``t0`` its free-flow time; a zero capacity is allowed
-    where the time is constant (b or power 0) and read as ``inf``. Times are taken to be minutes and flows
-    vehicles per hour, as in most of the collection. The networks are not shipped with corridor: see the README,
-    "Flows", for where to get them (``CORRIDOR_TNTP_DIR``).
+    ``no_through``. Every link is its own BPR element with ``t0`` its free-flow time; a link whose time is constant
+    (b or power 0) has no capacity (``inf``), whatever its capacity column says (0 or a placeholder such as 1).
+    Times are taken to be minutes and flows vehicles per hour, as in most of the collection. The networks are not
+    shipped with corridor: see the README, "Flows", for where to get them (``CORRIDOR_TNTP_DIR``).
 
     Parameters
     ----------
@@ -218,7 +218,10 @@ def network_from_tntp(folder: str | Path, *, name: str | None = None) -> FlowNet
     n_links = net.tail.size
     columns = net.columns
     capacity = columns["capacity"].copy()
-    capacity[capacity == 0] = np.inf  # constant time (b or power 0): checked above
+    # A constant-time link (b or power 0) has no capacity: TNTP's capacity only scales the BPR term, and files put a
+    # placeholder there (0, or 1 on the connectors of Barcelona and Winnipeg), which a hard-capacity model would
+    # otherwise take for a wall of one vehicle an hour. Zero elsewhere is refused above.
+    capacity[(capacity == 0) | (columns["b"] == 0) | (columns["power"] == 0)] = np.inf
     element_ptr, element_link = one_element_per_link(n_links)
     zones = np.arange(net.n_zones, dtype=np.int64)
     meta: dict[str, object] = {
