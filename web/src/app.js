@@ -806,6 +806,10 @@ async function loadReliability(options, compareQuery, token) {
   const x = state.chart.options.scales.x;
   x.min = Number.isFinite(lo) ? Math.max(0, Math.floor(lo)) : undefined;
   x.max = Number.isFinite(hi) ? Math.ceil(hi) : undefined;
+  // shown before it is drawn, and sized now: Chart.js's own resize waits for a ResizeObserver callback, which
+  // on a busy machine comes after "ready" and leaves a canvas of 0 x 0 in the meantime
+  $("chart-box").hidden = results.length === 0;
+  if (results.length) state.chart.resize();
   state.chart.update();
   document.body.dataset.axis = `${state.chart.scales.x.min}-${state.chart.scales.x.max}`;
 
@@ -839,7 +843,6 @@ async function loadReliability(options, compareQuery, token) {
     }),
   );
   table.hidden = results.length === 0;
-  $("chart-box").hidden = results.length === 0;
   if (results.length) {
     status.hidden = true;
   } else {
