@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CALIBRATION_TARGETS",
+    "DEFAULT_THETA",
     "ChoiceModel",
     "ChoiceResult",
     "Market",
@@ -46,6 +47,10 @@ __all__ = [
 
 #: Middle Corridor volumes (Mt): 1.5 (2022), 2.7 (2023), 4.5 (2024), from the TITR statistics (docs/data.md).
 CALIBRATION_TARGETS: dict[int, float] = {2022: 1.5e6, 2023: 2.7e6, 2024: 4.5e6}
+#: Cost sensitivity of the logit, per USD a tonne: set so that the Northern Corridor's own-cost arc elasticity in the
+#: calibration year is about -0.6, inelastic as Jourquin, Tavasszy and Duan find for intermodal container transport
+#: (docs/model.md, Calibration). 0.02 made it -1.6.
+DEFAULT_THETA = 0.005
 DEFAULT_NESTS: dict[str, tuple[str, ...]] = {
     "overland": ("middle", "northern", "southern-iran"),
     "maritime": ("maritime-suez", "maritime-cape"),
@@ -89,7 +94,7 @@ class Market:
 class ChoiceModel:
     """Logit parameters: ``theta`` per USD a tonne, alternative-specific constants, nests and their scale."""
 
-    theta: float = 0.01
+    theta: float = DEFAULT_THETA
     asc: Mapping[str, float] = field(default_factory=dict)
     kind: Literal["mnl", "nested"] = "mnl"
     nests: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_NESTS))
@@ -442,7 +447,7 @@ def calibrate(
     *,
     targets: Mapping[int, float] | None = None,
     corridor: str = "middle",
-    theta: float = 0.02,
+    theta: float = DEFAULT_THETA,
     kind: Literal["mnl", "nested"] = "mnl",
     nest_scale: float = 0.5,
     samples: int = 1000,

@@ -34,8 +34,15 @@ def _write_text(path: Path, text: str) -> None:
 
 def calibrate(
     theta: Annotated[
-        float, typer.Option("--theta", help="Cost sensitivity of the logit, per USD a tonne.", **THETA.typer())
-    ] = 0.02,
+        float | None,
+        typer.Option(
+            "--theta",
+            help="Cost sensitivity of the logit, per USD a tonne (default 0.005: the Northern Corridor's own-cost "
+            "elasticity about -0.6; docs/model.md).",
+            show_default=False,
+            **THETA.typer(),
+        ),
+    ] = None,
     kind: Annotated[str, typer.Option("--kind", help="mnl (multinomial) or nested logit.")] = "mnl",
     nest_scale: Annotated[
         float, typer.Option("--nest-scale", help="Scale of the nests (nested logit), 0-1.", **NEST_SCALE.typer())
@@ -70,10 +77,12 @@ def calibrate(
         target = Path(net.path) / "choice.yaml"
         header = (
             "# Corridor choice model of this dataset, written by `corridor calibrate --write"
-            + (f" --theta {theta:g}" if theta != 0.02 else "")
+            + (f" --theta {theta:g}" if theta is not None else "")
             + (f" --kind {kind}" if kind != "mnl" else "")
-            + "`.\n# theta is an assumption (per USD a tonne); the Middle Corridor constant is fitted to the last\n"
-            + "# year's published volume; the other years are out-of-sample checks. See docs/model.md.\n"
+            + "`.\n"
+            + "# theta (per USD a tonne) is set from the literature's freight cost elasticities; the constants are\n"
+            + "# fitted to the calibration targets of observations.csv; the other years are out-of-sample checks.\n"
+            + "# See docs/model.md.\n"
         )
         text = header + yaml.safe_dump(data, sort_keys=False)
         write_atomic(target, lambda tmp: _write_text(tmp, text))

@@ -80,7 +80,7 @@ def calibration_targets(network: Network, *, corridor: str = "middle") -> dict[i
 def calibrate_dataset(
     network: Network,
     *,
-    theta: float = 0.02,
+    theta: float | None = None,
     kind: Literal["mnl", "nested"] = "mnl",
     nest_scale: float = 0.5,
     progress: Callable[[float, str], object] | None = None,
@@ -94,10 +94,11 @@ def calibrate_dataset(
     ------
     InvalidOptionError, SolverError
     """
-    from corridor.choice.logit import calibrate, load_choice_model
+    from corridor.choice.logit import DEFAULT_THETA, calibrate, load_choice_model
     from corridor.errors import InvalidOptionError
     from corridor.scenarios.years import dataset_years, network_of_year
 
+    theta = DEFAULT_THETA if theta is None else theta
     targets = calibration_targets(network)
     if not targets:
         raise InvalidOptionError("No calibration target has demand: observations.csv marks none for a demand year.")
