@@ -157,6 +157,11 @@ def test_stored_model_reproduces_its_calibration(eurasia: Network) -> None:
     for row in fresh.fit:
         if row["fitted"] and row.get("target", "middle") != "middle":
             assert abs(row["error_pct"]) <= 1.0, row  # 0.5% at the fit's equilibrium tolerance, 1e-3
+    # theta is set from the literature, not fitted: container demand between inland regions is inelastic to its
+    # generalized cost (Jourquin, Tavasszy and Duan, EJTIR 2014), and so is every corridor's own-cost elasticity here
+    assert data["elasticities"] == stored["elasticities"]
+    assert all(-1.0 < value < 0.0 for value in data["elasticities"].values()), data["elasticities"]
+    assert data["elasticities"]["northern"] < -0.3  # inelastic, yet a contestable corridor that reacts to its costs
     middle_2024 = next(row for row in fresh.fit if row["year"] == 2024 and row.get("target", "middle") == "middle")
     assert middle_2024["modelled_mt"] == pytest.approx(4.5, rel=0.15)
     as_2024 = network_of_year(eurasia, 2024)
