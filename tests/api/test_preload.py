@@ -21,6 +21,24 @@ def test_warm_compiles_the_simulation_kernels(toy: Network) -> None:
     assert walk.signatures  # compiled (or loaded from numba's cache) before any request asks
 
 
+def test_warm_loads_the_equilibriums_serial_kernels_and_no_parallel_one(toy: Network) -> None:
+    import subprocess
+    import sys
+
+    # in a fresh process, as the forkserver is: a parallel kernel run there would start OpenMP threads, which GNU
+    # OpenMP cannot carry across the fork of each job
+    code = (
+        "from corridor.dataset.csvfolder import load_network\n"
+        "from corridor.api.preload import warm\n"
+        "from corridor.assignment import kernels as k\n"
+        f"warm(load_network({str(toy.path)!r}))\n"
+        "print([bool(f.signatures) for f in (k.element_delay, k.element_integral, k.link_time, k._point_to_point)],"
+        " [bool(f.signatures) for f in (k.skim, k._aon_parallel, k._price_trees)])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True)
+    assert out.stdout.strip() == "[True, True, True, True] [False, False, False]", out.stderr
+
+
 def test_a_job_takes_the_preloaded_network_only_if_it_is_the_one_asked(
     toy: Network, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -52,6 +52,7 @@ def warm(network: Network) -> None:
     from corridor.routing.search import grow_default_trees, route
 
     graph_of(network)
+    _warm_scenarios()
     grow_default_trees(network)  # every origin's routes of the default comparison, this month (about 0.2 s)
     for link in network.links[:5]:
         try:
@@ -60,6 +61,24 @@ def warm(network: Network) -> None:
             continue
         simulate_plan(plan_route(network, found), samples=WARM_SAMPLES, seed=0)
         return
+
+
+def _warm_scenarios() -> None:
+    """What a scenario run's process would otherwise load before it computes: the modules of the scenario and
+    choice engines, scipy.special (the lognormal draws) and the serial kernels of the equilibrium (about 0.1 s a
+    job; the parallel ones stay unloaded, see :func:`corridor.assignment.kernels.warm_serial`)."""
+    import scipy.special  # noqa: F401
+
+    import corridor.assignment.problem
+    import corridor.choice.logit
+    import corridor.dataset.flownet
+    import corridor.model.freight
+    import corridor.scenarios.apply
+    import corridor.scenarios.run
+    import corridor.scenarios.years  # noqa: F401
+    from corridor.assignment.kernels import warm_serial
+
+    warm_serial()
 
 
 def network_of(path: str | None) -> Network:

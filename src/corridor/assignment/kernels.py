@@ -32,6 +32,7 @@ __all__ = [
     "point_to_point_arcs",
     "price_paths",
     "skim",
+    "warm_serial",
 ]
 
 _BPR, _CONICAL, _QUEUE = 0, 1, 2
@@ -641,3 +642,22 @@ def price_paths(
     od_tree = np.repeat(np.arange(sources.shape[0], dtype=np.int64), np.diff(od_ptr))
     ptr, arcs = _trace_paths(pred, tail, od_tree, od_node, chosen)
     return chosen, dist, ptr, arcs
+
+
+def warm_serial() -> None:
+    """Compile, or load from numba's cache, the serial kernels a corridor-choice equilibrium calls, on a toy graph.
+
+    For a process that forks workers (the job runner's forkserver): the parallel kernels (:func:`skim`,
+    :func:`aon`, :func:`price_paths`) are left alone, since running one starts OpenMP threads, which GNU OpenMP
+    cannot carry across a fork.
+    """
+    vdf = np.array([_QUEUE], np.int8)
+    one = np.ones(1)
+    volume = np.array([0.5])
+    element_delay(vdf, one, one, one, one, volume, False)
+    element_derivative(vdf, one, one, one, one, volume, False)
+    element_integral(vdf, one, one, one, one, volume, False)
+    ptr = np.array([0, 1], np.int64)
+    element_volume(ptr, np.zeros(1, np.int64), one)
+    link_time(one, ptr, np.zeros(1, np.int64), one)
+    point_to_point_arcs(np.array([0, 1, 1], np.int64), np.array([1], np.int32), one, 0, 1)
