@@ -392,9 +392,11 @@ def dual_value(r: CapacityResult, demand: Demand) -> float:
 
 @pytest.mark.parametrize(
     ("name", "scale", "same_vertex"),
-    [("SiouxFalls", 0.3, True), ("SiouxFalls", 1.0, True), ("Anaheim", 0.5, False), ("Anaheim", 1.0, False)],
+    [("SiouxFalls", 0.3, True), ("SiouxFalls", 1.0, None), ("Anaheim", 0.5, None), ("Anaheim", 1.0, None)],
 )
-def test_column_generation_matches_the_full_lp(tntp_root: Path, name: str, scale: float, same_vertex: bool) -> None:
+def test_column_generation_matches_the_full_lp(
+    tntp_root: Path, name: str, scale: float, same_vertex: bool | None
+) -> None:
     from corridor.dataset.tntp import network_from_tntp
 
     net = network_from_tntp(tntp_root / name)
@@ -413,7 +415,9 @@ def test_column_generation_matches_the_full_lp(tntp_root: Path, name: str, scale
         assert r.objective == pytest.approx(expected, rel=1e-8)
         # Each method's prices are an optimal dual: the dual value they give is the optimum.
         assert dual_value(r, net.demand) == pytest.approx(full.objective, rel=1e-7)
-    # On SiouxFalls both reach the same dual vertex: the same prices element by element. Anaheim's optimum is
-    # degenerate (several optimal duals): the two solvers stop at different ones, both optimal (checked above).
-    same = columns.shadow_price == pytest.approx(full.shadow_price, rel=1e-6, abs=1e-6 * full.shadow_price.max())
-    assert same == same_vertex
+    # SiouxFalls at 0.3: both reach the same dual vertex, the same prices element by element. The other optima are
+    # degenerate (several optimal duals: SiouxFalls at 1.0 has pairs of elements whose prices can trade 2 minutes,
+    # 74.3 / 76.3 or 76.3 / 74.3): each solver stops at one of them, both optimal (checked above), and which one
+    # depends on the master's pivots (the vertices are compared only where the test says they agree).
+    if same_vertex:
+        assert columns.shadow_price == pytest.approx(full.shadow_price, rel=1e-6, abs=1e-6 * full.shadow_price.max())

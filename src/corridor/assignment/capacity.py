@@ -19,14 +19,16 @@ with ``c_ka`` the link's free-flow time plus the class's fixed cost (barred link
 
 Two ways to solve it, with the same optimum:
 
-- ``method="columns"`` (default): the same LP over paths, by column generation. The restricted master holds, per
-  OD pair, the paths found so far and the unserved amount (one demand row per pair: they sum to the demand) and
-  one row per capped element. Each round finds, with one shortest-path tree per class and origin (the compiled
-  kernels of :mod:`corridor.assignment.kernels`), the least-cost path of every pair on the link costs plus
-  ``pce_k`` times the capacity duals; a path that costs less than its pair's demand dual has a negative reduced
-  cost and enters the master, which HiGHS (through highspy) re-solves from its last basis. When no path enters,
-  the master's optimum is the LP's, and its duals are LP duals (the trees give node potentials for the arc form).
-  The master stays small: a few paths per pair instead of a variable per commodity and link.
+- ``method="columns"`` (default): the same LP over paths, by column generation (Dantzig-Wolfe). The OD pairs are
+  grouped in blocks of up to :data:`BLOCK_SIZE` pairs of one class and origin; a column of the restricted master
+  serves its block's pairs on one path each (or leaves some unserved), and its variable is the share of the
+  block's demand that takes it (one row per block: the shares sum to at most 1, the rest unserved), with one row
+  per capped element. Each round finds, with one shortest-path tree per class and origin (the compiled kernels of
+  :mod:`corridor.assignment.kernels`), the least-cost path of every pair on the link costs plus ``pce_k`` times
+  the capacity duals; a block's column of these paths that costs less than its block's dual has a negative
+  reduced cost and enters the master, which HiGHS (through highspy) re-solves from its last basis. When no column
+  enters, the master's optimum is the LP's, and its duals are LP duals (the trees give node potentials for the
+  arc form). The master stays small: a few columns per block instead of a variable per commodity and link.
 - ``method="full"``: the arc-based LP in one piece, through scipy's linprog. Each commodity keeps only the nodes
   and arcs its origin reaches, and its origin's row is left out (implied by the others); HiGHS solves it by dual
   simplex or, for large LPs, interior point with crossover. Kept as the reference.
@@ -66,8 +68,10 @@ __all__ = [
 Method = Literal["columns", "full"]
 METHODS: tuple[str, ...] = ("columns", "full")
 
-#: A path enters the master when its reduced cost is below -tolerance x max(1, |its pair's demand dual|).
+#: A column enters the master when its reduced cost is below -tolerance x max(1, |its block's dual|).
 REDUCED_COST_TOLERANCE = 1e-9
+#: OD pairs per block of column generation's master (pairs of one class and origin): a column serves a block.
+BLOCK_SIZE = 10
 #: An element gets its row in the master once the master's flows exceed its capacity by more than this (relative).
 CAPACITY_TOLERANCE = 1e-9
 #: Steps of the method of successive averages whose link times give the first paths of column generation.
@@ -456,28 +460,6 @@ def _new_highs() -> Any:
     return h
 
 
-@dataclass
-class _Columns:
-    """The path columns of the restricted master, round by round: class, OD pair and arcs (CSR) of each."""
-
-    cls: list[int]
-    pair: list[NDArray[np.int64]]
-    ptr: list[NDArray[np.int64]]
-    arcs: list[NDArray[np.int64]]
-    seen: set[bytes]
-
-    def flows(self, x: NDArray[np.float64], n_k: int, n_links: int) -> NDArray[np.float64]:
-        """Class link flows (CSR order) of path flows ``x`` (the path columns in the order they were added)."""
-        out = np.zeros((n_k, n_links))
-        at = 0
-        for k, ptr, arcs in zip(self.cls, self.ptr, self.arcs, strict=True):
-            n = ptr.size - 1
-            per_arc = np.repeat(np.maximum(x[at : at + n], 0.0), np.diff(ptr))
-            out[k] += np.bincount(arcs, weights=per_arc, minlength=n_links)
-            at += n
-        return out
-
-
 def _subset(
     keep: NDArray[np.bool_], pair: NDArray[np.int64], ptr: NDArray[np.int64], arcs: NDArray[np.int64]
 ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
@@ -489,41 +471,60 @@ def _subset(
     return pair[keep], sub_ptr, arcs[np.repeat(keep, lengths)]
 
 
+def _blocks(p: Problem, pairs: _Pairs) -> NDArray[np.int64]:
+    """The block of every OD pair: up to :data:`BLOCK_SIZE` pairs of one class and origin, in order."""
+    key = pairs.cls * p.demand.shape[1] + pairs.origin
+    first = np.searchsorted(key, key)  # pairs are in class, origin order: the first pair of the same key
+    rank = np.arange(key.size) - first
+    _, block = np.unique(key * (key.size + 1) + rank // BLOCK_SIZE, return_inverse=True)
+    return np.asarray(block, dtype=np.int64).ravel()
+
+
 class _Master:
-    """The restricted master in a live HiGHS model: rows of the capped elements that the master's flows have
-    overloaded at some round (the others are slack, their duals zero), and a row per OD pair with two paths or more.
+    """The restricted master in a live HiGHS model.
+
+    A column is a block of OD pairs (:func:`_blocks`) served on one path each: its variable, between 0 and 1, is
+    the share of the block's demand that takes these paths. Rows: one per block (its shares sum to at most 1; the
+    rest is unserved), and one per capped element that the master's flows have overloaded at some round (the
+    others are slack, their duals zero).
     """
 
-    def __init__(self, p: Problem, pairs: _Pairs, capacity: NDArray[np.float64], link_cap: Any) -> None:
-        self.p, self.pairs, self.link_cap, self.capacity = p, pairs, link_cap, capacity
-        n_od = int(pairs.amount.size)
+    def __init__(self, pairs: _Pairs, block: NDArray[np.int64], capacity: NDArray[np.float64], link_cap: Any) -> None:
+        self.pairs, self.block, self.capacity, self.link_cap = pairs, block, capacity, link_cap
+        self.n_blocks = int(block.max()) + 1 if block.size else 0
         self.h = _new_highs()
-        self.n_rows = 0
+        b = self.n_blocks
+        none = np.zeros(0, dtype=np.int32)
+        self.h.addRows(b, np.full(b, -np.inf), np.ones(b), 0, none, none, np.zeros(0))
+        self.n_rows = b
         self.n_cols = 0
         self.cap_row = np.full(capacity.size, -1, dtype=np.int64)  # the element's row, once it has one
-        self.od_row = np.full(n_od, -1, dtype=np.int64)  # the pair's row, once it has two paths
-        self.od_first = np.full(n_od, -1, dtype=np.int64)  # the column of its first path
-        self.columns = _Columns([], [], [], [], set())
-        self.blocks: list[Any] = []  # per batch of columns: pce x the capped elements each crosses (CSR)
+        self.seen: set[bytes] = set()
+        # Per batch of columns: its class, link flows (columns x links), served demand (columns x pairs), and
+        # pce x the flow over each capped element (columns x capped elements).
+        self.batches: list[tuple[int, Any, Any, Any]] = []
         self._use: Any = None
 
     @property
     def use(self) -> Any:
-        """(columns, capped elements): pce x how many times each column crosses each element (CSR)."""
+        """(columns, capped elements): pce x the column's flow over each element (CSR)."""
         from scipy import sparse
 
         if self._use is None or self._use.shape[0] != self.n_cols:
-            self._use = sparse.vstack(self.blocks, format="csr")
+            self._use = sparse.vstack([use for *_, use in self.batches], format="csr")
         return self._use
 
-    def fresh(self, pair: NDArray[np.int64], ptr: NDArray[np.int64], arcs: NDArray[np.int64]) -> NDArray[np.bool_]:
-        """Which of these paths the master does not hold yet (and note them as held)."""
-        out = np.ones(pair.size, dtype=np.bool_)
-        seen = self.columns.seen
-        for i in range(pair.size):
-            key = pair[i].tobytes() + arcs[ptr[i] : ptr[i + 1]].tobytes()
+    def _fresh(
+        self, pair: NDArray[np.int64], ptr: NDArray[np.int64], arcs: NDArray[np.int64], starts: NDArray[np.int64]
+    ) -> NDArray[np.bool_]:
+        """Which of these columns (pairs ``starts[c]:starts[c+1]``) the master does not hold yet (noted as held)."""
+        out = np.ones(starts.size - 1, dtype=np.bool_)
+        seen = self.seen
+        for c in range(out.size):
+            a, b = starts[c], starts[c + 1]
+            key = pair[a:b].tobytes() + arcs[ptr[a] : ptr[b]].tobytes()
             if key in seen:
-                out[i] = False
+                out[c] = False
             else:
                 seen.add(key)
         return out
@@ -532,72 +533,66 @@ class _Master:
         self,
         k: int,
         cost: NDArray[np.float64],
+        pce: float,
         penalty: float,
         pair: NDArray[np.int64],
         ptr: NDArray[np.int64],
         arcs: NDArray[np.int64],
-    ) -> None:
-        """Paths of class ``k`` (their pairs, arcs as CSR) as columns costing their cost less the penalty."""
+    ) -> int:
+        """Columns of class ``k`` from paths (their pairs, in block order, arcs as CSR): one per block, costing
+        its paths' cost less the penalty, times the demand. Columns the master holds already are left out; how many
+        entered."""
         from scipy import sparse
 
-        h, pairs, od_row, od_first = self.h, self.pairs, self.od_row, self.od_first
-        n_new = int(pair.size)
-        # Pairs on their second path get their row now, over their first path's column, whose bound goes.
-        second = pair[(od_row[pair] < 0) & (od_first[pair] >= 0)]
-        if second.size:
-            first = od_first[second].astype(np.int32)
-            h.addRows(
-                second.size,
-                np.full(second.size, -np.inf),
-                pairs.amount[second],
-                second.size,
-                np.arange(second.size, dtype=np.int32),
-                first,
-                np.ones(second.size),
-            )
-            od_row[second] = self.n_rows + np.arange(second.size)
-            self.n_rows += int(second.size)
-            h.changeColsBounds(second.size, first, np.zeros(second.size), np.full(second.size, np.inf))
-        has_row = od_row[pair] >= 0
-        path_of_arc = np.repeat(np.arange(n_new, dtype=np.int64), np.diff(ptr))
+        block = self.block[pair]
+        starts = np.flatnonzero(np.concatenate(([True], block[1:] != block[:-1], [True])))
+        fresh = self._fresh(pair, ptr, arcs, starts)
+        if not fresh.any():
+            return 0
+        if not fresh.all():
+            pair, ptr, arcs = _subset(np.repeat(fresh, np.diff(starts)), pair, ptr, arcs)
+            block = self.block[pair]
+            starts = np.flatnonzero(np.concatenate(([True], block[1:] != block[:-1], [True])))
+        n_new = starts.size - 1
+        col_blocks = block[starts[:-1]]
+        col_of_pair = np.repeat(np.arange(n_new, dtype=np.int64), np.diff(starts))
+        q = self.pairs.amount[pair]
         spent = np.concatenate(([0.0], np.cumsum(cost[arcs])))
-        col_cost = spent[ptr[1:]] - spent[ptr[:-1]] - penalty
-        incidence = sparse.csr_matrix((np.ones(arcs.size), (path_of_arc, arcs)), shape=(n_new, self.p.n_links))
-        use = (incidence @ self.link_cap) * self.p.pce[k]  # capped elements crossed, pce x how many times
-        self.blocks.append(use.tocsr())
-        use = use.tocoo()
-        active = self.cap_row[use.col] >= 0
+        col_cost = np.bincount(col_of_pair, weights=q * (spent[ptr[1:]] - spent[ptr[:-1]] - penalty), minlength=n_new)
+        arc_col = col_of_pair[np.repeat(np.arange(pair.size, dtype=np.int64), np.diff(ptr))]
+        arc_q = np.repeat(q, np.diff(ptr))
+        flows = sparse.csr_matrix((arc_q, (arc_col, arcs)), shape=(n_new, self.link_cap.shape[0]))
+        served = sparse.csr_matrix((q, (col_of_pair, pair)), shape=(n_new, self.pairs.amount.size))
+        use = (flows @ self.link_cap).tocsr() * pce
+        self.batches.append((k, flows, served, use))
+        coo = use.tocoo()
+        active = self.cap_row[coo.col] >= 0
         a = sparse.csc_matrix(
             (
-                np.concatenate((np.ones(int(has_row.sum())), use.data[active])),
+                np.concatenate((np.ones(n_new), coo.data[active])),
                 (
-                    np.concatenate((od_row[pair[has_row]], self.cap_row[use.col[active]])),
-                    np.concatenate((np.flatnonzero(has_row), use.row[active])),
+                    np.concatenate((col_blocks, self.cap_row[coo.col[active]])),
+                    np.concatenate((np.arange(n_new), coo.row[active])),
                 ),
             ),
             shape=(self.n_rows, n_new),
         )
         a.sum_duplicates()
-        h.addCols(
+        self.h.addCols(
             n_new,
             col_cost,
             np.zeros(n_new),
-            np.where(has_row, np.inf, pairs.amount[pair]),
+            np.full(n_new, np.inf),
             int(a.nnz),
             a.indptr[:-1].astype(np.int32),
             a.indices.astype(np.int32),
             a.data,
         )
-        alone = pair[od_first[pair] < 0]
-        od_first[alone] = self.n_cols + np.flatnonzero(od_first[pair] < 0)
-        self.columns.cls.append(k)
-        self.columns.pair.append(pair)
-        self.columns.ptr.append(ptr)
-        self.columns.arcs.append(arcs)
         self.n_cols += n_new
+        return n_new
 
     def add_overloaded(self, x: NDArray[np.float64]) -> int:
-        """Rows for the elements without one that path flows ``x`` overload; how many."""
+        """Rows for the elements without one that column shares ``x`` overload; how many."""
         volume = self.use.T @ x
         cap = self.capacity
         over = np.flatnonzero((self.cap_row < 0) & (volume > cap + CAPACITY_TOLERANCE * np.maximum(1.0, cap)))
@@ -619,7 +614,7 @@ class _Master:
     def solve(
         self, max_seconds: float | None, started: float, *, primal: bool
     ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
-        """Re-solve from the last basis: path flows, capacity prices (>= 0) and each pair's dual (<= 0).
+        """Re-solve from the last basis: column shares, capacity prices (>= 0) and each block's dual (<= 0).
 
         ``primal``: the basis is still primal feasible (columns were added), so primal simplex goes on from it
         (dual simplex took twice the iterations on Barcelona); after new rows it is dual feasible instead.
@@ -632,7 +627,8 @@ class _Master:
             left = max_seconds - (time.perf_counter() - started)
             if left <= 0:
                 raise SolverError("The capacity LP was not solved: Time limit reached")
-            h.setOptionValue("time_limit", float(left))
+            # HiGHS's time limit bounds the model's run time over all its runs, not this run's.
+            h.setOptionValue("time_limit", float(h.getRunTime()) + left)
         h.run()
         status = h.getModelStatus()
         if status != highspy.HighsModelStatus.kOptimal:
@@ -644,14 +640,20 @@ class _Master:
         shadow = np.zeros(self.capacity.size)
         active = self.cap_row >= 0
         shadow[active] = np.maximum(-row_dual[self.cap_row[active]], 0.0)
-        # A pair's dual: its row's, or (one path, no row) its path's reduced cost where that is below zero (the
-        # path at its bound, the demand); zero where the pair is not served in full (unserved has room).
-        col_dual = np.asarray(solution.col_dual, dtype=np.float64)
-        dual = np.minimum(col_dual[self.od_first], 0.0)
-        with_row = self.od_row >= 0
-        dual[with_row] = row_dual[self.od_row[with_row]]
         x = np.asarray(solution.col_value, dtype=np.float64)
-        return x, shadow, np.minimum(dual, 0.0)
+        return x, shadow, np.minimum(row_dual[: self.n_blocks], 0.0)
+
+    def flows(self, x: NDArray[np.float64], n_k: int, n_links: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Class link flows (CSR order) and the served demand of every pair, at column shares ``x``."""
+        out = np.zeros((n_k, n_links))
+        served = np.zeros(self.pairs.amount.size)
+        at = 0
+        for k, flows, pair_served, _ in self.batches:
+            share = np.maximum(x[at : at + flows.shape[0]], 0.0)
+            out[k] += flows.T @ share
+            served += pair_served.T @ share
+            at += flows.shape[0]
+        return out, served
 
 
 def _congested_costs(p: Problem, capacity_scale: float, iterations: int) -> NDArray[np.float64]:
@@ -681,22 +683,25 @@ def _solve_columns(
 ) -> _Solution:
     """The path-based LP by column generation: a restricted master in HiGHS, priced by shortest-path trees.
 
-    The unserved amount of a pair is its demand less its paths' flows, so a path's column costs its cost less the
-    penalty (the penalty on the whole demand is a constant), and a pair's paths share one row: their flows sum to
-    at most the demand. A pair with one path so far has no row, only the bound ``0 <= flow <= demand`` on its
-    path, as HiGHS's presolve would reduce it (Chicago-Sketch: 93,000 pairs, most of them on one path); its row is
-    added with its second path. Capacity rows: only for the elements the master's flows have overloaded at some
-    round (Barcelona: 240 of 1,957; the others are slack, their prices zero); each is added when the master
-    overloads it, and the master re-solved by dual simplex from its basis before any pricing.
+    The OD pairs are grouped in blocks of up to :data:`BLOCK_SIZE` pairs of one class and origin (Dantzig-Wolfe
+    over each block's flows: a column serves every pair of its block on one path each, or leaves some unserved,
+    and its variable is the share of the block's demand that takes it). The unserved demand is what the shares
+    leave, so a column costs its paths' cost less the penalty, times the demand (the penalty on the whole demand
+    is a constant), and a block's shares sum to at most 1. Blocks rather than single pairs: the master has fewer
+    rows and needs fewer rounds (Barcelona: 7.5 s with a row per pair with two paths or more, 2.5 s with blocks of
+    10); blocks of whole origins converge slowly. Capacity rows: only for the elements the master's flows have
+    overloaded at some round (Barcelona: about 240 of 1,957; the others are slack, their prices zero); each is
+    added when the master overloads it, and the master re-solved by dual simplex from its basis before any pricing.
 
-    The first paths are those of a few steps towards the user equilibrium on the elements' delay functions, not
-    the free-flow paths: from these, every element that free-flow paths overload gets a price near the penalty,
+    The first columns are the paths of a few steps towards the user equilibrium on the elements' delay functions,
+    not the free-flow paths: from these, every element that free-flow paths overload gets a price near the penalty,
     the next paths avoid it by any detour, and so on. Each round then prices every pair, one tree per class and
-    origin, on the link costs plus ``pce x`` the capacity prices; a path enters when it costs less than the
-    penalty plus its pair's dual (the row's dual, or the single path's reduced cost where it is at its bound).
-    New columns go into the live model, which HiGHS re-solves by primal simplex from the last basis (still primal
-    feasible). No element overloaded and no path left to enter: the master's optimum is the LP's, and with zero
-    prices on the elements without a row its duals are the LP's.
+    origin, on the link costs plus ``pce x`` the capacity prices: a block's new column takes each pair's least-cost
+    path where that costs less than the penalty (the rest unserved), and enters when its reduced cost (its cost
+    less the block row's dual) is negative and the master does not hold it already. New columns go into the live
+    model, which HiGHS re-solves by primal simplex from the last basis (still primal feasible). No element
+    overloaded and no column left to enter: the master's optimum is the LP's, and with zero prices on the elements
+    without a row its duals are the LP's.
     """
     from scipy import sparse
 
@@ -713,8 +718,8 @@ def _solve_columns(
     n_od = int(pairs.amount.size)
     if not n_od:
         return _Solution(np.zeros((n_k, n_links)), np.zeros(0), 0.0, "No demand to assign", np.zeros(n_cap), 0)
-    capacity = capacity_scale * p.cap[capped]
-    master = _Master(p, pairs, capacity, link_cap)
+    block = _blocks(p, pairs)
+    master = _Master(pairs, block, capacity_scale * p.cap[capped], link_cap)
 
     # Per class: its OD pairs grouped by origin (they are in class, origin order), the tree sources.
     groups = []
@@ -726,55 +731,54 @@ def _solve_columns(
         od_ptr = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
         groups.append((k, mine, p.origin_node[origins], od_ptr, p.destination_node[pairs.destination[mine]]))
 
-    def price(value: NDArray[np.float64], shadow: NDArray[np.float64], link_costs: NDArray[np.float64]) -> int:
-        """Add the least-cost paths on ``link_costs`` + ``pce x`` the capacity prices ``shadow`` (link costs plus
-        capacity prices) that cost less than their pair's ``value``; how many entered."""
+    def price(shadow: NDArray[np.float64], link_costs: NDArray[np.float64], dual: NDArray[np.float64] | None) -> int:
+        """Add the blocks' columns on ``link_costs`` + ``pce x`` the capacity prices ``shadow`` whose reduced
+        cost against the block duals ``dual`` is negative (every block's where ``dual`` is None); how many."""
         at_shadow = link_cap @ shadow
         added = 0
         for k, mine, sources, od_ptr, od_node in groups:
-            chosen, _, ptr, arcs = price_paths(
+            chosen, dist, ptr, arcs = price_paths(
                 p.indptr, p.head, p.tail, link_costs[k] + p.pce[k] * at_shadow, p.no_through, sources, od_ptr,
-                od_node, value[mine],
+                od_node, np.full(mine.size, penalty),
             )  # fmt: skip
             pair = mine[chosen]
-            pair, ptr, arcs = _subset(master.fresh(pair, ptr, arcs), pair, ptr, arcs)
+            if dual is not None:
+                saving = np.bincount(
+                    block[pair], weights=pairs.amount[pair] * (dist[chosen] - penalty), minlength=dual.size
+                )
+                # A column enters when its reduced cost is below minus the solver's own tolerance.
+                enters = saving - dual < -REDUCED_COST_TOLERANCE * np.maximum(1.0, np.abs(dual))
+                pair, ptr, arcs = _subset(enters[block[pair]], pair, ptr, arcs)
             if pair.size:
-                master.add(k, costs[k], penalty, pair, ptr, arcs)
-                added += int(pair.size)
+                added += master.add(k, costs[k], float(p.pce[k]), penalty, pair, ptr, arcs)
         return added
 
     # First round: every pair's path on the link times after a few steps towards the user equilibrium (the
     # elements' delay functions at the scaled capacities), so that the first master does not start from every pair
     # on its free-flow path (Barcelona: 27,400 paths and 14.6 s of CPU from free-flow paths, 22,100 and 8.0 s
-    # from 10 steps).
-    price(np.full(n_od, np.inf), np.zeros(n_cap), _congested_costs(p, capacity_scale, WARM_START_STEPS))
+    # from 10 steps, with a column per path).
+    price(np.zeros(n_cap), _congested_costs(p, capacity_scale, WARM_START_STEPS), None)
     rounds = 0
     primal = True
     while True:
         x, shadow, dual = master.solve(max_seconds, started, primal=primal)
         rounds += 1
-        # Overloaded elements get their rows first (the master is then re-solved by dual simplex), and paths are
+        # Overloaded elements get their rows first (the master is then re-solved by dual simplex), and columns are
         # priced once the master's flows fit every capacity.
         if master.add_overloaded(x):
             primal = False
             continue
         primal = True
-        value = penalty + dual
-        # A path enters when its reduced cost is below minus the solver's own tolerance.
-        if not price(value - REDUCED_COST_TOLERANCE * np.maximum(1.0, np.abs(value)), shadow, costs):
+        if not price(shadow, costs, dual):
             break
 
-    h = master.h
-    flows = np.maximum(x, 0.0)
-    columns = master.columns
-    served = np.bincount(np.concatenate(columns.pair), weights=flows, minlength=n_od)
-    unserved = np.maximum(pairs.amount - served, 0.0)
-    objective = float(h.getInfo().objective_function_value) + penalty * float(pairs.amount.sum())
+    flows, served = master.flows(x, n_k, n_links)
+    objective = float(master.h.getInfo().objective_function_value) + penalty * float(pairs.amount.sum())
     return _Solution(
-        columns.flows(x, n_k, n_links),
-        unserved,
+        flows,
+        np.maximum(pairs.amount - served, 0.0),
         objective,
-        f"Optimal (column generation: {rounds} rounds, {master.n_cols:,} paths)",
+        f"Optimal (column generation: {rounds} rounds, {master.n_cols:,} columns of {master.n_blocks:,} blocks)",
         shadow,
         master.n_cols,
     )
