@@ -96,12 +96,13 @@ def report_section(rows: list[Row], command: str) -> str:
         "",
         f"`{command}`. One run each (capacity scale 1), on the same machine in the same run, each capped at "
         f"{rows[0].budget_s:.0f} s (`--budget`). Ratio = full LP time / column generation time. Column generation:",
-        "a restricted master in HiGHS (highspy) priced by the compiled shortest-path trees; the full LP: the "
+        "a restricted master in HiGHS (highspy) whose columns serve blocks of up to 10 OD pairs of one origin, priced "
+        "by the compiled shortest-path trees; the full LP: the "
         "arc-based LP through `scipy.optimize.linprog` (dual simplex, or interior point with crossover above "
         "100,000 variables).",
         "",
         "| network | OD pairs | capped elements | column generation | full LP | ratio | objective, columns "
-        "| objective, full | served / demand | binding | paths | other processes (cores) | goal |",
+        "| objective, full | served / demand | binding | columns | other processes (cores) | goal |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in rows:
