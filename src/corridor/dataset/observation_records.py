@@ -31,7 +31,7 @@ OBSERVATION_UNITS: dict[str, dict[str, float]] = {
 OBSERVATION_KINDS = tuple(OBSERVATION_UNITS)
 #: What a volume or oil observation counts (``scope`` is PREFIX:ID, or ``crossing:caspian``).
 SCOPE_PREFIXES: dict[str, tuple[str, ...]] = {
-    "volume_t": ("corridor", "crossing", "port", "link"),
+    "volume_t": ("corridor", "crossing", "port", "port_total", "link"),
     "oil_t": ("oil_link", "oil_kz", "exports"),
     "transit_days": ("door-to-door", "segment", "running", "border"),
     "rate_usd": ("door-to-door", "freight"),

@@ -634,6 +634,7 @@ def _check_observations(rows: Mapping[str, _Lined], known: _Known) -> None:
         "corridor": ({rec.id for _, rec in rows["corridors.csv"]}, "corridor (see corridors.csv)"),
         "crossing": (places | {"caspian"}, "crossing (a place id of places.csv, or caspian)"),
         "port": (places | {rec.id for _, rec in rows["oil_nodes.csv"]}, "port (a place or oil node id)"),
+        "port_total": (places, "port (a place id of places.csv)"),
         "link": ({rec.id for _, rec in rows["links.csv"]}, "link (see links.csv)"),
         "oil_link": ({rec.id for _, rec in rows["oil_links.csv"]}, "oil link (see oil_links.csv)"),
         "oil_kz": ({rec.id for _, rec in rows["oil_links.csv"]}, "oil link (see oil_links.csv)"),

@@ -323,6 +323,11 @@ def _volume(m: _Model, o: Observation) -> tuple[float | None, str]:
         if o.unit == "TEU":
             return chosen.volume_of(ident, "container") / payload, ""
         return chosen.volumes_t.get(ident, 0.0), ""
+    if prefix == "port_total":  # the freight on the port's water links and the crude of its oil terminals
+        oil_mt, why = _oil_at_place(m, o.year, ident)
+        if oil_mt is None:
+            return None, why
+        return tonnes_on(net, chosen, link_filter(net, "port", ident)) + oil_mt * 1e6, ""
     select = link_filter(net, prefix, ident)
     if o.unit == "TEU":
         return tonnes_on(net, chosen, select, ("container",)) / payload, ""
@@ -376,30 +381,51 @@ def tonnes_on(
     return sum(t for lid, t in tonnes.items() if select(net.link_by_id[lid]))
 
 
-def _oil(m: _Model, o: Observation) -> tuple[float | None, str]:
-    """Crude on an oil link in the year: the least-cost allocation of the year's Kazakh exports on the network as it
-    stood (changes.csv: production, other shippers' use), plus, for ``oil_link:``, the other shippers' use of the
-    link (oil_links.csv ``other_use_mt``), as published throughputs count it; ``oil_kz:`` is the Kazakh crude alone."""
+def _allocation(m: _Model, year: int) -> tuple[Network, Any] | str:
+    """The year's network and least-cost allocation of the year's Kazakh crude exports (the observation of scope
+    ``exports:kz``) on it as it stood (changes.csv: production, other shippers' use), or why there is none."""
     from corridor.layers.oil import allocate_oil
 
-    exports = [x for x in m.network.observations if x.kind == "oil_t" and x.scope == "exports:kz" and x.year == o.year]
+    exports = [x for x in m.network.observations if x.kind == "oil_t" and x.scope == "exports:kz" and x.year == year]
+    if not exports:
+        return f"no Kazakh crude exports observed for {year} (scope exports:kz)"
+    dataset_year = m.year_of(year)
+    net = m.network if dataset_year is None else m.net(dataset_year)
+    return net, allocate_oil(net, exports[0].base_value / 1e6, year=year)
+
+
+def _oil(m: _Model, o: Observation) -> tuple[float | None, str]:
+    """Crude on an oil link in the year: the least-cost allocation of the year's Kazakh exports (:func:`_allocation`),
+    plus, for ``oil_link:``, the other shippers' use of the link (oil_links.csv ``other_use_mt``), as published
+    throughputs count it; ``oil_kz:`` is the Kazakh crude alone."""
     prefix, _, ident = (o.scope or "").partition(":")
     if prefix == "exports":
         return None, "the export volume is the allocation's input"
-    if not exports:
-        return None, f"no Kazakh crude exports observed for {o.year} (scope exports:kz)"
-    volume_mt = exports[0].base_value / 1e6
-    year = m.year_of(o.year)
-    net = m.network if year is None else m.net(year)
-    allocation = allocate_oil(net, volume_mt, year=o.year)
-    total = 0.0
-    for route in allocation.routes:
-        if any(ident in p.links for p in route.paths):
-            total += route.volume_mt
+    found = _allocation(m, o.year)
+    if isinstance(found, str):
+        return None, found
+    net, allocation = found
+    total = sum(route.volume_mt for route in allocation.routes if any(ident in p.links for p in route.paths))
     if prefix == "oil_link":
         link = next(x for x in net.oil_links if x.id == ident)
         total += link.other_use_mt or 0.0
     return total * 1e6, ""
+
+
+def _oil_at_place(m: _Model, year: int, place: str) -> tuple[float | None, str]:
+    """Mt of crude through the oil terminals at a freight place (oil_nodes.csv ``place``) in the year: the Kazakh
+    crude the year's allocation routes through them, and the other shippers' crude the links into them carry
+    (``other_use_mt``). Zero where the place has no oil terminal; None (and why) where the year has no exports."""
+    nodes = {n.id for n in m.network.oil_nodes if n.place == place}
+    if not nodes:
+        return 0.0, ""
+    found = _allocation(m, year)
+    if isinstance(found, str):
+        return None, f"{found}: the crude of the oil terminal at {place} is part of the port's total"
+    net, allocation = found
+    into = {link.id: link for link in net.oil_links if link.to in nodes}
+    kazakh = sum(route.volume_mt for route in allocation.routes if any(into.keys() & set(p.links) for p in route.paths))
+    return kazakh + sum(link.other_use_mt or 0.0 for link in into.values()), ""
 
 
 def _rtt(m: _Model, o: Observation) -> tuple[float | None, str]:
@@ -556,7 +582,9 @@ def validation_markdown(result: ModelValidation, *, command: str) -> str:
         "crude exports the oil allocation takes as input) are shown but kept out of the validation statistics.",
         "Times: [door-to-door] is compare's P50 of the whole trip; [segment] the same route timed without the",
         "terminals at its two ends (a train passing through does not stop there); [running] the links' own hours;",
-        "[border] the dwell and queues of the crossing's border and gauge-change stops.",
+        "[border] the dwell and queues of the crossing's border and gauge-change stops. Volumes: port: the freight on",
+        "the port's water links; port_total: that freight plus the crude of the oil terminals at the port (the year's",
+        "oil allocation and the other shippers' crude), for published totals that count oil.",
         "",
         f"**Validation-only observations in range: {_pct(share)}** "
         f"({sum(v['in_range'] for v in data['by_kind'].values())} of "
