@@ -47,6 +47,7 @@ import argparse
 import heapq
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -305,14 +306,17 @@ SECTIONS = {
 }
 
 
-def header() -> str:
+def header(previous: str = "") -> str:
+    """The report's head; ``previous`` is the report it replaces, whose AequilibraE version stays when this run's
+    environment has none (``--only`` of a part without it, from corridor's own environment)."""
     import numba
     import scipy
 
     try:
         peer = f", AequilibraE {version('aequilibrae')}"
     except PackageNotFoundError:
-        peer = ""
+        kept = re.search(r"^Machine: .*(, AequilibraE [^,.\s]+(?:\.[0-9]+)*)\.$", previous, flags=re.MULTILINE)
+        peer = kept.group(1) if kept else ""
     return "\n".join(
         [
             "# Benchmarks",
@@ -423,7 +427,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
     args = parser.parse_args()
 
-    previous = sections_of(args.out.read_text(encoding="utf-8")) if args.out.exists() else {}
+    report = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
+    previous = sections_of(report) if report else {}
     parts = dict(previous)
     if args.only in (None, "routing"):
         parts["routing"] = routing_section(bench_routing(args.quick))
@@ -465,7 +470,7 @@ def main() -> None:
 
         parts["power"] = power.report_section(power.bench(args.quick), command_line(args))
     missing = {key: f"{SECTIONS[key]}\n\nNot measured yet: `benchmarks/run.py --only {key}`.\n" for key in SECTIONS}
-    text = header() + "\n" + "\n".join(parts.get(key, missing[key]) for key in SECTIONS)
+    text = header(report) + "\n" + "\n".join(parts.get(key, missing[key]) for key in SECTIONS)
     args.out.write_text(text, encoding="utf-8")
     print(text)
 

@@ -92,7 +92,11 @@ def test_a_killed_servers_job_process_stops_at_once(tmp_path: Path) -> None:
         deadline = time.monotonic() + 60
         while server.call("GET", f"/v1/jobs/{job['id']}")[1]["status"] != "running" and time.monotonic() < deadline:
             time.sleep(0.1)
-        workers = [pid for child in _children(server.process.pid) for pid in _children(child)]
+        # claimed (running) before its process is forked, which waits for the forkserver to have warmed up
+        workers: list[int] = []
+        while not workers and time.monotonic() < deadline:
+            workers = [pid for child in _children(server.process.pid) for pid in _children(child)]
+            time.sleep(0.02)
         assert workers, "the job runs in a process forked from the server's forkserver"
     finally:
         server.kill()

@@ -89,6 +89,27 @@ def test_congestion_moves_tonnes_to_the_other_corridor(make_dataset: Callable[..
     assert shares[1]["x"] < shares[0]["x"] - 0.05
 
 
+def test_a_stored_model_is_read_once_until_its_file_changes(make_dataset: Callable[..., Path]) -> None:
+    import os
+
+    folder = make_dataset()
+    net = corridor.load_network(folder)
+    assert load_choice_model(net) == ChoiceModel()  # no file: the defaults
+    path = folder / "choice.yaml"
+    path.write_text("model: {theta: 0.01, asc: {x: -1.5}}\n", encoding="utf-8")
+    first = load_choice_model(net)
+    assert (first.theta, first.asc) == (0.01, {"x": -1.5})
+    assert load_choice_model(net) is first  # parsed once
+    path.write_text("model: {theta: 0.02, asc: {x: -2.5}}\n", encoding="utf-8")
+    stat = path.stat()  # a rewrite within the clock's resolution still changes the key
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    again = load_choice_model(net)
+    assert (again.theta, again.asc) == (0.02, {"x": -2.5})
+    path.write_text("model: [not, a, mapping]\n", encoding="utf-8")
+    with pytest.raises(InvalidOptionError, match="not a choice model"):
+        load_choice_model(net)
+
+
 def test_calibration_hits_its_target_on_the_toy(make_dataset: Callable[..., Path]) -> None:
     net = _toy(make_dataset, 1)
     result = calibrate(net, targets={2024: 90_000}, corridor="x", theta=0.01, samples=200)

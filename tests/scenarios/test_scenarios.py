@@ -130,6 +130,24 @@ def test_changes_policies_and_composition(eurasia: Network) -> None:
     assert tariff.link_by_id["xian-lanzhou"] == eurasia.link_by_id["xian-lanzhou"]  # China did not sign
 
 
+def test_rows_a_scenario_leaves_keep_their_records_and_validate_as_before(eurasia: Network) -> None:
+    from corridor.dataset.validate import validate_tables
+    from corridor.scenarios.apply import _raw_tables, network_rows
+
+    rows = network_rows(eurasia)
+    assert network_rows(eurasia) is rows  # once per network
+    raw, _ = _raw_tables({table: dict(by_id) for table, by_id in rows.rows.items()}, {})
+    info = eurasia.info.model_dump(exclude_none=True)
+    # the records taken for known rows are those a fresh validation of every row gives
+    assert validate_tables(info, raw, known=rows.records) == validate_tables(info, raw)
+    tariff = apply_scenario(eurasia, load_scenario("unified-tariff", eurasia))
+    # a row the scenario left is its record as it was; one it changed is validated anew
+    assert tariff.link_by_id["xian-lanzhou"] is eurasia.link_by_id["xian-lanzhou"]
+    changed = tariff.link_by_id["zhezkazgan-beyneu"]
+    assert changed is not eurasia.link_by_id["zhezkazgan-beyneu"]
+    assert changed == type(changed).model_validate(changed.model_dump())
+
+
 def test_closures_remove_what_they_close(eurasia: Network) -> None:
     red_sea = apply_scenario(eurasia, load_scenario("red-sea-closed", eurasia))
     assert not any("red-sea" in link.passages for link in red_sea.links)

@@ -52,7 +52,7 @@ def warm(network: Network) -> None:
     from corridor.routing.search import grow_default_trees, route
 
     graph_of(network)
-    _warm_scenarios()
+    _warm_scenarios(network)
     grow_default_trees(network)  # every origin's routes of the default comparison, this month (about 0.2 s)
     for link in network.links[:5]:
         try:
@@ -63,10 +63,12 @@ def warm(network: Network) -> None:
         return
 
 
-def _warm_scenarios() -> None:
+def _warm_scenarios(network: Network) -> None:
     """What a scenario run's process would otherwise load before it computes: the modules of the scenario and
     choice engines, scipy.special (the lognormal draws) and the serial kernels of the equilibrium (about 0.1 s a
-    job; the parallel ones stay unloaded, see :func:`corridor.assignment.kernels.warm_serial`)."""
+    job; the parallel ones stay unloaded, see :func:`corridor.assignment.kernels.warm_serial`), the network's
+    records as rows, which applying a scenario starts from (:func:`corridor.scenarios.apply.network_rows`), and its
+    choice model (read once while its file stays as it was)."""
     import scipy.special  # noqa: F401
 
     import corridor.assignment.problem
@@ -77,8 +79,12 @@ def _warm_scenarios() -> None:
     import corridor.scenarios.run
     import corridor.scenarios.years  # noqa: F401
     from corridor.assignment.kernels import warm_serial
+    from corridor.choice.logit import load_choice_model
+    from corridor.scenarios.apply import network_rows
 
     warm_serial()
+    network_rows(network)
+    load_choice_model(network)
 
 
 def network_of(path: str | None) -> Network:

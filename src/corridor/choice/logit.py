@@ -30,6 +30,8 @@ from corridor.errors import InvalidOptionError, SolverError
 from corridor.model.graph import graph_of
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from corridor.dataset.network import Network
     from corridor.routing.results import Route
 
@@ -699,17 +701,37 @@ def _bump(markets: Sequence[Market], corridor: str, factor: float) -> tuple[Mark
     return tuple(out)
 
 
-def load_choice_model(network: Network) -> ChoiceModel:
-    """The dataset's calibrated model (``choice.yaml`` beside its tables), or the defaults without one."""
-    from corridor.io.safe_yaml import YamlLimits, YamlRefused, read_yaml
+#: choice models read, by file and its modification time and size (read again once the file changes)
+_READ: dict[tuple[str, int, int], ChoiceModel] = {}
 
+
+def load_choice_model(network: Network) -> ChoiceModel:
+    """The dataset's calibrated model (``choice.yaml`` beside its tables), or the defaults without one.
+
+    A file is parsed once while it stays as it was (a scenario job, a sweep or a validation reads it for every run).
+    """
     if network.path is None:
         return ChoiceModel()
     from pathlib import Path
 
     path = Path(network.path) / "choice.yaml"
+    try:
+        stat = path.stat()
+    except OSError:
+        return ChoiceModel()
     if not path.is_file():
         return ChoiceModel()
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    if key not in _READ:
+        if len(_READ) >= 32:  # bounded: files rewritten many times, or many datasets
+            _READ.clear()
+        _READ[key] = _read_choice_model(path)
+    return _READ[key]
+
+
+def _read_choice_model(path: Path) -> ChoiceModel:
+    from corridor.io.safe_yaml import YamlLimits, YamlRefused, read_yaml
+
     try:
         data = read_yaml(path.read_text(encoding="utf-8"), YamlLimits(aliases=True))[0] or {}
     except (YamlRefused, OSError, UnicodeDecodeError) as error:

@@ -205,7 +205,14 @@ def _problems_from(error: ValidationError, file: str, line: int | None) -> list[
     return problems
 
 
-def _records(table: RawTable, model: type[M], problems: list[Problem]) -> list[tuple[int, M]]:
+def row_content(row: Mapping[str, str | None]) -> frozenset[tuple[str, str]]:
+    """What a row of a table says: its non-empty cells by column (a row validates to the record of its content)."""
+    return frozenset((key, value) for key, value in row.items() if value is not None and value.strip() != "")
+
+
+def _records(
+    table: RawTable, model: type[M], problems: list[Problem], known: Mapping[frozenset[tuple[str, str]], M] | None
+) -> list[tuple[int, M]]:
     required, allowed = _columns(model)
     header = set(table.header)
     missing = sorted(required - header)
@@ -222,9 +229,12 @@ def _records(table: RawTable, model: type[M], problems: list[Problem]) -> list[t
         problems.append(Problem(table.file, None, None, "the table has no rows"))
     out = []
     for line, row in table.rows:
-        data = {key: value for key, value in row.items() if value is not None and value.strip() != ""}
+        content = row_content(row)
+        if known is not None and content in known:  # the content of a row validated before: its record
+            out.append((line, known[content]))
+            continue
         try:
-            out.append((line, model.model_validate(data)))
+            out.append((line, model.model_validate(dict(content))))
         except ValidationError as error:
             problems.extend(_problems_from(error, table.file, line))
     return out
@@ -240,16 +250,25 @@ def _duplicates(file: str, keyed: Iterable[tuple[int, str]], what: str, problems
 
 
 def validate_tables(
-    info: Mapping[str, Any] | None, tables: Mapping[str, RawTable], *, info_file: str = "dataset.yaml"
+    info: Mapping[str, Any] | None,
+    tables: Mapping[str, RawTable],
+    *,
+    info_file: str = "dataset.yaml",
+    known: Mapping[str, Mapping[frozenset[tuple[str, str]], Any]] | None = None,
 ) -> Tables:
-    """Check every table and the references between them; raise DatasetError with all problems found."""
+    """Check every table and the references between them; raise DatasetError with all problems found.
+
+    ``known``: by file, the records of row contents validated before (:func:`row_content`), taken as they are
+    (a scenario's unchanged rows); the references between tables are checked all the same.
+    """
     problems: list[Problem] = []
     parsed_info = _parse_info(info, info_file, problems)
     for name in TABLES:
         if name not in tables and name not in OPTIONAL_TABLES:
             problems.append(Problem(name, None, None, "file is missing"))
     rows: dict[str, _Lined] = {
-        name: _records(tables[name], model, problems) if name in tables else [] for name, model in TABLES.items()
+        name: _records(tables[name], model, problems, (known or {}).get(name)) if name in tables else []
+        for name, model in TABLES.items()
     }
     for name, recs in rows.items():
         _duplicates(name, ((line, rec.id) for line, rec in recs), _ROW_NOUNS[name], problems)

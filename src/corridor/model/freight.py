@@ -59,6 +59,7 @@ def _arc_names(network: Network) -> tuple[list[str], list[str], list[str], NDArr
     node_place = np.full(g.n_nodes, -1, dtype=np.int32)
     node_place[g.source_node] = np.arange(len(places))
     node_place[g.sink_node] = np.arange(len(places))
+    place_index = {place.id: i for i, place in enumerate(places)}
     ids, labels, kinds = [], [], []
     kind_name = {ARC_LINK: "link", ARC_THROUGH: "through", ARC_GATE_IN: "gate", ARC_GATE_OUT: "gate", ARC_MID: "link"}
     for a in range(g.n_arcs):
@@ -69,9 +70,9 @@ def _arc_names(network: Network) -> tuple[list[str], list[str], list[str], NDArr
             ids.append(f"{link.id}:reverse" if g.reverse[a] else link.id)
             pa, pz = network.place_by_id[start], network.place_by_id[end]
             labels.append(f"{pa.name} → {pz.name} ({link.mode}{' ' + str(link.gauge) if link.gauge else ''})")
-            node_place[g.tail[a]] = network.places.index(pa)
+            node_place[g.tail[a]] = place_index[start]
             if node_place[g.head[a]] < 0:
-                node_place[g.head[a]] = network.places.index(pz)
+                node_place[g.head[a]] = place_index[end]
         elif k == ARC_MID:
             ids.append(f"mid.{a}")
             labels.append("(parallel link)")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from corridor.errors import DatasetError, InvalidOptionError, Problem, ScenarioError
 from corridor.scenarios.sections import TABLE_ATTR, Change, Closure
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
     from corridor.dataset.validate import RawTable
     from corridor.scenarios.files import Scenario
 
-__all__ = ["apply_scenario", "check_scenario", "closed_links"]
+__all__ = ["apply_scenario", "check_scenario", "closed_links", "network_rows"]
 
 #: Rows by id of each table, as the strings of a CSV file.
 Rows = dict[str, dict[str, dict[str, Any]]]
@@ -22,6 +23,45 @@ Rows = dict[str, dict[str, dict[str, Any]]]
 Marks = dict[tuple[str, str], tuple[int | None, str]]
 #: Files passed to validation even when empty.
 _ALWAYS = ("sources.csv", "corridors.csv", "emission_factors.csv", "places.csv", "links.csv")
+
+
+class NetworkRows(NamedTuple):
+    """A network's records as CSV rows, and the record each row's content validates to."""
+
+    #: table -> id -> the record as the strings of its CSV row
+    rows: dict[str, dict[str, dict[str, str]]]
+    #: file -> the row's content (:func:`corridor.dataset.validate.row_content`) -> its record
+    records: dict[str, dict[frozenset[tuple[str, str]], Any]]
+
+
+#: NetworkRows by id() of a network alive (each entry leaves with its network)
+_ROWS: dict[int, NetworkRows] = {}
+
+
+def network_rows(network: Network) -> NetworkRows:
+    """Every record of ``network`` as its CSV row, and the record back from the row's content: once per network.
+
+    A scenario is applied to one network many times (a job's check and then its run, each year of a validation,
+    each value of a sweep). Its rows start as copies of these, and validation takes the record of every row it
+    leaves as it was instead of validating the row again (on the embedded dataset about 25 ms of the 35 ms of an
+    application); the rows it edits, adds or generates are validated, and the checks across tables see them all.
+    """
+    from corridor.dataset.validate import row_content
+
+    key = id(network)
+    found = _ROWS.get(key)
+    if found is None:
+        rows: dict[str, dict[str, dict[str, str]]] = {}
+        records: dict[str, dict[frozenset[tuple[str, str]], Any]] = {}
+        for table, attr in TABLE_ATTR.items():
+            by_id = rows[table] = {}
+            content = records[f"{table}.csv"] = {}
+            for rec in getattr(network, attr):
+                by_id[rec.id] = row = _raw(rec)
+                content[row_content(row)] = rec
+        found = _ROWS[key] = NetworkRows(rows, records)
+        weakref.finalize(network, _ROWS.pop, key, None)
+    return found
 
 
 def closed_links(network: Network, closures: Sequence[Closure], *, on: date | None = None) -> set[str]:
@@ -80,9 +120,8 @@ def apply_scenario(network: Network, scenario: Scenario, *, on: date | None = No
     from corridor.scenarios.years import with_year
 
     scenario = with_year(network, scenario)
-    rows: Rows = {}
-    for table, attr in TABLE_ATTR.items():
-        rows[table] = {rec.id: _raw(rec) for rec in getattr(network, attr)}
+    as_read = network_rows(network)
+    rows: Rows = {table: {rid: dict(row) for rid, row in by_id.items()} for table, by_id in as_read.rows.items()}
     if scenario.year is not None:
         _year_demand(network, rows["demand"], scenario.year)
     marks = _edit(rows, scenario)
@@ -97,7 +136,7 @@ def apply_scenario(network: Network, scenario: Scenario, *, on: date | None = No
         _scale_demand(rows["demand"], scenario.demand_scale, scenario.demand_od)
     raw, line_of = _raw_tables(rows, marks)
     try:
-        tables = validate_tables(network.info.model_dump(exclude_none=True), raw)
+        tables = validate_tables(network.info.model_dump(exclude_none=True), raw, known=as_read.records)
     except DatasetError as error:  # relabel rows the scenario touched with its lines
         raise ScenarioError(_relabel(error.problems, line_of, scenario.path)) from None
     return NetworkClass.from_tables(tables, path=network.path)
