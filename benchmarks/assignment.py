@@ -507,8 +507,8 @@ def cpu_sample() -> CpuSample | None:
         return None
     ticks = [int(v) for v in first[1:9]]  # user nice system idle iowait irq softirq steal
     busy = (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
-    own = os.times()
-    return CpuSample(busy, own.user + own.system, time.perf_counter())
+    own = os.times()  # with the children this process has waited for (a benchmark's own subprocesses)
+    return CpuSample(busy, own.user + own.system + own.children_user + own.children_system, time.perf_counter())
 
 
 def others_between(start: CpuSample | None, end: CpuSample | None) -> float:
