@@ -21,6 +21,19 @@ def test_warm_compiles_the_simulation_kernels(toy: Network) -> None:
     assert walk.signatures  # compiled (or loaded from numba's cache) before any request asks
 
 
+def test_warm_keeps_the_rows_and_a_bad_choice_model_does_not_stop_it(toy: Network) -> None:
+    from corridor.choice.logit import load_choice_model
+    from corridor.errors import InvalidOptionError
+    from corridor.scenarios.apply import _ROWS
+
+    assert toy.path is not None
+    (Path(toy.path) / "choice.yaml").write_text("model: [not, a, mapping]\n", encoding="utf-8")
+    preload.warm(toy)  # the server still starts; the runs that read the model say what is wrong with it
+    assert id(toy) in _ROWS
+    with pytest.raises(InvalidOptionError, match="not a choice model"):
+        load_choice_model(toy)
+
+
 def test_warm_loads_the_equilibriums_serial_kernels_and_no_parallel_one(toy: Network) -> None:
     import subprocess
     import sys

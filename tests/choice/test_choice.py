@@ -100,14 +100,17 @@ def test_a_stored_model_is_read_once_until_its_file_changes(make_dataset: Callab
     first = load_choice_model(net)
     assert (first.theta, first.asc) == (0.01, {"x": -1.5})
     assert load_choice_model(net) is first  # parsed once
+    before = path.stat()
+    # the same size, and the modification time put back as it was (as cp -p or rsync -t leave it): read again
     path.write_text("model: {theta: 0.02, asc: {x: -2.5}}\n", encoding="utf-8")
-    stat = path.stat()  # a rewrite within the clock's resolution still changes the key
-    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert path.stat().st_size == before.st_size and path.stat().st_mtime_ns == before.st_mtime_ns
     again = load_choice_model(net)
     assert (again.theta, again.asc) == (0.02, {"x": -2.5})
-    path.write_text("model: [not, a, mapping]\n", encoding="utf-8")
-    with pytest.raises(InvalidOptionError, match="not a choice model"):
-        load_choice_model(net)
+    for bad in ("model: [not, a, mapping]", "model: {theta: 0.01, asc: [1, 2]}", "model: {theta: 0.01, nests: [a]}"):
+        path.write_text(bad + "\n", encoding="utf-8")
+        with pytest.raises(InvalidOptionError, match="not a choice model"):
+            load_choice_model(net)
 
 
 def test_calibration_hits_its_target_on_the_toy(make_dataset: Callable[..., Path]) -> None:

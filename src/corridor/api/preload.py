@@ -80,11 +80,13 @@ def _warm_scenarios(network: Network) -> None:
     import corridor.scenarios.years  # noqa: F401
     from corridor.assignment.kernels import warm_serial
     from corridor.choice.logit import load_choice_model
+    from corridor.errors import CorridorError
     from corridor.scenarios.apply import network_rows
 
     warm_serial()
     network_rows(network)
-    load_choice_model(network)
+    with contextlib.suppress(CorridorError):  # a bad choice.yaml fails the runs that read it, not the server
+        load_choice_model(network)
 
 
 def network_of(path: str | None) -> Network:

@@ -708,7 +708,8 @@ _READ: dict[tuple[str, int, int], ChoiceModel] = {}
 def load_choice_model(network: Network) -> ChoiceModel:
     """The dataset's calibrated model (``choice.yaml`` beside its tables), or the defaults without one.
 
-    A file is parsed once while it stays as it was (a scenario job, a sweep or a validation reads it for every run).
+    A file is parsed once while it stays as it was: the same inode, modification and change times and size (a
+    scenario job, a sweep or a validation reads it for every run).
     """
     if network.path is None:
         return ChoiceModel()
@@ -721,12 +722,15 @@ def load_choice_model(network: Network) -> ChoiceModel:
         return ChoiceModel()
     if not path.is_file():
         return ChoiceModel()
-    key = (str(path), stat.st_mtime_ns, stat.st_size)
-    if key not in _READ:
+    # a rewrite changes the change time (ctime) even where the modification time is kept (cp -p, rsync -t), a
+    # replacement the inode
+    key = (str(path.resolve()), stat.st_ino, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size)
+    model = _READ.get(key)
+    if model is None:
         if len(_READ) >= 32:  # bounded: files rewritten many times, or many datasets
             _READ.clear()
-        _READ[key] = _read_choice_model(path)
-    return _READ[key]
+        model = _READ[key] = _read_choice_model(path)
+    return model
 
 
 def _read_choice_model(path: Path) -> ChoiceModel:
@@ -748,7 +752,7 @@ def _read_choice_model(path: Path) -> ChoiceModel:
             nest_scale=float(model.get("nest_scale", 0.5)),
             reliability=bool(model.get("reliability", True)),
         )
-    except (KeyError, TypeError, ValueError) as error:
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise InvalidOptionError(
             f"{path}: not a choice model ({error}); rewrite it with `corridor calibrate --write`."
         ) from None

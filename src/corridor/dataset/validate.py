@@ -51,7 +51,7 @@ from corridor.dataset.trade_records import (
     TradeShare,
     check_trade_tables,
 )
-from corridor.dataset.vocab import FREIGHT_MODES, UNIT_PAYLOAD_KEYS
+from corridor.dataset.vocab import FREIGHT_MODES, UNIT_PAYLOAD_KEYS, WATER_MODES
 from corridor.errors import DatasetError, Problem
 from corridor.names import normalize_name
 
@@ -653,7 +653,11 @@ def _check_observations(rows: Mapping[str, _Lined], known: _Known) -> None:
         "corridor": ({rec.id for _, rec in rows["corridors.csv"]}, "corridor (see corridors.csv)"),
         "crossing": (places | {"caspian"}, "crossing (a place id of places.csv, or caspian)"),
         "port": (places | {rec.id for _, rec in rows["oil_nodes.csv"]}, "port (a place or oil node id)"),
-        "port_total": (places, "port (a place id of places.csv)"),
+        "port_total": (
+            {end for _, link in rows["links.csv"] if link.mode in WATER_MODES for end in (link.from_, link.to)}
+            | {rec.place for _, rec in rows["oil_nodes.csv"] if rec.kind == "terminal" and rec.place},
+            "port (a place with water links, or with an oil terminal: oil_nodes.csv place)",
+        ),
         "link": ({rec.id for _, rec in rows["links.csv"]}, "link (see links.csv)"),
         "oil_link": ({rec.id for _, rec in rows["oil_links.csv"]}, "oil link (see oil_links.csv)"),
         "oil_kz": ({rec.id for _, rec in rows["oil_links.csv"]}, "oil link (see oil_links.csv)"),

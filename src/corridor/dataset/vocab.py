@@ -35,6 +35,8 @@ __all__ = [
 MODES = ("rail", "road", "ferry", "feeder", "sea", "barge", "pipeline", "fiber")
 #: Modes that carry freight (fiber carries data and is left out of freight routing).
 FREIGHT_MODES = ("rail", "road", "ferry", "feeder", "sea", "barge", "pipeline")
+#: Modes that call at a port: its water links (the volume through a port counts these).
+WATER_MODES = ("ferry", "feeder", "sea")
 GAUGES = (1435, 1520)
 #: Layers of the virtual network: one per mode, rail split by gauge; ``gate`` is the shipper's door.
 LAYERS = ("gate", "rail1435", "rail1520", "road", "ferry", "feeder", "sea", "barge", "pipeline")

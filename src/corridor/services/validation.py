@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from corridor.dataset.vocab import WATER_MODES
 from corridor.layers.data import RTT_TOLERANCE
 
 if TYPE_CHECKING:
@@ -50,7 +51,6 @@ TOLERANCE: dict[str, float] = {
     "oil_t": 0.15,
     "rtt_ms": RTT_TOLERANCE,
 }
-_WATER = ("ferry", "feeder", "sea")
 #: The Caspian crossing as the published figures count it: the ferries and feeders between the seaports of
 #: Kazakhstan and Azerbaijan (the TITR count; Turkmenbashi's sailings are not in it).
 _CASPIAN = {"KZ"}
@@ -342,7 +342,7 @@ def link_filter(net: Network, prefix: str, ident: str) -> Callable[[Any], bool]:
     if prefix == "link":
         return lambda link: bool(link.id == ident)
     if prefix == "port":
-        return lambda link: link.mode in _WATER and ident in (link.from_, link.to)
+        return lambda link: link.mode in WATER_MODES and ident in (link.from_, link.to)
     if ident == "caspian":
 
         def caspian(link: Any) -> bool:
@@ -416,7 +416,7 @@ def _oil_at_place(m: _Model, year: int, place: str) -> tuple[float | None, str]:
     """Mt of crude through the oil terminals at a freight place (oil_nodes.csv ``place``) in the year: the Kazakh
     crude the year's allocation routes through them, and the other shippers' crude the links into them carry
     (``other_use_mt``). Zero where the place has no oil terminal; None (and why) where the year has no exports."""
-    nodes = {n.id for n in m.network.oil_nodes if n.place == place}
+    nodes = {n.id for n in m.network.oil_nodes if n.place == place and n.kind == "terminal"}
     if not nodes:
         return 0.0, ""
     found = _allocation(m, year)
