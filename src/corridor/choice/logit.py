@@ -701,8 +701,8 @@ def _bump(markets: Sequence[Market], corridor: str, factor: float) -> tuple[Mark
     return tuple(out)
 
 
-#: choice models read, by file and its modification time and size (read again once the file changes)
-_READ: dict[tuple[str, int, int], ChoiceModel] = {}
+#: choice models read, by file, inode, modification and change times and size (read again once the file changes)
+_READ: dict[tuple[str, int, int, int, int], ChoiceModel] = {}
 
 
 def load_choice_model(network: Network) -> ChoiceModel:
