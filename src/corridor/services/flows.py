@@ -141,7 +141,12 @@ def gap_progress(progress: Progress, target_gap: float) -> GapProgress:
     target = math.log10(target_gap)
 
     def update(iteration: int, gap: float) -> bool:
-        done = math.log10(gap) / target if 0 < gap < 1 else 0.0
+        if not 0 < gap < 1:
+            done = 0.0
+        elif target >= 0:  # a target gap of 1 (the most a job may ask) is met by any gap below it
+            done = 1.0
+        else:
+            done = math.log10(gap) / target
         progress(min(max(done, 0.0), 0.99), f"iteration {iteration}, relative gap {gap:.2e}")
         return True
 
