@@ -714,17 +714,18 @@ def load_choice_model(network: Network) -> ChoiceModel:
     if network.path is None:
         return ChoiceModel()
     from pathlib import Path
+    from stat import S_ISREG
 
     path = Path(network.path) / "choice.yaml"
     try:
         stat = path.stat()
     except OSError:
         return ChoiceModel()
-    if not path.is_file():
+    if not S_ISREG(stat.st_mode):
         return ChoiceModel()
     # a rewrite changes the change time (ctime) even where the modification time is kept (cp -p, rsync -t), a
     # replacement the inode
-    key = (str(path.resolve()), stat.st_ino, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size)
+    key = (str(path), stat.st_ino, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size)
     model = _READ.get(key)
     if model is None:
         if len(_READ) >= 32:  # bounded: files rewritten many times, or many datasets

@@ -182,6 +182,7 @@ class _Model:
         self._timed_on: dict[tuple[str, str, int | None, str], tuple[Network, Any, str | None]] = {}
         self._times: dict[int, ScenarioTimes | str] = {}
         self._latency: dict[tuple[str, str], Any] = {}
+        self._allocations: dict[int, tuple[Network, Any] | str] = {}
 
     def year_of(self, year: int) -> int | None:
         """The dataset year that stands for ``year``: itself, the first for earlier ones, None (as it stands) after."""
@@ -255,6 +256,24 @@ class _Model:
         if key not in self._latency:
             self._latency[key] = latency(self.network, origin, destination, status="operational", alternatives=20)
         return self._latency[key]
+
+    def allocation(self, year: int) -> tuple[Network, Any] | str:
+        """The year's network and least-cost allocation of the year's Kazakh crude exports (the observation of scope
+        ``exports:kz``) on it as it stood (changes.csv: production, other shippers' use), or why there is none;
+        computed once a year."""
+        from corridor.layers.oil import allocate_oil
+
+        if year not in self._allocations:
+            exports = [
+                x for x in self.network.observations if x.kind == "oil_t" and x.scope == "exports:kz" and x.year == year
+            ]
+            if not exports:
+                self._allocations[year] = f"no Kazakh crude exports observed for {year} (scope exports:kz)"
+            else:
+                dataset_year = self.year_of(year)
+                net = self.network if dataset_year is None else self.net(dataset_year)
+                self._allocations[year] = (net, allocate_oil(net, exports[0].base_value / 1e6, year=year))
+        return self._allocations[year]
 
     def equilibrium(self, year: int) -> tuple[Network, ChoiceResult] | str:
         """The year's network and corridor-choice equilibrium (its flows index that network's arcs)."""
@@ -381,31 +400,24 @@ def tonnes_on(
     return sum(t for lid, t in tonnes.items() if select(net.link_by_id[lid]))
 
 
-def _allocation(m: _Model, year: int) -> tuple[Network, Any] | str:
-    """The year's network and least-cost allocation of the year's Kazakh crude exports (the observation of scope
-    ``exports:kz``) on it as it stood (changes.csv: production, other shippers' use), or why there is none."""
-    from corridor.layers.oil import allocate_oil
-
-    exports = [x for x in m.network.observations if x.kind == "oil_t" and x.scope == "exports:kz" and x.year == year]
-    if not exports:
-        return f"no Kazakh crude exports observed for {year} (scope exports:kz)"
-    dataset_year = m.year_of(year)
-    net = m.network if dataset_year is None else m.net(dataset_year)
-    return net, allocate_oil(net, exports[0].base_value / 1e6, year=year)
+def _kazakh_through(allocation: Any, links: Iterable[str]) -> float:
+    """Mt of the allocation's Kazakh crude on the routes that use any of ``links``."""
+    wanted = set(links)
+    return float(sum(r.volume_mt for r in allocation.routes if any(wanted.intersection(p.links) for p in r.paths)))
 
 
 def _oil(m: _Model, o: Observation) -> tuple[float | None, str]:
-    """Crude on an oil link in the year: the least-cost allocation of the year's Kazakh exports (:func:`_allocation`),
+    """Crude on an oil link in the year: the least-cost allocation of the year's Kazakh exports (``_Model.allocation``),
     plus, for ``oil_link:``, the other shippers' use of the link (oil_links.csv ``other_use_mt``), as published
     throughputs count it; ``oil_kz:`` is the Kazakh crude alone."""
     prefix, _, ident = (o.scope or "").partition(":")
     if prefix == "exports":
         return None, "the export volume is the allocation's input"
-    found = _allocation(m, o.year)
+    found = m.allocation(o.year)
     if isinstance(found, str):
         return None, found
     net, allocation = found
-    total = sum(route.volume_mt for route in allocation.routes if any(ident in p.links for p in route.paths))
+    total = _kazakh_through(allocation, [ident])
     if prefix == "oil_link":
         link = next(x for x in net.oil_links if x.id == ident)
         total += link.other_use_mt or 0.0
@@ -419,13 +431,12 @@ def _oil_at_place(m: _Model, year: int, place: str) -> tuple[float | None, str]:
     nodes = {n.id for n in m.network.oil_nodes if n.place == place and n.kind == "terminal"}
     if not nodes:
         return 0.0, ""
-    found = _allocation(m, year)
+    found = m.allocation(year)
     if isinstance(found, str):
         return None, f"{found}: the crude of the oil terminal at {place} is part of the port's total"
     net, allocation = found
-    into = {link.id: link for link in net.oil_links if link.to in nodes}
-    kazakh = sum(route.volume_mt for route in allocation.routes if any(into.keys() & set(p.links) for p in route.paths))
-    return kazakh + sum(link.other_use_mt or 0.0 for link in into.values()), ""
+    into = [link for link in net.oil_links if link.to in nodes]
+    return _kazakh_through(allocation, (link.id for link in into)) + sum(x.other_use_mt or 0.0 for x in into), ""
 
 
 def _rtt(m: _Model, o: Observation) -> tuple[float | None, str]:
