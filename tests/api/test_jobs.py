@@ -22,6 +22,11 @@ def store(tmp_path: Path) -> Store:
     return Store(f"sqlite:///{tmp_path / 'jobs.sqlite'}")
 
 
+#: a sweep of the most values and samples a job may ask (20 x 48,000): several seconds even in a warm job process,
+#: so a one-second time limit or a cancel always finds it running
+LONG_SWEEP = {"kind": "sweep", "scenario": "base-2024", "param": "demand.scale=1:1.95:0.05", "samples": 48_000}
+
+
 def _progress() -> tuple[list[tuple[float, str]], Any]:
     seen: list[tuple[float, str]] = []
     return seen, lambda fraction, stage: seen.append((fraction, stage))
@@ -121,7 +126,7 @@ def test_a_job_runs_with_progress_and_its_run_is_stored(served: Any) -> None:
 
 def test_cancel_stops_a_running_job_and_keeps_nothing(served: Any) -> None:
     server, key = served
-    body = {"kind": "sweep", "scenario": "base-2024", "param": "demand.scale=1:2:0.25", "samples": 6000}
+    body = LONG_SWEEP
     job = server.call("POST", "/v1/jobs", body, key)[1]
     _wait(server, job["id"], ("running",))
     status, cancelled = server.call("POST", f"/v1/jobs/{job['id']}/cancel", None, key)
@@ -139,7 +144,7 @@ def test_a_job_over_its_time_is_stopped(tmp_path: Path) -> None:
         key = store.create_api_key("tests")[1]
     server = Server(url, "--job-timeout", "1")
     try:
-        body = {"kind": "sweep", "scenario": "base-2024", "param": "demand.scale=1:2:0.25", "samples": 6000}
+        body = LONG_SWEEP
         job = server.call("POST", "/v1/jobs", body, key)[1]
         failed = _wait(server, job["id"], ("failed", "succeeded"))
         assert failed["status"] == "failed" and "job_timeout_seconds=1" in failed["error"]

@@ -42,7 +42,8 @@ def test_a_job_on_one_server_survives_another_starting(store_url: str) -> None:
     first = Server(store_url, "--job-lease", "3")
     second = None
     try:
-        job = first.call("POST", "/v1/jobs", SWEEP, key)[1]
+        body = {**SWEEP, "param": "demand.scale=1:1.95:0.05", "samples": 12_000}  # long enough to be seen running
+        job = first.call("POST", "/v1/jobs", body, key)[1]
         _wait(first, job["id"], ("running",))
         second = Server(store_url, "--job-lease", "3")  # recovers expired leases on start: this one is live
         seen = second.call("GET", f"/v1/jobs/{job['id']}")[1]
@@ -50,8 +51,8 @@ def test_a_job_on_one_server_survives_another_starting(store_url: str) -> None:
         done = _wait(second, job["id"], ("succeeded", "failed", "cancelled"))
         assert done["status"] == "succeeded", done
         status, result = second.call("GET", f"/v1/jobs/{job['id']}/result")
-        assert status == 200 and len(result["runs"]) == 3
-        assert second.call("GET", "/v1/runs")[1]["total"] == 3
+        assert status == 200 and len(result["runs"]) == 20
+        assert second.call("GET", "/v1/runs")[1]["total"] == 20
     finally:
         first.stop()
         if second is not None:
@@ -63,7 +64,7 @@ def test_a_killed_servers_job_is_recovered_only_after_its_lease(store_url: str) 
     doomed = Server(store_url, "--job-lease", "4")
     other = Server(store_url, "--job-lease", "4", "--job-workers", "0")
     try:
-        body = {**SWEEP, "param": "demand.scale=1:3:0.25", "samples": 6000}
+        body = {**SWEEP, "param": "demand.scale=1:1.95:0.05", "samples": 48_000}  # several seconds: alive when killed
         job = doomed.call("POST", "/v1/jobs", body, key)[1]
         _wait(other, job["id"], ("running",))
         doomed.kill()

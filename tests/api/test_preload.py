@@ -99,7 +99,7 @@ def test_a_killed_servers_job_process_stops_at_once(tmp_path: Path) -> None:
         key = store.create_api_key("tests")[1]
     server = Server(url, "--job-lease", "60")  # the lease alone would let the orphan run on for a minute
     try:
-        body = {"kind": "sweep", "scenario": "base-2024", "param": "demand.scale=1:2.9:0.1", "samples": 12000}
+        body = {"kind": "sweep", "scenario": "base-2024", "param": "demand.scale=1:2.9:0.1", "samples": 48_000}
         job = server.call("POST", "/v1/jobs", body, key)[1]
         assert "id" in job, job
         deadline = time.monotonic() + 60
