@@ -34,7 +34,8 @@ import numpy as np
 
 import corridor
 from assignment import CpuSample, _wrap, cpu_sample, others_between
-from corridor.reliability.engine import CHUNK_SAMPLES, Plan, plan_route, simulate_plan
+from corridor.reliability.engine import Plan, plan_route, simulate_plan
+from corridor.reliability.streams import CHUNK_SAMPLES
 
 ORIGIN, DESTINATION, CORRIDOR = "Xian", "Duisburg", "middle"
 DEPART = "2026-11-10"

@@ -404,17 +404,18 @@ def test_compiled_hours_walk_finds_the_month_beyond_its_table() -> None:
 def test_simulate_hours_walks_the_uniforms_of_fresh_generators() -> None:
     """The kept uniform streams are the generator's matrix for any number of columns (more than one stream holds:
     drawn again), read-only; a comparison's hours are those of a generator made for it."""
-    from corridor.reliability.engine import _tasks, _uniforms, simulate_hours
+    from corridor.reliability.engine import simulate_hours
+    from corridor.reliability.streams import chunk_tasks, uniforms
     from corridor.reliability.vector import walk_hours
 
     child = np.random.SeedSequence(3).spawn(1)[0]
     for columns in (1, 7, 64, 65, 130, 7):
-        kept = _uniforms(child, 1000, columns)
+        kept = uniforms(child, 1000, columns)
         assert not kept.flags.writeable
         np.testing.assert_array_equal(kept, np.random.Generator(np.random.PCG64(child)).random((1000, columns)))
     plan = _random_plan(np.random.default_rng(9))
     depart = datetime(2026, 4, 2, tzinfo=UTC)
-    (seeds, _), *_ = _tasks(8192, 5, per_task=8192)
+    (seeds, _), *_ = chunk_tasks(8192, 5, per_task=8192)
     n_u = max(int(plan.arrays["n_uniforms"][0]), 1)
     fresh = np.random.Generator(np.random.PCG64(seeds[0])).random((8192, n_u))
     expected = walk_hours(depart.timestamp() / 3600.0, plan.arrays, fresh)

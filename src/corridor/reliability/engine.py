@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import math
 import sys
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
@@ -24,6 +22,7 @@ from numpy.typing import NDArray
 
 from corridor.errors import InvalidOptionError
 from corridor.model.durations import Duration, DurationModel, durations_of
+from corridor.reliability.streams import Task, chunk_tasks, columns_of, normal_quantiles, uniforms
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -49,9 +48,6 @@ __all__ = [
     "simulate_route",
 ]
 
-#: Samples per chunk. Chunk ``i`` draws from ``SeedSequence(seed).spawn(...)[i]``, so a run gives the same
-#: samples however its chunks are spread over threads or Dask workers.
-CHUNK_SAMPLES = 1 << 15
 _Z95 = 1.6448536269514722
 MapTasks = Callable[[Callable[[Any], Any], Sequence[Any]], list[Any]]
 
@@ -341,44 +337,10 @@ def simulate_hours(
     n_u = max(int(arrays["n_uniforms"][0]), 1)
     walk = _compiled_walk_hours if "corridor.reliability.kernels" in sys.modules else _numpy_walk_hours
     parts = []
-    for seeds, sizes in _tasks(samples, seed, per_task=samples):
+    for seeds, sizes in chunk_tasks(samples, seed, per_task=samples):
         for child, size in zip(seeds, sizes, strict=True):
-            parts.append(walk(start, arrays, _uniforms(child, size, n_u)))
+            parts.append(walk(start, arrays, uniforms(child, size, n_u)))
     return np.concatenate(parts)
-
-
-#: uniforms kept by :func:`_uniforms`: (the chunk's seed, its size) -> the first values of its stream, read-only
-_STREAMS: OrderedDict[tuple[Any, ...], NDArray[np.float64]] = OrderedDict()
-_STREAMS_LOCK = threading.Lock()
-#: columns of uniforms drawn at once for a chunk (a route with more stages draws again, as many as it needs)
-_STREAM_COLUMNS = 64
-#: streams kept, and the most values one may hold (beyond, the uniforms are drawn for each run)
-_STREAMS_KEPT, _STREAM_VALUES = 4, 1 << 21
-
-
-def _uniforms(child: np.random.SeedSequence, size: int, n_u: int) -> NDArray[np.float64]:
-    """``Generator(PCG64(child)).random((size, n_u))``, from the stream of ``child`` drawn once and kept.
-
-    A chunk's uniforms fill its matrix row after row from one stream, so the matrix of ``n_u`` columns is the
-    stream's first ``size * n_u`` values, whatever ``n_u``: every route timed with the same seed and samples (all
-    of a comparison's, all of a server's) walks the same values, drawn once instead of once a route.
-    """
-    key = (child.entropy, child.spawn_key, child.pool_size, size)
-    with _STREAMS_LOCK:
-        stream = _STREAMS.get(key)
-    if stream is None or stream.size < size * n_u:
-        width = max(n_u, _STREAM_COLUMNS)
-        if size * width > _STREAM_VALUES:
-            uniforms = np.random.Generator(np.random.PCG64(child)).random((size, n_u))
-            uniforms.flags.writeable = False  # as a kept stream (one signature of the compiled walk)
-            return uniforms
-        stream = np.random.Generator(np.random.PCG64(child)).random(size * width)
-        stream.flags.writeable = False
-        with _STREAMS_LOCK:
-            _STREAMS[key] = stream
-            while len(_STREAMS) > _STREAMS_KEPT:
-                _STREAMS.popitem(last=False)
-    return stream[: size * n_u].reshape(size, n_u)
 
 
 def _numpy_walk_hours(start: float, arrays: dict[str, NDArray[Any]], uniforms: NDArray[np.float64]) -> NDArray[Any]:
@@ -394,8 +356,8 @@ def _compiled_walk_hours(
     from corridor.reliability.kernels import walk_hours
     from corridor.reliability.vector import transcendental_draws
 
-    drawn, rows = transcendental_draws(arrays, uniforms)
-    columns = _columns_of(uniforms)
+    drawn, rows = transcendental_draws(arrays, uniforms, normal=lambda j: normal_quantiles(uniforms, j))
+    columns = columns_of(uniforms)
     total = np.empty(uniforms.shape[0])
     walk_hours(
         start,
@@ -422,35 +384,6 @@ def _compiled_walk_hours(
         total,
     )
     return total
-
-
-#: uniforms column by column, by the matrix they are the columns of (see :func:`_columns_of`)
-_COLUMNS: OrderedDict[tuple[int, tuple[int, ...]], tuple[NDArray[np.float64], NDArray[np.float64]]] = OrderedDict()
-#: matrices kept column by column (routes of as many different counts of uniforms)
-_COLUMNS_KEPT = 24
-
-
-def _columns_of(uniforms: NDArray[np.float64]) -> NDArray[np.float64]:
-    """``uniforms`` column by column (its transpose, contiguous), kept for the matrices :func:`_uniforms` keeps.
-
-    A kept stream gives one matrix per count of uniforms a route needs, the same for every route of that count:
-    turning it once saves the compiled walk a pass over every uniform of every route.
-    """
-    if uniforms.flags.writeable or uniforms.base is None:  # not a view of a kept stream
-        return np.ascontiguousarray(uniforms.T)
-    key = (id(uniforms.base), uniforms.shape)
-    with _STREAMS_LOCK:
-        found = _COLUMNS.get(key)
-        if found is not None and found[0] is uniforms.base:  # the id is of a stream still kept
-            _COLUMNS.move_to_end(key)
-            return found[1]
-    columns = np.ascontiguousarray(uniforms.T)
-    columns.flags.writeable = False
-    with _STREAMS_LOCK:
-        _COLUMNS[key] = (uniforms.base, columns)
-        while len(_COLUMNS) > _COLUMNS_KEPT:
-            _COLUMNS.popitem(last=False)
-    return columns
 
 
 def percentiles(values: NDArray[np.float64], q: Sequence[float]) -> NDArray[np.float64]:
@@ -495,14 +428,6 @@ def combine_tallies(tallies: Iterable[Tally]) -> Tally:
         np.sum([t.sum_dt for t in items], axis=0),
         np.sum([t.sum_t for t in items], axis=0),
     )
-
-
-def _tasks(samples: int, seed: int, *, per_task: int) -> list[tuple[list[np.random.SeedSequence], list[int]]]:
-    n_chunks = -(-samples // CHUNK_SAMPLES)
-    seeds = np.random.SeedSequence(seed).spawn(n_chunks)
-    sizes = [min(CHUNK_SAMPLES, samples - i * CHUNK_SAMPLES) for i in range(n_chunks)]
-    step = max(1, per_task // CHUNK_SAMPLES)
-    return [(seeds[i : i + step], sizes[i : i + step]) for i in range(0, n_chunks, step)]
 
 
 @dataclass(frozen=True)
@@ -715,14 +640,14 @@ def simulate_plan(
     check_run(samples, seed, deadline_days)
     instant = as_datetime(depart)
     start = epoch_hours(instant)
-    tasks = _tasks(samples, seed, per_task=samples_per_task)
+    tasks = chunk_tasks(samples, seed, per_task=samples_per_task)
 
-    def run(task: tuple[list[np.random.SeedSequence], list[int]]) -> Tally:
+    def run(task: Task) -> Tally:
         return simulate_chunks(plan, start, task[0], task[1])
 
     from corridor.scaleout import run_tasks
 
-    results = run_tasks(run, tasks, map_tasks)
+    results = run_tasks(run, list(tasks), map_tasks)
     tally = combine_tallies(results)
     return result_from_tally(plan, tally, depart=instant, samples=samples, seed=seed, deadline_days=deadline_days)
 

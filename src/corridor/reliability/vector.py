@@ -8,6 +8,7 @@ variance decomposition of the tail drivers use the compiled kernel.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -32,8 +33,9 @@ __all__ = ["draw", "month_of", "next_departure", "transcendental_draws", "walk_h
 F = NDArray[np.float64]
 
 
-def draw(dist: int, a: float, b: float, c: float, u: F, emp: F) -> F:
-    """Inverse CDF of one duration at the uniforms ``u`` (parameters as the compiled ``_draw``)."""
+def draw(dist: int, a: float, b: float, c: float, u: F, emp: F, *, normal: F | None = None) -> F:
+    """Inverse CDF of one duration at the uniforms ``u`` (parameters as the compiled ``_draw``); ``normal``, if
+    given, is ``ndtri(u)`` (a lognormal's standard normal quantiles, kept by the caller)."""
     if dist == DIST_TRIANGULAR:
         width = c - a
         if width <= 0.0:
@@ -41,9 +43,11 @@ def draw(dist: int, a: float, b: float, c: float, u: F, emp: F) -> F:
         left = u * width < b - a
         return np.where(left, a + np.sqrt(u * width * (b - a)), c - np.sqrt((1.0 - u) * width * (c - b)))
     if dist == DIST_LOGNORMAL:
-        from scipy.special import ndtri
+        if normal is None:
+            from scipy.special import ndtri
 
-        return np.asarray(a + np.exp(b + c * ndtri(u)))
+            normal = np.asarray(ndtri(u))
+        return np.asarray(a + np.exp(b + c * normal))
     if dist == DIST_UNIFORM:
         return a + u * (c - a)
     if dist == DIST_EMPIRICAL:
@@ -115,11 +119,14 @@ def walk_hours(start: float, arrays: dict[str, NDArray[Any]], uniforms: F) -> F:
     return np.asarray(t - start)
 
 
-def transcendental_draws(arrays: dict[str, NDArray[Any]], uniforms: F) -> tuple[F, NDArray[np.int64]]:
+def transcendental_draws(
+    arrays: dict[str, NDArray[Any]], uniforms: F, *, normal: Callable[[int], F] | None = None
+) -> tuple[F, NDArray[np.int64]]:
     """The draws of the stages whose inverse CDF takes a logarithm or an exponential (lognormal; a queue's wait
     below capacity), by :func:`draw` on every sample, for the compiled walk ``kernels.walk_hours`` to add as they
     are (numpy's ``exp``, ``log`` and scipy's ``ndtri`` are not those a compiled loop calls).
 
+    ``normal(j)``, if given, is ``ndtri`` of column ``j`` of the uniforms (see ``corridor.reliability.streams``).
     Returns the draws, one row per such stage, and each stage's row (``-1``: the walk draws it itself).
     """
     kind, dist, column, pc = arrays["kind"], arrays["dist"], arrays["column"], arrays["pc"]
@@ -131,7 +138,9 @@ def transcendental_draws(arrays: dict[str, NDArray[Any]], uniforms: F) -> tuple[
         if dist[k] == DIST_LOGNORMAL or (dist[k] == DIST_QUEUE and pc[k] <= 0.0):
             col = column[k] + 1 if kind[k] == STAGE_WEATHER else column[k]
             rows[k] = len(drawn)
-            drawn.append(draw(int(dist[k]), arrays["pa"][k], arrays["pb"][k], pc[k], uniforms[:, col], arrays["emp"]))
+            z = normal(int(col)) if normal is not None and dist[k] == DIST_LOGNORMAL else None
+            u = uniforms[:, col]
+            drawn.append(draw(int(dist[k]), arrays["pa"][k], arrays["pb"][k], pc[k], u, arrays["emp"], normal=z))
     if not drawn:
         return np.zeros((1, 1)), rows
     return np.vstack(drawn), rows
