@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -399,6 +399,19 @@ def percentiles(values: NDArray[np.float64], q: Sequence[float]) -> NDArray[np.f
     from corridor.reliability.kernels import order_statistics
 
     n = values.shape[0]
+    ranks, at_low, at_high, gamma, upper = _percentile_steps(n, tuple(float(x) for x in np.ravel(q)))
+    found = order_statistics(np.ascontiguousarray(values, dtype=np.float64), ranks)
+    a, b = found[at_low], found[at_high]
+    difference = b - a
+    out: NDArray[np.float64] = np.add(a, difference * gamma)
+    np.subtract(b, difference * (1 - gamma), out=out, where=upper)
+    return out.reshape(np.shape(q))
+
+
+@lru_cache(maxsize=64)
+def _percentile_steps(n: int, q: tuple[float, ...]) -> tuple[NDArray[Any], ...]:
+    """What :func:`percentiles` takes of ``n`` values at ``q`` whatever the values (kept: a server asks the same
+    few): the ranks to find, where each percentile's two order statistics are among them, and numpy's weights."""
     virtual = (n - 1) * np.true_divide(np.asarray(q), 100)
     previous = np.floor(virtual)
     following = previous + 1
@@ -410,13 +423,11 @@ def percentiles(values: NDArray[np.float64], q: Sequence[float]) -> NDArray[np.f
     following[below] = 0
     low, high = previous.astype(np.intp) % n, following.astype(np.intp) % n
     ranks = np.unique(np.concatenate((low, high)))
-    found = order_statistics(np.ascontiguousarray(values, dtype=np.float64), ranks.astype(np.int64))
-    a, b = found[np.searchsorted(ranks, low)], found[np.searchsorted(ranks, high)]
     gamma = np.asarray(virtual - previous, dtype=virtual.dtype)
-    difference = b - a
-    out: NDArray[np.float64] = np.add(a, difference * gamma)
-    np.subtract(b, difference * (1 - gamma), out=out, where=gamma >= 0.5)
-    return out
+    steps = (ranks.astype(np.int64), np.searchsorted(ranks, low), np.searchsorted(ranks, high), gamma, gamma >= 0.5)
+    for array in steps:
+        array.flags.writeable = False
+    return steps
 
 
 def combine_tallies(tallies: Iterable[Tally]) -> Tally:
