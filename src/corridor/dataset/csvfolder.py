@@ -85,6 +85,15 @@ def _separator(header: tuple[str, ...]) -> str | None:
     return found[0] if found else None
 
 
+def _as_float(value: str) -> float:
+    """The number of a cell :data:`_NUMBER` matches; 0 for one whose blanks ``float`` refuses (``\\s`` also matches
+    control characters such as U+001F): not an infinity, and the record's own type check names the cell."""
+    try:
+        return float(value.replace("_", ""))
+    except ValueError:
+        return 0.0
+
+
 def _bad_cells(file: str, line: int, cells: dict[str, str], problems: list[Problem]) -> bool:
     """Report cells too long, and numbers that are not finite (a 5,000-digit number would read as infinity)."""
     bad = False
@@ -94,7 +103,7 @@ def _bad_cells(file: str, line: int, cells: dict[str, str], problems: list[Probl
                 Problem(file, line, column, f"{len(value):,} characters; a cell may have {MAX_CELL_CHARS:,}")
             )
             bad = True
-        elif _NUMBER.match(value) and not math.isfinite(float(value.replace("_", ""))):
+        elif _NUMBER.match(value) and not math.isfinite(_as_float(value)):
             shown = (
                 value.strip()
                 if len(value.strip()) <= 30
