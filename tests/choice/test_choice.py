@@ -168,6 +168,83 @@ def test_calibration_meets_the_commodity_target_when_the_total_contradicts_it(
         )
 
 
+def test_a_year_counted_on_one_crossing_is_fitted_and_reported_there(make_dataset: Callable[..., Path]) -> None:
+    """A published series that counts one crossing of the corridor (``year_measures``): the constant is fitted so
+    that the crossing carries the target, and the fit table names what was counted."""
+    net = _toy(make_dataset, 1)
+    half = {2024: lambda result: 0.5 * result.volumes_t.get("x", 0.0)}  # as if the series counted half of x
+    result = calibrate(
+        net,
+        targets={2024: 45_000},
+        corridor="x",
+        theta=0.01,
+        samples=200,
+        year_measures=half,
+        year_scopes={2024: "crossing:half"},
+    )
+    row = result.fit[-1]
+    assert row["target"] == "crossing:half" and row["fitted"]
+    assert row["modelled_mt"] == pytest.approx(0.045, rel=1e-3)
+    whole = equilibrium(net, build_markets(net, 2024, samples=200), result.model, year=2024, tol=1e-4)
+    assert whole.volumes_t["x"] == pytest.approx(90_000, rel=2e-3)  # the corridor carries twice the crossing's
+
+
+def _with_observations(make_dataset: Callable[..., Path], rows: list[dict[str, Any]]) -> Network:
+    from fixtures.toy import PROV
+
+    base = {"origin": "", "destination": "", "corridor": "", "low": "", "high": "", "unit": "kt"}
+
+    def edit(tables: dict[str, Any], info: dict[str, Any]) -> None:
+        with_flow_tables(tables, info)
+        tables["observations.csv"] = [{**base, **PROV, "kind": "volume_t", **row} for row in rows]
+
+    return corridor.load_network(make_dataset(edit))
+
+
+def test_calibration_targets_by_scope_and_inputs_left_out(make_dataset: Callable[..., Path]) -> None:
+    from corridor.services.calibration import calibration_scopes, calibration_targets
+
+    net = _with_observations(
+        make_dataset,
+        [
+            {"id": "a", "scope": "corridor:x", "year": 2024, "value": 90, "used_for": "calibration"},
+            {"id": "b", "scope": "crossing:caspian", "year": 2024, "value": 10, "used_for": "input"},  # not a target
+            {"id": "c", "scope": "corridor:x", "year": 2024, "value": 200, "used_for": "validation"},
+        ],
+    )
+    assert calibration_targets(net, corridor="x") == {2024: 90_000}
+    assert calibration_scopes(net, corridor="x") == {}
+    crossing = _with_observations(
+        make_dataset, [{"id": "a", "scope": "crossing:caspian", "year": 2024, "value": 90, "used_for": "calibration"}]
+    )
+    assert calibration_targets(crossing, corridor="x") == {2024: 90_000}
+    assert calibration_scopes(crossing, corridor="x") == {2024: "crossing:caspian"}
+    mixed = _with_observations(
+        make_dataset,
+        [
+            {"id": "a", "scope": "corridor:x", "year": 2024, "value": 90, "used_for": "calibration"},
+            {"id": "b", "scope": "crossing:caspian", "year": 2024, "value": 80, "used_for": "calibration"},
+        ],
+    )
+    with pytest.raises(InvalidOptionError, match=r"calibration volumes of 2024 count different things \(a "):
+        calibration_targets(mixed, corridor="x")
+
+
+def test_the_kazakh_series_is_fitted_where_it_counts(eurasia: Network) -> None:
+    """KTZ's TITR volume counts the Caspian crossing between the ports of Kazakhstan and Azerbaijan (the Uzbek cargo
+    through Turkmenbashi is not in it) until 2023; calibrate and validate-model read it there alike."""
+    from corridor.services.calibration import calibration_scopes
+    from corridor.services.validation import validate_model
+
+    assert calibration_scopes(eurasia) == {2022: "crossing:caspian", 2023: "crossing:caspian"}
+    stored = yaml.safe_load((Path(eurasia.path or "") / "choice.yaml").read_text(encoding="utf-8"))
+    fit = {row["year"]: row for row in stored["fit"] if row.get("target") in (None, "crossing:caspian")}
+    checks = {c.observation.id: c for c in validate_model(eurasia, year=2022).checks}
+    assert checks["vol-middle-2022-astanatimes"].model / 1e6 == pytest.approx(fit[2022]["modelled_mt"], rel=2e-3)
+    for year in (2021, 2022, 2023, 2024):  # the Caspian volume by year within 15% of the published
+        assert abs(fit[year]["error_pct"]) <= 15, fit[year]
+
+
 def test_stored_model_reproduces_its_calibration(eurasia: Network) -> None:
     stored = yaml.safe_load((Path(eurasia.path or "") / "choice.yaml").read_text(encoding="utf-8"))
     model = load_choice_model(eurasia)

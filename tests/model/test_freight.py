@@ -92,7 +92,7 @@ def test_avoid_russia_segment_never_enters_russia(eurasia: Network, base: object
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        ({"year": 1999}, "No demand for year 1999; the demand table has 2022, 2023, 2024"),
+        ({"year": 1999}, "No demand for year 1999; the demand table has 2021, 2022, 2023, 2024"),
         ({"commodities": ["gold"]}, "Unknown commodity 'gold'"),
         ({"capacity_scale": 0.0}, "capacity scale must be above 0"),
         ({"demand_scale": -1.0}, "demand scale must be a non-negative number"),

@@ -457,6 +457,8 @@ def calibrate(
     networks: Mapping[int, Network] | None = None,
     commodity_targets: Mapping[str, float] | None = None,
     measures: Mapping[str, Callable[[ChoiceResult], float]] | None = None,
+    year_measures: Mapping[int, Callable[[ChoiceResult], float]] | None = None,
+    year_scopes: Mapping[int, str] | None = None,
     start: Mapping[str, float] | None = None,
     progress: Callable[[float, str], object] | None = None,
 ) -> Calibration:
@@ -470,7 +472,9 @@ def calibrate(
     the constants ``start`` (a model already fitted: nothing moves if it still reproduces the volumes).
     ``measures`` gives, for a key of ``commodity_targets``, how its tonnes are read off an equilibrium when not as
     the corridor's whole volume of the commodity (e.g. the containers crossing one sea, as a published count has
-    them); the key's constant is still the one fitted.
+    them); the key's constant is still the one fitted. ``year_measures`` reads a year's target the same way when
+    its published series counts less than the corridor (e.g. only the Caspian crossing between the ports of
+    Kazakhstan and Azerbaijan), named in the fit table by ``year_scopes``.
     ``progress(fraction, stage)`` is called as it goes: markets, fit, years, elasticities.
 
     Other constants stay 0 (no published volumes to fit them to). Elasticities are arc elasticities of each
@@ -505,9 +509,14 @@ def calibrate(
     def model_of(theta: float, asc: float) -> ChoiceModel:
         return ChoiceModel(theta=theta, asc={corridor: asc}, kind=kind, nests=nests, nest_scale=nest_scale)
 
+    by_measure = dict(year_measures or {})
+
+    def target_volume(result: ChoiceResult, year: int) -> float:
+        return float(by_measure[year](result)) if year in by_measure else result.volumes_t.get(corridor, 0.0)
+
     def volume(theta: float, asc: float, year: int) -> float:
         result = equilibrium(by_year[year], markets[year], model_of(theta, asc), year=year, tol=1e-4)
-        return result.volumes_t.get(corridor, 0.0)
+        return target_volume(result, year)
 
     def fitted_asc(theta: float) -> float:
         def gap(asc: float) -> float:
@@ -526,18 +535,21 @@ def calibrate(
     if extra:
         goals = {corridor: goal[last], **extra}
         first = replace(model_of(theta, 0.0), asc=dict(start or {}))
-        model = _fit_constants(by_year[last], markets[last], first, goals, last, measures or {})
+        read = {**(measures or {}), **({corridor: by_measure[last]} if last in by_measure else {})}
+        model = _fit_constants(by_year[last], markets[last], first, goals, last, read)
     else:
         model = model_of(theta, fitted_asc(theta))
     fit: list[dict[str, Any]] = []
     errors = []
     for i, y in enumerate(years):
         report(0.6 + 0.15 * i / len(years), f"equilibrium of {y}")
-        v = equilibrium(by_year[y], markets[y], model, year=y, tol=1e-4).volumes_t.get(corridor, 0.0)
+        v = target_volume(equilibrium(by_year[y], markets[y], model, year=y, tol=1e-4), y)
         errors.append(math.log(max(v, 1.0) / goal[y]))
+        scope = {"target": (year_scopes or {})[y]} if y in (year_scopes or {}) else {}
         fit.append(
             {
                 "year": y,
+                **scope,
                 "observed_mt": goal[y] / 1e6,
                 "modelled_mt": round(v / 1e6, 4),
                 "error_pct": round(100 * (v / goal[y] - 1), 2),

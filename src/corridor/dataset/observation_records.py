@@ -73,7 +73,7 @@ class Observation(Record):
     low: OptFiniteFloat = Field(default=None, ge=0, le=1e12)
     high: OptFiniteFloat = Field(default=None, ge=0, le=1e12)
     unit: str
-    used_for: Literal["calibration", "validation"]
+    used_for: Literal["calibration", "validation", "input"]
 
     @model_validator(mode="after")
     def _consistent(self) -> Observation:

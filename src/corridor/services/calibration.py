@@ -10,7 +10,13 @@ if TYPE_CHECKING:
     from corridor.choice.logit import Calibration, ChoiceResult
     from corridor.dataset.network import Network
 
-__all__ = ["calibrate_dataset", "calibration_targets", "commodity_scopes", "commodity_targets"]
+__all__ = [
+    "calibrate_dataset",
+    "calibration_scopes",
+    "calibration_targets",
+    "commodity_scopes",
+    "commodity_targets",
+]
 
 
 def commodity_targets(network: Network, year: int, *, corridor: str = "middle") -> dict[str, float]:
@@ -59,22 +65,65 @@ def _measures(net: Network, scopes: dict[str, str]) -> dict[str, Callable[[Choic
     return {key: measure(link_filter(net, *scope.split(":", 1))) for key, scope in scopes.items()}
 
 
+def _tonnes_measure(net: Network, scope: str) -> Callable[[ChoiceResult], float]:
+    """The tonnes (every commodity) an equilibrium on ``net`` carries across a crossing scope ``prefix:ident``."""
+    from corridor.services.validation import link_filter, tonnes_on
+
+    select = link_filter(net, *scope.split(":", 1))
+    return lambda result: tonnes_on(net, result, select)
+
+
 def calibration_targets(network: Network, *, corridor: str = "middle") -> dict[int, float]:
     """Tonnes of ``corridor`` by year from the observations marked for calibration (a year's sources averaged),
-    for the years the dataset describes; the built-in targets for a dataset without such observations."""
+    for the years the dataset describes; the built-in targets for a dataset without such observations.
+
+    A year's volume is the corridor's (``corridor:middle``) or, where the published series counts one crossing of
+    it, that crossing's tonnes (``crossing:caspian``; :func:`calibration_scopes`).
+
+    Raises
+    ------
+    InvalidOptionError
+        When one year's calibration volumes count different things (observations.csv, naming the rows).
+    """
     from corridor.choice.logit import CALIBRATION_TARGETS
+    from corridor.errors import InvalidOptionError
 
     found: dict[int, list[float]] = {}
+    scopes: dict[int, dict[str, str]] = {}
     for obs in network.observations:
-        wanted = obs.kind == "volume_t" and obs.unit != "TEU" and obs.scope == f"corridor:{corridor}"
-        if obs.used_for == "calibration" and wanted:
+        if obs.used_for == "calibration" and _is_volume_target(obs.kind, obs.unit, obs.scope, corridor):
             found.setdefault(obs.year, []).append(obs.base_value)
+            scopes.setdefault(obs.year, {})[obs.scope or ""] = obs.id
+    for year, by_scope in sorted(scopes.items()):
+        if len(by_scope) > 1:
+            rows = ", ".join(f"{oid} ({scope})" for scope, oid in sorted(by_scope.items()))
+            raise InvalidOptionError(
+                f"observations.csv: the calibration volumes of {year} count different things ({rows}); "
+                "give one scope a year."
+            )
     if not found:
         return dict(CALIBRATION_TARGETS)
     from corridor.scenarios.years import dataset_years
 
     years = set(dataset_years(network))  # years with demand: the table's and those trade generates
     return {y: sum(v) / len(v) for y, v in sorted(found.items()) if y in years}
+
+
+def calibration_scopes(network: Network, *, corridor: str = "middle") -> dict[int, str]:
+    """The years of :func:`calibration_targets` whose volume counts a crossing rather than the whole corridor,
+    with that crossing (``{2022: "crossing:caspian"}``)."""
+    return {
+        obs.year: obs.scope or ""
+        for obs in network.observations
+        if obs.used_for == "calibration"
+        and _is_volume_target(obs.kind, obs.unit, obs.scope, corridor)
+        and obs.scope != f"corridor:{corridor}"
+    }
+
+
+def _is_volume_target(kind: str, unit: str, scope: str | None, corridor: str) -> bool:
+    """A calibration row that gives the corridor's tonnes of a year: as the corridor's, or as one crossing's."""
+    return kind == "volume_t" and unit != "TEU" and (scope == f"corridor:{corridor}" or scope == "crossing:caspian")
 
 
 def calibrate_dataset(
@@ -107,6 +156,10 @@ def calibrate_dataset(
     last = max(targets)
     extra = commodity_targets(network, last)
     measures = _measures(networks.get(last, network), commodity_scopes(network, last))
+    by_scope = calibration_scopes(network)
+    year_measures = {
+        y: _tonnes_measure(networks.get(y, network), scope) for y, scope in by_scope.items() if y in targets
+    }
     stored = load_choice_model(network)
     same = (stored.theta, stored.kind, stored.nest_scale) == (theta, kind, nest_scale)
     result = calibrate(
@@ -119,6 +172,8 @@ def calibrate_dataset(
         networks=networks,
         commodity_targets=extra,
         measures=measures,
+        year_measures=year_measures,
+        year_scopes={y: by_scope[y] for y in year_measures},
         progress=progress,
     )
     data = result.to_dict()

@@ -589,8 +589,9 @@ def validation_markdown(result: ModelValidation, *, command: str) -> str:
         "either side ("
         + ", ".join(f"{k} ±{100 * v:.0f}%" for k, v in TOLERANCE.items())
         + "). WAPE: sum of absolute errors over the sum of observed values; bias: sum of errors over the same.",
-        "Observations marked for calibration (volumes the choice model is fitted to, the dwell of the borders, the",
-        "crude exports the oil allocation takes as input) are shown but kept out of the validation statistics.",
+        "Observations marked for calibration (volumes the choice model is fitted to, the dwell of the borders) or as",
+        "input (the totals the demand rows of their year are built from, the crude exports the oil allocation takes)",
+        "are shown but kept out of the validation statistics.",
         "Times: [door-to-door] is compare's P50 of the whole trip; [segment] the same route timed without the",
         "terminals at its two ends (a train passing through does not stop there); [running] the links' own hours;",
         "[border] the dwell and queues of the crossing's border and gauge-change stops. Volumes: port: the freight on",
