@@ -421,3 +421,17 @@ def test_column_generation_matches_the_full_lp(
     # depends on the master's pivots (the vertices are compared only where the test says they agree).
     if same_vertex:
         assert columns.shadow_price == pytest.approx(full.shadow_price, rel=1e-6, abs=1e-6 * full.shadow_price.max())
+
+
+def test_the_embedded_2021_lp_is_solved_by_both_methods(eurasia: Any) -> None:
+    """The 2021 corridor demand (China-Europe rail at its record, deep-sea rows of tens of Mt) left HiGHS's warm
+    started master in an unknown state; re-solved from scratch it is optimal, with the full LP's optimum."""
+    from corridor.model.freight import flow_network
+    from corridor.scenarios.years import network_of_year
+
+    fn = flow_network(network_of_year(eurasia, 2021), year=2021)
+    assert fn.demand is not None
+    columns = capacitated_flow(fn, fn.demand, method="columns")
+    full = capacitated_flow(fn, fn.demand, method="full")
+    assert columns.objective == pytest.approx(full.objective, rel=1e-7)
+    assert columns.unserved_total == pytest.approx(full.unserved_total, abs=1e-3)

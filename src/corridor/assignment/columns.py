@@ -237,6 +237,13 @@ class _Master:
             h.setOptionValue("time_limit", float(h.getRunTime()) + left)
         h.run()
         status = h.getModelStatus()
+        if status == highspy.HighsModelStatus.kUnknown:
+            # a warm start HiGHS could not finish (it loses feasibility on badly scaled re-solves): once more from
+            # scratch, by its default strategy, before giving up
+            h.clearSolver()
+            h.setOptionValue("simplex_strategy", 0)
+            h.run()
+            status = h.getModelStatus()
         if status != highspy.HighsModelStatus.kOptimal:
             raise SolverError(f"The capacity LP was not solved: {h.modelStatusToString(status)}")
         solution = h.getSolution()
