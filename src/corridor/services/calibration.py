@@ -57,20 +57,18 @@ def commodity_scopes(network: Network, year: int, *, corridor: str = "middle") -
 
 def _measures(net: Network, scopes: dict[str, str]) -> dict[str, Callable[[ChoiceResult], float]]:
     """For each scoped target, the containers an equilibrium on ``net`` carries across its crossing, in tonnes."""
-    from corridor.services.validation import link_filter, tonnes_on
-
-    def measure(select: Callable[[Any], bool]) -> Callable[[ChoiceResult], float]:
-        return lambda result: tonnes_on(net, result, select, ("container",))
-
-    return {key: measure(link_filter(net, *scope.split(":", 1))) for key, scope in scopes.items()}
+    return {key: _tonnes_measure(net, scope, ("container",)) for key, scope in scopes.items()}
 
 
-def _tonnes_measure(net: Network, scope: str) -> Callable[[ChoiceResult], float]:
-    """The tonnes (every commodity) an equilibrium on ``net`` carries across a crossing scope ``prefix:ident``."""
+def _tonnes_measure(
+    net: Network, scope: str, commodities: tuple[str, ...] | None = None
+) -> Callable[[ChoiceResult], float]:
+    """The tonnes (of ``commodities``, default every one) an equilibrium on ``net`` carries across a crossing
+    scope ``prefix:ident``, as validate-model counts them."""
     from corridor.services.validation import link_filter, tonnes_on
 
     select = link_filter(net, *scope.split(":", 1))
-    return lambda result: tonnes_on(net, result, select)
+    return lambda result: tonnes_on(net, result, select, commodities)
 
 
 def calibration_targets(network: Network, *, corridor: str = "middle") -> dict[int, float]:
